@@ -1,0 +1,78 @@
+"""Project-wide test fixtures: requirement markers, browser harness, isolated data directories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).parent / "var" / "test-artifacts"
+CHROMIUM = os.environ.get("QARYZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path: Path) -> None:
+    """Every test writes files to its own directory (vault objects, outbox, exports)."""
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser_launch_args() -> list[str]:
+    """Extra Chromium flags; tests needing a fake camera override this fixture in their module."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_launch_args: list[str]) -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/test installs Debian's chromium package")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + browser_launch_args
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server) -> Iterator[object]:
+    context = chromium.new_context(base_url=live_server.url, locale="ru-RU")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+# Property tests run on shared, loaded machines: a slow example is not a failure.
+# QARYZ_HYPOTHESIS_PROFILE=ci derandomises the examples when a run must be replayed exactly.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile(
+    "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.register_profile(
+    "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True, print_blob=True
+)
+hypothesis_settings.load_profile(os.environ.get("QARYZ_HYPOTHESIS_PROFILE", "dev"))

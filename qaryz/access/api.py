@@ -1,0 +1,180 @@
+"""Mobile API of the access room (R-ONB-8, R-AUTH-1..6, R-MOB-1), mounted under /api/v1/access/.
+
+Bearer tokens are short-lived (API_TOKEN_SECONDS idle, API_TOKEN_MAX_SECONDS absolute) and stored
+only as SHA-256; the app keeps them in the OS keystore. Secrets are never echoed in answers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from qaryz.access import otp, registration, services, stepup
+from qaryz.access.api_auth import ClientBearer
+from qaryz.clients.services import ClientDataError
+
+router = Router(tags=["access"])
+
+
+class RegisterIn(Schema):
+    kind: str = "individual"
+    iin: str = ""
+    bin: str = ""
+    surname: str = ""
+    given_name: str = ""
+    patronymic: str = ""
+    legal_name: str = ""
+    signer_surname: str = ""
+    signer_given_name: str = ""
+    signer_patronymic: str = ""
+    signer_iin: str = ""
+    phone: str
+    language: str = "ru"
+
+
+class ChallengeOut(Schema):
+    challenge_id: str
+    method: str
+    expires_in: int
+
+
+class CodeIn(Schema):
+    challenge_id: str
+    code: str
+
+
+class ContinuationOut(Schema):
+    registration_token: str
+
+
+class CompleteIn(Schema):
+    registration_token: str
+    password: str
+    device_id: str = ""
+
+
+class TokenOut(Schema):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - a scheme name, not a secret
+    expires_in: int
+    status: str
+
+
+class LoginIn(Schema):
+    phone: str
+    password: str
+
+
+class LoginCodeIn(CodeIn):
+    device_id: str = ""
+
+
+class ResendIn(Schema):
+    challenge_id: str
+
+
+class MeOut(Schema):
+    id: int
+    kind: str
+    status: str
+    display_name: str
+    phone: str
+    biometrics_done: bool
+    eds_done: bool
+    eds_required: bool
+
+
+def _challenge(ch) -> dict:
+    return {"challenge_id": ch.public_id, "method": ch.method, "expires_in": settings.OTP_TTL_SECONDS}
+
+
+def _refuse(status: int, message: str) -> HttpError:
+    return HttpError(status, message)
+
+
+@router.post("/register", response=ChallengeOut, auth=None)
+def register_start(request: HttpRequest, payload: RegisterIn) -> dict:
+    try:
+        return _challenge(registration.start(payload.dict()))
+    except ClientDataError as exc:
+        raise _refuse(400, "; ".join(exc.messages)) from None
+    except otp.OtpError as exc:
+        raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
+
+
+@router.post("/register/verify", response=ContinuationOut, auth=None)
+def register_verify(request: HttpRequest, payload: CodeIn) -> dict:
+    try:
+        challenge = registration.verify_code(payload.challenge_id, payload.code)
+    except otp.OtpError as exc:
+        raise _refuse(400, exc.message) from None
+    return {"registration_token": otp.issue_continuation(challenge)}
+
+
+@router.post("/register/complete", response=TokenOut, auth=None)
+def register_complete(request: HttpRequest, payload: CompleteIn) -> dict:
+    challenge = otp.by_continuation(payload.registration_token, "registration")
+    if challenge is None:
+        raise _refuse(400, "Start the registration again.")
+    try:
+        client = registration.complete(challenge.public_id, payload.password)
+    except ValidationError as exc:
+        raise _refuse(400, "; ".join(exc.messages)) from None
+    except services.AccessError as exc:
+        raise _refuse(400, exc.message) from None
+    token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
+    return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+
+
+@router.post("/otp/resend", response=ChallengeOut, auth=None)
+def resend(request: HttpRequest, payload: ResendIn) -> dict:
+    try:
+        return _challenge(otp.resend(payload.challenge_id))
+    except otp.OtpError as exc:
+        raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
+
+
+@router.post("/login", response=ChallengeOut, auth=None)
+def login(request: HttpRequest, payload: LoginIn) -> dict:
+    try:
+        client = services.client_check_password(payload.phone, payload.password)
+        return _challenge(services.begin_client_login(client))
+    except services.AccessError as exc:
+        raise _refuse(423 if exc.code == "locked" else 401, exc.message) from None
+    except otp.OtpError as exc:
+        raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
+
+
+@router.post("/login/verify", response=TokenOut, auth=None)
+def login_verify(request: HttpRequest, payload: LoginCodeIn) -> dict:
+    try:
+        client = services.client_verify_second_factor(payload.challenge_id, payload.code)
+    except otp.OtpError as exc:
+        raise _refuse(401, exc.message) from None
+    token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
+    return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+
+
+@router.post("/logout", auth=ClientBearer(allow_unconfirmed=True))
+def logout(request: HttpRequest) -> dict:
+    services.end_session(request.client_session, "logout")  # type: ignore[attr-defined]
+    return {"status": "ok"}
+
+
+@router.get("/me", response=MeOut, auth=ClientBearer(allow_unconfirmed=True))
+def me(request: HttpRequest) -> dict:
+    client = stepup.refresh_registration(request.auth)
+    req = stepup.registration_requirements(client)
+    return {
+        "id": client.pk,
+        "kind": client.kind,
+        "status": client.status,
+        "display_name": client.display_name,
+        "phone": client.phone,
+        "biometrics_done": req.biometrics,
+        "eds_done": req.eds,
+        "eds_required": req.eds_required,
+    }

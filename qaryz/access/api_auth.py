@@ -1,0 +1,31 @@
+"""Bearer authentication of the mobile API (R-MOB-1): short-lived tokens stored only as hashes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from qaryz.access.services import session_from_token
+from qaryz.clients.models import Client
+
+
+class ClientBearer(HttpBearer):
+    """``request.auth`` is the Client. Unconfirmed clients only where ``allow_unconfirmed=True``."""
+
+    def __init__(self, *, allow_unconfirmed: bool = False) -> None:
+        super().__init__()
+        self.allow_unconfirmed = allow_unconfirmed
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        session = session_from_token(token)
+        if session is None or session.scope != "full":
+            return None
+        client = session.client
+        if client.status == Client.Status.BLOCKED:
+            return None
+        if client.status != Client.Status.CONFIRMED and not self.allow_unconfirmed:
+            return None
+        request.client_session = session  # type: ignore[attr-defined]
+        return client

@@ -1,0 +1,85 @@
+"""Who may call what: every back-office page, cabinet page and API operation is declared here.
+
+``qaryz/backoffice/tests/test_permission_matrix.py`` walks the URL resolver and the OpenAPI
+document and fails on any endpoint missing from these tables, then checks every role against
+them (R-ACC-1). A room adding an endpoint adds its line here.
+
+Values: PUBLIC (no login), CLIENT (client session / bearer token), STAFF (any signed-in staff
+member) or a permission ``app_label.codename``.
+"""
+
+PUBLIC = "public"
+CLIENT = "client"
+STAFF = "staff"
+
+# URL name (namespace:name) -> requirement.
+PAGES: dict[str, str] = {
+    "backoffice:login": PUBLIC,
+    "backoffice:login-code": PUBLIC,
+    "backoffice:logout": PUBLIC,
+    "backoffice:dashboard": STAFF,
+    "backoffice:password": STAFF,
+    "backoffice:second-factor": STAFF,
+    "backoffice:sms-outbox": "messaging.view_sms_outbox",
+    "backoffice:clients": "clients.view_client_data",
+    "backoffice:client": "clients.view_client_data",
+    "backoffice:client-unlock": "access.unlock_account",
+    "records:audit-log": "records.view_auditevent",
+    "records:public-key": PUBLIC,
+    "cabinet:home": CLIENT,
+    "cabinet:mfo": CLIENT,
+    "cabinet:notifications": CLIENT,
+    "cabinet:notification-read": CLIENT,
+    "biometrics:verify": CLIENT,
+    "biometrics:start": CLIENT,
+    "biometrics:frames": CLIENT,
+    "biometrics:document": CLIENT,
+    "signatures:sign": CLIENT,
+    "signatures:demo-sign": CLIENT,
+    "signatures:document": CLIENT,
+    # lending room: the application flow in the cabinet (R-CAB-1, R-CAB-3, R-CAB-4)
+    "lending:applications": CLIENT,
+    "lending:apply": CLIENT,
+    "lending:create": CLIENT,
+    "lending:application": CLIENT,
+    "lending:acknowledge": CLIENT,
+    "lending:disbursement": CLIENT,
+    "lending:submit": CLIENT,
+    "lending:contract": CLIENT,
+    "lending:contract-pdf": CLIENT,
+    "lending:sign": CLIENT,
+}
+
+# "METHOD /api/v1/path" -> requirement.
+API: dict[str, str] = {
+    "GET /api/v1/health": PUBLIC,
+    "GET /api/v1/records/public-key": PUBLIC,
+    "GET /api/v1/records/receipts": CLIENT,
+    "GET /api/v1/records/receipts/{receipt_id}.{fmt}": CLIENT,
+    "POST /api/v1/access/register": PUBLIC,
+    "POST /api/v1/access/register/verify": PUBLIC,
+    "POST /api/v1/access/register/complete": PUBLIC,
+    "POST /api/v1/access/otp/resend": PUBLIC,
+    "POST /api/v1/access/login": PUBLIC,
+    "POST /api/v1/access/login/verify": PUBLIC,
+    "POST /api/v1/access/logout": CLIENT,
+    "GET /api/v1/access/me": CLIENT,
+    "POST /api/v1/biometrics/sessions": CLIENT,
+    "POST /api/v1/biometrics/sessions/{session_id}/frames": CLIENT,
+    "POST /api/v1/biometrics/document": CLIENT,
+    "GET /api/v1/biometrics/verifications/{verification_id}": CLIENT,
+    "POST /api/v1/schedules/preview": PUBLIC,
+    "POST /api/v1/applications": CLIENT,
+    "GET /api/v1/applications/{application_id}": CLIENT,
+    "GET /api/v1/applications/{application_id}/disclosures": CLIENT,
+    "POST /api/v1/applications/{application_id}/acknowledgements": CLIENT,
+    "POST /api/v1/applications/{application_id}/disbursement": CLIENT,
+    "POST /api/v1/applications/{application_id}/submit": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract.pdf": CLIENT,
+    "GET /api/v1/signatures/requests/{request_id}": CLIENT,
+    "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
+}
+
+# Namespaces whose pages must all be declared in PAGES.
+CHECKED_NAMESPACES = ("backoffice", "cabinet", "records", "biometrics", "signatures", "lending")

@@ -1,0 +1,151 @@
+"""Self-registration (R-ONB-8): IIN + full name + phone -> SMS code (60 s) -> password -> REGISTERED.
+
+The client row is created only when the password is set, in one transaction with the credential,
+so an abandoned registration leaves nothing behind but an expired challenge.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qaryz.access import otp
+from qaryz.access.models import ClientCredential, OtpChallenge
+from qaryz.access.records_bridge import audit
+from qaryz.access.services import AccessError, validate_client_password
+from qaryz.clients.models import Client
+from qaryz.clients.services import (
+    ClientDataError,
+    SignerData,
+    check_bin,
+    check_iin,
+    normalize_phone,
+    register_client,
+)
+
+FIELDS = (
+    "kind",
+    "iin",
+    "bin",
+    "surname",
+    "given_name",
+    "patronymic",
+    "legal_name",
+    "phone",
+    "signer_surname",
+    "signer_given_name",
+    "signer_patronymic",
+    "signer_iin",
+    "language",
+)
+
+
+def clean_registration(data: dict) -> dict:
+    """Validate what the applicant typed; raise ClientDataError with a translated message."""
+    clean = {key: str(data.get(key) or "").strip() for key in FIELDS}
+    clean["phone"] = normalize_phone(clean["phone"])
+    kind = clean["kind"] or Client.Kind.INDIVIDUAL
+    clean["kind"] = kind
+    if kind not in Client.Kind.values:
+        raise ClientDataError(_("Choose who is registering."), code="kind")
+    if kind == Client.Kind.LEGAL_ENTITY:
+        check_bin(clean["bin"])
+        check_iin(clean["signer_iin"])
+        if not clean["legal_name"] or not clean["signer_surname"] or not clean["signer_given_name"]:
+            raise ClientDataError(
+                _("Enter the entity's name and the signer's surname and name."), code="name"
+            )
+        clean["iin"] = ""
+        if Client.objects.filter(bin=clean["bin"]).exists():
+            raise ClientDataError(_("This BIN is already registered."), code="bin_taken")
+    else:
+        check_iin(clean["iin"])
+        clean["bin"] = ""
+        if not clean["surname"] or not clean["given_name"]:
+            raise ClientDataError(_("Enter your surname and name as in your identity document."), code="name")
+        if Client.objects.filter(iin=clean["iin"]).exists():
+            raise ClientDataError(
+                _("This IIN is already registered: sign in or recover your password."), code="iin_taken"
+            )
+    if Client.objects.filter(phone=clean["phone"]).exists():
+        raise ClientDataError(
+            _("This phone number is already registered: sign in or recover your password."),
+            code="phone_taken",
+        )
+    if clean["language"] not in ("ru", "kk", "en"):
+        clean["language"] = settings.LANGUAGE_CODE
+    return clean
+
+
+def start(data: dict) -> OtpChallenge:
+    clean = clean_registration(data)
+    return otp.issue(clean["phone"], "registration", context=clean, language=clean["language"])
+
+
+def verify_code(public_id: str, code: str) -> OtpChallenge:
+    """Correct code: the challenge is verified (not yet consumed) until the password is set."""
+    return otp.verify(public_id, code, purpose="registration", consume=False)
+
+
+def verified_challenge(public_id: str) -> OtpChallenge:
+    challenge = OtpChallenge.objects.filter(public_id=public_id, purpose="registration").first()
+    if challenge is None or challenge.verified_at is None or challenge.consumed_at is not None:
+        raise AccessError(_("Start the registration again."), code="restart")
+    if (timezone.now() - challenge.verified_at).total_seconds() > settings.ACCESS_STEP_SECONDS:
+        raise AccessError(_("Too much time has passed: start the registration again."), code="restart")
+    return challenge
+
+
+def check_password_for(challenge: OtpChallenge, password: str) -> None:
+    ctx = challenge.context
+    validate_client_password(
+        password,
+        phone=ctx["phone"],
+        surname=ctx.get("surname", ""),
+        given_name=ctx.get("given_name", ""),
+        iin=ctx.get("iin") or ctx.get("signer_iin", ""),
+    )
+
+
+def complete(public_id: str, password: str) -> Client:
+    """Create the client (REGISTERED) and its Argon2 credential in one transaction."""
+    from django.contrib.auth.hashers import make_password
+
+    with transaction.atomic():
+        challenge = verified_challenge(public_id)
+        challenge = OtpChallenge.objects.select_for_update().get(pk=challenge.pk)
+        if challenge.consumed_at is not None:
+            raise AccessError(_("Start the registration again."), code="restart")
+        try:
+            check_password_for(challenge, password)
+        except ValidationError:
+            raise
+        ctx = challenge.context
+        signer = None
+        if ctx["kind"] == Client.Kind.LEGAL_ENTITY:
+            signer = SignerData(
+                ctx["signer_surname"], ctx["signer_given_name"], ctx["signer_patronymic"], ctx["signer_iin"]
+            )
+        client = register_client(
+            kind=ctx["kind"],
+            phone=ctx["phone"],
+            iin=ctx.get("iin", ""),
+            bin=ctx.get("bin", ""),
+            surname=ctx.get("surname", ""),
+            given_name=ctx.get("given_name", ""),
+            patronymic=ctx.get("patronymic", ""),
+            legal_name=ctx.get("legal_name", ""),
+            preferred_language=ctx.get("language", "ru"),
+            signer=signer,
+        )
+        ClientCredential.objects.create(
+            client=client, password_hash=make_password(password), password_changed_at=timezone.now()
+        )
+        challenge.consumed_at = timezone.now()
+        challenge.context = {"client_id": client.pk}  # registration data no longer kept here
+        challenge.save(update_fields=["consumed_at", "context"])
+    audit("access.cabinet_activated", category="security", actor=client, target=client)
+    return client

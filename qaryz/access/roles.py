@@ -1,0 +1,87 @@
+"""Staff roles as Django groups with least-privilege permissions (R-ACC-1).
+
+Rooms add their permissions here as they appear; permissions not (yet) installed are skipped, so
+the table can name them before the room exists. The administrator manages staff accounts but has
+no access to client data by default.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
+
+ROLES: dict[str, tuple[str, list[str]]] = {
+    "underwriter": (
+        _("Underwriter"),
+        [
+            "clients.view_client_data",
+            "lending.view_application",
+            "lending.decide_application",
+        ],
+    ),
+    "cash_desk": (
+        _("Cash desk"),
+        [
+            "clients.view_client_data",
+            "servicing.view_loan",
+            "servicing.record_payment",
+        ],
+    ),
+    "compliance": (
+        _("Compliance / AML officer"),
+        [
+            "clients.view_client_data",
+            "compliance.view_case",
+            "compliance.decide_case",
+            "records.view_auditevent",
+        ],
+    ),
+    "security": (
+        _("Security officer"),
+        [
+            "access.unlock_account",
+            "records.view_auditevent",
+            "compliance.view_incident",
+        ],
+    ),
+    "support": (
+        _("Customer support"),
+        [
+            "clients.view_client_data",
+            "access.unlock_account",
+            "messaging.view_sms_outbox",
+        ],
+    ),
+    "accountant": (
+        _("Accountant"),
+        [
+            "servicing.view_loan",
+            "servicing.view_ledger",
+        ],
+    ),
+    "administrator": (
+        _("Administrator"),
+        [
+            "access.manage_staff",
+            "auth.view_user",
+            "auth.add_user",
+            "auth.change_user",
+            "auth.view_group",
+            "core.change_mfoprofile",
+            "core.view_mfoprofile",
+        ],
+    ),
+}
+
+
+def sync_roles(**kwargs: object) -> None:
+    """Create the groups and give each exactly the permissions of its role (idempotent)."""
+    for name, (_label, perms) in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)

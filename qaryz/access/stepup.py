@@ -1,0 +1,310 @@
+"""Registration confirmation, phone/bank change and password recovery: the flows that need the
+biometrics and signature rooms (R-ONB-4, R-ONB-6, R-AUTH-5).
+
+Those rooms are imported lazily inside the four ``*_check``/``consume`` functions below – the
+only places that talk to them – so tests can replace exactly these seams.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qaryz.access import otp
+from qaryz.access.models import ClientSession, StepUp
+from qaryz.access.records_bridge import audit
+from qaryz.access.services import AccessError, _notify, end_other_sessions, set_client_password
+from qaryz.clients.models import Client
+
+logger = logging.getLogger("qaryz.access")
+
+
+# --- Seams to the biometrics and signatures rooms ----------------------------------------------
+def biometric_check(client: Client, purpose: str, within_seconds: int) -> Any:
+    """The passed, unused biometric verification for ``purpose`` (or None)."""
+    try:
+        from qaryz.biometrics.selectors import fresh_verification
+    except ImportError:
+        logger.warning("biometrics room not installed: %s cannot be satisfied", purpose)
+        return None
+    return fresh_verification(client, purpose, within_seconds=within_seconds)
+
+
+def consume_biometric(verification: Any) -> None:
+    from qaryz.biometrics.services import consume_verification
+
+    consume_verification(verification)
+
+
+def create_signing_request(client: Client, purpose: str, content: bytes, title: str) -> str:
+    from qaryz.signatures.services import create_signing_request as _create
+
+    return str(_create(client, purpose, content, title=title).pk)
+
+
+def signature_check(reference: str) -> Any:
+    """The accepted signature verification of a signing request (or None)."""
+    if not reference:
+        return None
+    try:
+        from qaryz.signatures.models import SigningRequest
+        from qaryz.signatures.selectors import accepted_signature
+    except ImportError:
+        logger.warning("signatures room not installed")
+        return None
+    request = SigningRequest.objects.filter(pk=reference).first()
+    return accepted_signature(request) if request is not None else None
+
+
+# --- Registration (R-ONB-4, R-ONB-8) -----------------------------------------------------------
+@dataclass(frozen=True)
+class Requirements:
+    biometrics: bool
+    eds: bool
+    eds_required: bool
+
+    @property
+    def satisfied(self) -> bool:
+        return self.biometrics and (self.eds or not self.eds_required)
+
+
+def registration_step_up(client: Client) -> StepUp:
+    step = StepUp.objects.filter(client=client, purpose=StepUp.Purpose.REGISTRATION).order_by("-id").first()
+    if step is None:
+        step, _created = StepUp.objects.get_or_create(
+            client=client, purpose=StepUp.Purpose.REGISTRATION, status=StepUp.Status.OPEN
+        )
+    return step
+
+
+def registration_requirements(client: Client) -> Requirements:
+    step = registration_step_up(client)
+    # An IE needs no EDS at registration (R-ONB-4); individuals and legal entities do.
+    eds_required = client.kind != Client.Kind.ENTREPRENEUR
+    if client.status == Client.Status.CONFIRMED:
+        return Requirements(True, True, eds_required)
+    verification = biometric_check(client, "registration", settings.REGISTRATION_STEP_SECONDS)
+    signed = signature_check(step.signing_request_ref) if eds_required else None
+    return Requirements(
+        biometrics=verification is not None, eds=signed is not None, eds_required=eds_required
+    )
+
+
+def registration_document(client: Client) -> bytes:
+    from qaryz.core.selectors import current_mfo_profile
+
+    mfo = current_mfo_profile()
+    text = (
+        f"Registration with {mfo.legal_name} (BIN {mfo.bin})\n"
+        f"Client: {client.display_name}\nIIN/BIN: {client.id_number}\nPhone: {client.phone}\n"
+        f"I confirm that the data above is mine and correct and I register in the MFO's cabinet.\n"
+        f"Date: {timezone.localtime().isoformat(timespec='seconds')}\n"
+    )
+    return text.encode()
+
+
+def start_registration_signature(client: Client) -> str:
+    """The signing request of the registration (created once); returns its reference."""
+    step = registration_step_up(client)
+    if not step.signing_request_ref:
+        ref = create_signing_request(
+            client, "registration", registration_document(client), title=_("Registration in the cabinet")
+        )
+        StepUp.objects.filter(pk=step.pk).update(signing_request_ref=ref)
+        return ref
+    return step.signing_request_ref
+
+
+def refresh_registration(client: Client) -> Client:
+    """Confirm the client once biometrics (and EDS unless an IE) passed; audited (R-ONB-4)."""
+    from qaryz.clients.services import confirm_client
+
+    if client.status != Client.Status.REGISTERED:
+        return client
+    req = registration_requirements(client)
+    if not req.satisfied:
+        return client
+    verification = biometric_check(client, "registration", settings.REGISTRATION_STEP_SECONDS)
+    step = registration_step_up(client)
+    with transaction.atomic():
+        client = confirm_client(client, data={"eds": req.eds, "eds_required": req.eds_required})
+        StepUp.objects.filter(pk=step.pk).update(status=StepUp.Status.DONE, completed_at=timezone.now())
+    if verification is not None:
+        consume_biometric(verification)
+    return client
+
+
+# --- Phone and bank change (R-ONB-6) -----------------------------------------------------------
+def start_change(client: Client, purpose: str, payload: dict) -> tuple[StepUp, otp.OtpChallenge | None]:
+    from qaryz.clients.services import check_bank_details, normalize_phone
+
+    if client.status != Client.Status.CONFIRMED:
+        raise AccessError(_("Finish your registration first."), code="unconfirmed")
+    if purpose == StepUp.Purpose.CHANGE_PHONE:
+        phone = normalize_phone(payload.get("phone", ""))
+        if phone == client.phone or Client.objects.filter(phone=phone).exists():
+            raise AccessError(_("This phone number cannot be used."), code="phone_taken")
+        payload = {"phone": phone}
+    elif purpose == StepUp.Purpose.CHANGE_BANK:
+        payload = {
+            "kind": payload.get("kind", ""),
+            "value": check_bank_details(payload.get("kind", ""), payload.get("value", "")),
+        }
+    else:
+        raise AccessError(_("Unknown change."), code="purpose")
+    with transaction.atomic():
+        StepUp.objects.filter(client=client, purpose=purpose, status=StepUp.Status.OPEN).update(
+            status=StepUp.Status.CANCELLED, completed_at=timezone.now()
+        )
+        step = StepUp.objects.create(client=client, purpose=purpose, payload=payload)
+    challenge = None
+    if purpose == StepUp.Purpose.CHANGE_PHONE:
+        # The new number must be the client's: a code goes to it (possession).
+        challenge = otp.issue(
+            payload["phone"], "change_phone", context={"step_up": step.pk}, language=client.preferred_language
+        )
+    audit(
+        "access.change_requested", category="security", actor=client, target=client, data={"purpose": purpose}
+    )
+    return step, challenge
+
+
+def verify_new_phone(step: StepUp, public_id: str, code: str) -> None:
+    challenge = otp.verify(public_id, code, purpose="change_phone")
+    if challenge.context.get("step_up") != step.pk or challenge.phone != step.payload.get("phone"):
+        raise otp.OtpError("unknown")
+    StepUp.objects.filter(pk=step.pk).update(phone_verified_at=timezone.now())
+    step.refresh_from_db()
+
+
+def change_document(step: StepUp) -> bytes:
+    client = step.client
+    if step.purpose == StepUp.Purpose.CHANGE_PHONE:
+        what = f"Change the registered mobile number from {client.phone} to {step.payload['phone']}"
+    else:
+        what = f"Change the registered bank details to {step.payload['kind']} {step.payload['value']}"
+    return (
+        f"Request No. {step.pk} of {client.display_name}, IIN/BIN {client.id_number}\n{what}.\n"
+        f"Date: {timezone.localtime().isoformat(timespec='seconds')}\n"
+    ).encode()
+
+
+def start_change_signature(step: StepUp) -> str:
+    if not step.signing_request_ref:
+        title = (
+            _("Change of phone number")
+            if step.purpose == StepUp.Purpose.CHANGE_PHONE
+            else _("Change of bank details")
+        )
+        ref = create_signing_request(step.client, step.purpose, change_document(step), title=str(title))
+        StepUp.objects.filter(pk=step.pk).update(signing_request_ref=ref)
+        step.signing_request_ref = ref
+    return step.signing_request_ref
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    phone_verified: bool
+    biometrics: bool
+    eds: bool
+
+    @property
+    def ready(self) -> bool:
+        return self.phone_verified and self.biometrics and self.eds
+
+
+def change_status(step: StepUp) -> ChangeStatus:
+    phone_ok = step.purpose != StepUp.Purpose.CHANGE_PHONE or step.phone_verified_at is not None
+    verification = biometric_check(step.client, step.purpose, settings.ACCESS_STEP_SECONDS)
+    return ChangeStatus(
+        phone_ok, verification is not None, signature_check(step.signing_request_ref) is not None
+    )
+
+
+def apply_change(step: StepUp, *, request: Any = None) -> Client:
+    """Apply a fully confirmed change; the old number is told about a phone change (R-AUTH-6)."""
+    from qaryz.clients.services import set_bank_account, set_phone
+
+    status = change_status(step)
+    if step.status != StepUp.Status.OPEN or not status.ready:
+        raise AccessError(_("The change is not confirmed yet: complete every step."), code="not_ready")
+    verification = biometric_check(step.client, step.purpose, settings.ACCESS_STEP_SECONDS)
+    client = step.client
+    with transaction.atomic():
+        if not StepUp.objects.filter(pk=step.pk, status=StepUp.Status.OPEN).update(
+            status=StepUp.Status.DONE, completed_at=timezone.now()
+        ):
+            raise AccessError(_("This change has already been applied."), code="done")
+        if step.purpose == StepUp.Purpose.CHANGE_PHONE:
+            old_phone = client.phone
+            client = set_phone(client, step.payload["phone"], actor=client)
+        else:
+            account = set_bank_account(
+                client, kind=step.payload["kind"], value=step.payload["value"], actor=client
+            )
+    if verification is not None:
+        consume_biometric(verification)
+    if step.purpose == StepUp.Purpose.CHANGE_PHONE:
+        _notify(client, "phone_changed", tail=client.phone[-4:], phone=old_phone)  # to the OLD number
+        _notify(client, "phone_changed", tail=client.phone[-4:])
+    else:
+        _notify(client, "bank_changed", masked=account.masked)
+    return client
+
+
+# --- Password recovery: SMS code AND fresh biometrics (R-AUTH-5) ---------------------------------
+def start_recovery(phone: str, id_number: str) -> otp.OtpChallenge:
+    """Always returns a challenge; no SMS goes out when phone and IIN/BIN do not match (no enumeration)."""
+    from qaryz.clients.services import ClientDataError, normalize_phone
+
+    try:
+        phone = normalize_phone(phone)
+    except ClientDataError:
+        phone = ""
+    id_number = (id_number or "").strip()
+    client = Client.objects.filter(phone=phone).first() if phone else None
+    if client is not None and client.id_number == id_number and hasattr(client, "credential"):
+        return otp.issue(
+            phone, "recovery", context={"client_id": client.pk}, language=client.preferred_language
+        )
+    return otp.issue(phone or "+70000000000", "recovery", context={}, method="totp")  # unverifiable decoy
+
+
+def verify_recovery_code(public_id: str, code: str) -> Client:
+    challenge = otp.verify(public_id, code, purpose="recovery")
+    client_id = challenge.context.get("client_id")
+    if not client_id:
+        raise otp.OtpError("wrong")
+    return Client.objects.get(pk=client_id)
+
+
+def recovery_biometrics_ok(client: Client) -> bool:
+    return biometric_check(client, "recovery", settings.ACCESS_STEP_SECONDS) is not None
+
+
+def complete_recovery(client: Client, new_password: str, *, request: Any = None) -> None:
+    verification = biometric_check(client, "recovery", settings.ACCESS_STEP_SECONDS)
+    if verification is None:
+        raise AccessError(_("Pass the biometric check first."), code="biometrics")
+    with transaction.atomic():
+        set_client_password(client, new_password)
+        ended = end_other_sessions(client, reason="password_recovered")
+        audit(
+            "access.password_recovered",
+            category="security",
+            actor=client,
+            target=client,
+            request=request,
+            data={"sessions_ended": ended},
+        )
+    consume_biometric(verification)
+    _notify(client, "password_recovered")
+
+
+__all__ = ["ClientSession", "Requirements"]

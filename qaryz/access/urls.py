@@ -1,0 +1,22 @@
+from django.urls import path
+
+from qaryz.access import views
+
+app_name = "access"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("login/code/", views.login_code_view, name="login-code"),
+    path("logout/", views.logout_view, name="logout"),
+    path("register/", views.register_view, name="register"),
+    path("register/code/", views.register_code_view, name="register-code"),
+    path("register/password/", views.register_password_view, name="register-password"),
+    path("register/finish/", views.finish_registration_view, name="finish-registration"),
+    path("register/finish/sign/", views.registration_sign_view, name="registration-sign"),
+    path("password/recover/", views.recover_view, name="recover-password"),
+    path("password/recover/code/", views.recover_code_view, name="recover-code"),
+    path("password/recover/new/", views.recover_new_view, name="recover-new"),
+    path("account/password/", views.change_password_view, name="change-password"),
+    path("account/second-factor/", views.second_factor_view, name="second-factor"),
+    path("account/change/<str:purpose>/", views.change_start_view, name="change-start"),
+    path("account/changes/<int:step_id>/", views.change_steps_view, name="change-steps"),
+]

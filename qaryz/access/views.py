@@ -1,0 +1,430 @@
+"""Client-facing access pages: login, registration, recovery, password and sign-in settings, changes.
+
+Thin: parse the form, call a service, render. Pending steps live in the server-side session only.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qaryz.access import otp, registration, services, stepup
+from qaryz.access.decorators import client_required
+from qaryz.access.forms import (
+    BankChangeForm,
+    ChangePasswordForm,
+    CodeForm,
+    LoginForm,
+    NewPasswordForm,
+    PhoneChangeForm,
+    RecoveryForm,
+    RegistrationForm,
+    TotpEnrolForm,
+)
+from qaryz.access.models import ClientSession, SecondFactor, StepUp
+from qaryz.clients.services import ClientDataError
+from qaryz.core.middleware import error_response
+
+LOGIN_PENDING = "qaryz_login_challenge"
+LOGIN_NEXT = "qaryz_login_next"
+REG_PENDING = "qaryz_registration_challenge"
+RECOVERY_PENDING = "qaryz_recovery_challenge"
+TOTP_PENDING = "qaryz_totp_secret"
+
+
+def _safe_next(request: HttpRequest, value: str | None, default: str = "/cabinet/") -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=False
+    ):
+        return value
+    return default
+
+
+def _error_messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+# --- Login (R-AUTH-1..4) ---------------------------------------------------------------------
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_check_password(form.cleaned_data["phone"], form.cleaned_data["password"])
+            challenge = services.begin_client_login(client)
+        except services.AccessError as exc:
+            form.add_error(None, exc.message)
+        except otp.OtpError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session[LOGIN_PENDING] = challenge.public_id
+            request.session[LOGIN_NEXT] = _safe_next(request, request.GET.get("next"))
+            return redirect("access:login-code")
+    return render(request, "access/login.html", {"form": form})
+
+
+def login_code_view(request: HttpRequest) -> HttpResponse:
+    public_id = request.session.get(LOGIN_PENDING)
+    challenge = otp.get(public_id, "login") if public_id else None
+    if challenge is None:
+        return redirect("access:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            otp.resend(challenge.public_id)
+            messages.info(request, _("A new code has been sent."))
+        except otp.OtpError as exc:
+            messages.error(request, exc.message)
+        return redirect("access:login-code")
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_verify_second_factor(challenge.public_id, form.cleaned_data["code"])
+        except otp.OtpError as exc:
+            form.add_error("code", exc.message)
+            if (
+                exc.reason in ("too_many", "expired", "used", "unknown")
+                and challenge.method == SecondFactor.TOTP
+            ):
+                request.session.pop(LOGIN_PENDING, None)
+        else:
+            next_url = request.session.get(LOGIN_NEXT, "/cabinet/")
+            services.start_web_session(request, client)
+            return redirect(next_url)
+    return render(
+        request,
+        "access/code.html",
+        {
+            "form": form,
+            "title": _("Sign-in confirmation"),
+            "challenge": challenge,
+            "hint": _("Enter the code from your authenticator app.")
+            if challenge.method == SecondFactor.TOTP
+            else _("We sent a code by SMS to your phone ending in %(tail)s.")
+            % {"tail": challenge.phone[-4:]},
+            "can_resend": challenge.method == SecondFactor.SMS,
+        },
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    services.logout_client(request)
+    return redirect("access:login")
+
+
+# --- Registration (R-ONB-8) ------------------------------------------------------------------
+def register_view(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data, language=request.LANGUAGE_CODE)
+        try:
+            challenge = registration.start(data)
+        except ClientDataError as exc:
+            for message in _error_messages(exc):
+                form.add_error(None, message)
+        except otp.OtpError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session[REG_PENDING] = challenge.public_id
+            return redirect("access:register-code")
+    return render(request, "access/register.html", {"form": form})
+
+
+def register_code_view(request: HttpRequest) -> HttpResponse:
+    public_id = request.session.get(REG_PENDING)
+    challenge = otp.get(public_id, "registration") if public_id else None
+    if challenge is None:
+        return redirect("access:register")
+    if challenge.verified_at:
+        return redirect("access:register-password")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            otp.resend(challenge.public_id, language=request.LANGUAGE_CODE)
+            messages.info(request, _("A new code has been sent."))
+        except otp.OtpError as exc:
+            messages.error(request, exc.message)
+        return redirect("access:register-code")
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.verify_code(challenge.public_id, form.cleaned_data["code"])
+        except otp.OtpError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return redirect("access:register-password")
+    return render(
+        request,
+        "access/code.html",
+        {
+            "form": form,
+            "title": _("Confirm your phone number"),
+            "challenge": challenge,
+            "can_resend": True,
+            "hint": _("We sent a code by SMS to %(phone)s. It is valid for %(seconds)s seconds.")
+            % {"phone": challenge.phone, "seconds": settings.OTP_TTL_SECONDS},
+        },
+    )
+
+
+def register_password_view(request: HttpRequest) -> HttpResponse:
+    public_id = request.session.get(REG_PENDING, "")
+    try:
+        challenge = registration.verified_challenge(public_id)
+    except services.AccessError as exc:
+        messages.error(request, exc.message)
+        return redirect("access:register")
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = registration.complete(challenge.public_id, form.cleaned_data["password1"])
+        except ValidationError as exc:
+            for message in _error_messages(exc):
+                form.add_error("password1", message)
+        except (services.AccessError, ClientDataError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "; ".join(_error_messages(exc)))
+            return redirect("access:register")
+        else:
+            request.session.pop(REG_PENDING, None)
+            services.start_web_session(request, client)
+            return redirect("access:finish-registration")
+    return render(request, "access/password.html", {"form": form, "title": _("Create a password")})
+
+
+@client_required(allow_unconfirmed=True)
+def finish_registration_view(request: HttpRequest) -> HttpResponse:
+    client = stepup.refresh_registration(request.client)
+    if client.status == client.Status.CONFIRMED:
+        messages.success(request, _("Your registration is confirmed."))
+        return redirect("cabinet:home")
+    req = stepup.registration_requirements(client)
+    here = request.path
+    return render(
+        request,
+        "access/finish.html",
+        {
+            "req": req,
+            "client": client,
+            "biometrics_url": "/biometrics/verify/?" + urlencode({"purpose": "registration", "next": here}),
+        },
+    )
+
+
+@require_POST
+@client_required(allow_unconfirmed=True)
+def registration_sign_view(request: HttpRequest) -> HttpResponse:
+    try:
+        ref = stepup.start_registration_signature(request.client)
+    except ImportError:
+        messages.error(request, _("Electronic signature is not available right now. Try later."))
+        return redirect("access:finish-registration")
+    return redirect(f"/signatures/sign/{ref}/?" + urlencode({"next": "/register/finish/"}))
+
+
+# --- Password recovery: SMS code and fresh biometrics (R-AUTH-5) ---------------------------------
+def recover_view(request: HttpRequest) -> HttpResponse:
+    session = services.web_session(request)
+    if session is not None and session.scope == ClientSession.Scope.RECOVERY:
+        return redirect("access:recover-new")
+    form = RecoveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = stepup.start_recovery(form.cleaned_data["phone"], form.cleaned_data["id_number"])
+        except otp.OtpError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session[RECOVERY_PENDING] = challenge.public_id
+            return redirect("access:recover-code")
+    return render(request, "access/recover.html", {"form": form})
+
+
+def recover_code_view(request: HttpRequest) -> HttpResponse:
+    public_id = request.session.get(RECOVERY_PENDING)
+    challenge = otp.get(public_id, "recovery") if public_id else None
+    if challenge is None:
+        return redirect("access:recover-password")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = stepup.verify_recovery_code(challenge.public_id, form.cleaned_data["code"])
+        except otp.OtpError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(RECOVERY_PENDING, None)
+            services.start_web_session(request, client, scope=ClientSession.Scope.RECOVERY)
+            return redirect("access:recover-new")
+    return render(
+        request,
+        "access/code.html",
+        {
+            "form": form,
+            "title": _("Password recovery"),
+            "challenge": challenge,
+            "can_resend": False,
+            "hint": _("If the phone and IIN match our records, we sent a code by SMS."),
+        },
+    )
+
+
+@client_required(allow_unconfirmed=True)
+def recover_new_view(request: HttpRequest) -> HttpResponse:
+    if request.client_session.scope != ClientSession.Scope.RECOVERY:
+        return redirect("access:change-password")
+    client = request.client
+    biometrics_ok = stepup.recovery_biometrics_ok(client)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and biometrics_ok and form.is_valid():
+        try:
+            stepup.complete_recovery(client, form.cleaned_data["password1"], request=request)
+        except ValidationError as exc:
+            for message in _error_messages(exc):
+                form.add_error("password1", message)
+        except services.AccessError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session.flush()
+            messages.success(request, _("Your password has been changed. Sign in with the new password."))
+            return redirect("access:login")
+    return render(
+        request,
+        "access/recover_new.html",
+        {
+            "form": form,
+            "biometrics_ok": biometrics_ok,
+            "biometrics_url": "/biometrics/verify/?"
+            + urlencode({"purpose": "recovery", "next": request.path}),
+        },
+    )
+
+
+# --- Account settings ----------------------------------------------------------------------------
+@client_required(allow_unconfirmed=True)
+def change_password_view(request: HttpRequest) -> HttpResponse:
+    form = ChangePasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_client_password(
+                request.client,
+                form.cleaned_data["current"],
+                form.cleaned_data["password1"],
+                current=request.client_session,
+                request=request,
+            )
+        except ValidationError as exc:
+            for message in _error_messages(exc):
+                form.add_error("password1", message)
+        except services.AccessError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Password changed. Your other sessions have been ended."))
+            return redirect("cabinet:home")
+    return render(request, "access/password.html", {"form": form, "title": _("Change password"), "nav": True})
+
+
+@client_required(allow_unconfirmed=True)
+def second_factor_view(request: HttpRequest) -> HttpResponse:
+    client = request.client
+    credential = client.credential
+    if request.method == "POST" and "disable" in request.POST:
+        services.disable_client_totp(client)
+        messages.success(request, _("Sign-in codes will come by SMS again."))
+        return redirect("access:second-factor")
+    secret = request.session.get(TOTP_PENDING) or services.new_totp_secret()
+    request.session[TOTP_PENDING] = secret
+    form = TotpEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrol_client_totp(client, secret, form.cleaned_data["code"])
+        except services.AccessError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(TOTP_PENDING, None)
+            messages.success(request, _("The authenticator app is now your second factor."))
+            return redirect("access:second-factor")
+    return render(
+        request,
+        "access/second_factor.html",
+        {
+            "form": form,
+            "credential": credential,
+            "secret": secret,
+            "uri": services.totp_uri(secret, client.phone),
+        },
+    )
+
+
+# --- Phone / bank change (R-ONB-6) ------------------------------------------------------------
+@client_required
+def change_start_view(request: HttpRequest, purpose: str) -> HttpResponse:
+    if purpose not in (StepUp.Purpose.CHANGE_PHONE, StepUp.Purpose.CHANGE_BANK):
+        return error_response(request, 404)
+    form_class = PhoneChangeForm if purpose == StepUp.Purpose.CHANGE_PHONE else BankChangeForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            step, challenge = stepup.start_change(request.client, purpose, form.cleaned_data)
+        except (services.AccessError, otp.OtpError) as exc:
+            form.add_error(None, exc.message)
+        except ClientDataError as exc:
+            for message in _error_messages(exc):
+                form.add_error(None, message)
+        else:
+            if challenge is not None:
+                request.session[f"qaryz_change_{step.pk}"] = challenge.public_id
+            return redirect("access:change-steps", step_id=step.pk)
+    title = _("Change phone number") if purpose == StepUp.Purpose.CHANGE_PHONE else _("Change bank details")
+    return render(request, "access/change_start.html", {"form": form, "title": title})
+
+
+@client_required
+def change_steps_view(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = (
+        StepUp.objects.filter(pk=step_id, client=request.client)
+        .exclude(purpose=StepUp.Purpose.REGISTRATION)
+        .first()
+    )
+    if step is None:
+        return error_response(request, 404)
+    code_form = CodeForm(request.POST if request.POST.get("action") == "code" else None)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "code" and code_form.is_valid():
+        try:
+            stepup.verify_new_phone(
+                step, request.session.get(f"qaryz_change_{step.pk}", ""), code_form.cleaned_data["code"]
+            )
+            return redirect("access:change-steps", step_id=step.pk)
+        except otp.OtpError as exc:
+            code_form.add_error("code", exc.message)
+    elif action == "sign":
+        try:
+            ref = stepup.start_change_signature(step)
+        except ImportError:
+            messages.error(request, _("Electronic signature is not available right now. Try later."))
+            return redirect("access:change-steps", step_id=step.pk)
+        return redirect(f"/signatures/sign/{ref}/?" + urlencode({"next": request.path}))
+    elif action == "apply":
+        try:
+            stepup.apply_change(step, request=request)
+        except (services.AccessError, ClientDataError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "; ".join(_error_messages(exc)))
+        else:
+            messages.success(request, _("The change has been applied."))
+            return redirect("cabinet:home")
+    status = stepup.change_status(step)
+    return render(
+        request,
+        "access/change_steps.html",
+        {
+            "step": step,
+            "status": status,
+            "code_form": code_form,
+            "biometrics_url": "/biometrics/verify/?"
+            + urlencode({"purpose": step.purpose, "next": request.path}),
+        },
+    )

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from qaryz.backoffice import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", views.login_view, name="login"),
+    path("login/code/", views.login_code_view, name="login-code"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_view, name="password"),
+    path("second-factor/", views.second_factor_view, name="second-factor"),
+    path("sms-outbox/", views.sms_outbox, name="sms-outbox"),
+    path("clients/", views.client_list, name="clients"),
+    path("clients/<int:client_id>/", views.client_detail, name="client"),
+    path("clients/<int:client_id>/unlock/", views.client_unlock, name="client-unlock"),
+]

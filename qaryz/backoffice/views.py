@@ -1,0 +1,194 @@
+"""The staff back office shell: login with mandatory second factor, dashboard, demo SMS outbox,
+client list and card (audited access to confidential data, R-ACC-1..2)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qaryz.access import otp, services
+from qaryz.access.decorators import staff_required
+from qaryz.access.models import SecondFactor
+from qaryz.access.records_bridge import audit
+from qaryz.access.roles import ROLES
+from qaryz.backoffice.forms import StaffCodeForm, StaffLoginForm, StaffPasswordForm
+from qaryz.clients.models import Client
+from qaryz.clients.selectors import current_bank_account, search_clients
+from qaryz.core.middleware import error_response
+from qaryz.messaging.selectors import embedded_outbox
+
+PENDING = "qaryz_staff_challenge"
+NEXT = "qaryz_staff_next"
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = StaffLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.staff_check_password(form.cleaned_data["username"], form.cleaned_data["password"])
+            challenge = services.begin_staff_login(user)
+        except services.AccessError as exc:
+            form.add_error(None, exc.message)
+        except otp.OtpError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session[PENDING] = challenge.public_id
+            nxt = request.GET.get("next", "")
+            ok = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
+            request.session[NEXT] = nxt if ok and nxt else "/backoffice/"
+            return redirect("backoffice:login-code")
+    return render(request, "backoffice/login.html", {"form": form})
+
+
+def login_code_view(request: HttpRequest) -> HttpResponse:
+    public_id = request.session.get(PENDING)
+    challenge = otp.get(public_id, "staff_login") if public_id else None
+    if challenge is None:
+        return redirect("backoffice:login")
+    form = StaffCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            nxt = request.session.get(NEXT, "/backoffice/")
+            services.staff_verify_second_factor(request, challenge.public_id, form.cleaned_data["code"])
+        except otp.OtpError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return redirect(nxt)
+    hint = (
+        _("Enter the code from your authenticator app.")
+        if challenge.method == SecondFactor.TOTP
+        else _("We sent a code by SMS to your work phone.")
+    )
+    return render(request, "backoffice/code.html", {"form": form, "hint": hint})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit("staff.logout", category="security", actor=request.user, target=request.user, request=request)
+    logout(request)
+    return redirect("backoffice:login")
+
+
+@staff_required()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    roles = [str(ROLES[g][0]) for g in request.user.groups.values_list("name", flat=True) if g in ROLES]
+    return render(
+        request,
+        "backoffice/dashboard.html",
+        {
+            "roles": roles,
+            "can_clients": request.user.has_perm("clients.view_client_data"),
+            "can_outbox": settings.DEMO_MODE and request.user.has_perm("messaging.view_sms_outbox"),
+        },
+    )
+
+
+@staff_required()
+def password_view(request: HttpRequest) -> HttpResponse:
+    form = StaffPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not request.user.check_password(form.cleaned_data["current"]):
+            form.add_error("current", _("The current password is wrong."))
+        else:
+            try:
+                services.set_staff_password(request.user, form.cleaned_data["password1"])
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("password1", message)
+            else:
+                from django.contrib.auth import update_session_auth_hash
+
+                update_session_auth_hash(request, request.user)
+                messages.success(request, _("Password changed."))
+                return redirect("backoffice:dashboard")
+    return render(request, "backoffice/password.html", {"form": form})
+
+
+@staff_required()
+def second_factor_view(request: HttpRequest) -> HttpResponse:
+    """Switch one's own second factor from SMS to an authenticator app (TOTP)."""
+    secret = request.session.get("qaryz_staff_totp") or services.new_totp_secret()
+    request.session["qaryz_staff_totp"] = secret
+    form = StaffCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrol_staff_totp(request.user, secret, form.cleaned_data["code"])
+        except services.AccessError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop("qaryz_staff_totp", None)
+            messages.success(request, _("The authenticator app is now your second factor."))
+            return redirect("backoffice:dashboard")
+    return render(
+        request,
+        "backoffice/second_factor.html",
+        {
+            "form": form,
+            "secret": secret,
+            "security": request.user.security,
+            "uri": services.totp_uri(secret, request.user.get_username()),
+        },
+    )
+
+
+@staff_required("messaging.view_sms_outbox")
+def sms_outbox(request: HttpRequest) -> HttpResponse:
+    """Demo only: what the simulated phone network delivered (codes included)."""
+    if not settings.DEMO_MODE:
+        return error_response(request, 404)
+    return render(request, "backoffice/outbox.html", {"messages_list": embedded_outbox(200)})
+
+
+@staff_required("clients.view_client_data")
+def client_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:50]
+    clients = list(search_clients(query)[:100])
+    audit(
+        "staff.viewed_client_list",
+        category="security",
+        actor=request.user,
+        request=request,
+        data={"query": query, "count": len(clients)},
+    )
+    return render(request, "backoffice/clients.html", {"clients": clients, "query": query})
+
+
+@staff_required("clients.view_client_data")
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        return error_response(request, 404)
+    audit("staff.viewed_client", category="security", actor=request.user, target=client, request=request)
+    credential = getattr(client, "credential", None)
+    return render(
+        request,
+        "backoffice/client_detail.html",
+        {
+            "client": client,
+            "credential": credential,
+            "bank": current_bank_account(client),
+            "signer": getattr(client, "signer", None),
+            "can_unlock": request.user.has_perm("access.unlock_account"),
+        },
+    )
+
+
+@require_POST
+@staff_required("access.unlock_account")
+def client_unlock(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        return error_response(request, 404)
+    if services.unlock_client(client, staff=request.user, request=request):
+        messages.success(request, _("The client's access has been restored."))
+    if request.user.has_perm("clients.view_client_data"):
+        return redirect("backoffice:client", client_id=client.pk)
+    return redirect("backoffice:dashboard")

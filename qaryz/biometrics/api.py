@@ -1,0 +1,86 @@
+"""Mobile API of the biometric check (mounted under /api/v1/biometrics/ by qaryz.api.api).
+
+POST sessions                      {"purpose"} -> session (challenges, nonce, timeline)
+POST sessions/{id}/frames          multipart: nonce, meta=[[step, t_ms], ...], frames=<jpeg>...
+POST document                      multipart: card=<jpeg> (ID card photo: MRZ + face reference)
+GET  verifications/{id}            the outcome
+Errors are {"error", "reference", "detail"} like every API error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from qaryz.access.api_auth import ClientBearer
+
+from . import services, views
+from .models import Verification
+
+# Unconfirmed clients verify too: biometrics is part of finishing registration (R-ONB-8).
+router = Router(tags=["biometrics"], auth=ClientBearer(allow_unconfirmed=True))
+
+
+class StartIn(Schema):
+    purpose: str
+
+
+def _fail(exc: services.BiometricsError) -> HttpError:
+    return HttpError(400, f"{exc.code}: {exc.message}")
+
+
+@router.post("/sessions")
+def start_session(request: HttpRequest, payload: StartIn) -> dict[str, Any]:
+    try:
+        session = services.start_session(request.auth, payload.purpose, channel="api", request=request)
+    except services.BiometricsError as exc:
+        raise _fail(exc) from exc
+    data = views.session_payload(session)
+    data["frames_url"] = f"/api/v1/biometrics/sessions/{session.pk}/frames"
+    data["prompts"] = views.prompts()
+    return data
+
+
+@router.post("/sessions/{session_id}/frames")
+def submit_frames(request: HttpRequest, session_id: uuid.UUID) -> dict[str, Any]:
+    try:
+        verification = services.submit_frames(
+            session_id,
+            client=request.auth,
+            nonce=request.POST.get("nonce", ""),
+            frames=views.parse_frames(request),
+            request=request,
+        )
+    except services.BiometricsError as exc:
+        raise _fail(exc) from exc
+    return views.verification_payload(verification)
+
+
+@router.post("/document")
+def upload_document(request: HttpRequest) -> dict[str, Any]:
+    upload = request.FILES.get("card")
+    if upload is None:
+        raise HttpError(400, "card: missing file")
+    try:
+        ref = services.enrol_document(request.auth, upload.read(), channel="api", request=request)
+    except services.BiometricsError as exc:
+        raise _fail(exc) from exc
+    mrz = ref.mrz
+    return {
+        "accepted": True,
+        "document_number": mrz.get("document_number"),
+        "expiry_date": mrz.get("expiry_date"),
+        "comparison": ref.comparison,
+    }
+
+
+@router.get("/verifications/{verification_id}")
+def get_verification(request: HttpRequest, verification_id: uuid.UUID) -> dict[str, Any]:
+    verification = Verification.objects.filter(pk=verification_id, client=request.auth).first()
+    if verification is None:
+        raise HttpError(404, "not found")
+    return views.verification_payload(verification)

@@ -1,0 +1,295 @@
+"""The only writers of client data (R-ONB-1..7). IIN/BIN are set once, at creation, and never again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from qaryz.access.records_bridge import audit, store_document
+from qaryz.clients.idnumbers import luhn_valid, normalize_kz_mobile, valid_bin, valid_iin
+from qaryz.clients.models import BankAccount, Client, IdDocType, LegalEntitySigner
+
+# Mutable fields of a client. IIN and BIN are deliberately absent: nothing in this module,
+# and so no form, API or admin path built on it, can change them (R-ONB-7).
+EDITABLE_FIELDS = frozenset({"surname", "given_name", "patronymic", "legal_name", "preferred_language"})
+
+
+class ClientDataError(ValidationError):
+    """Bad client data; the message is translated and safe to show."""
+
+
+def normalize_phone(raw: str) -> str:
+    phone = normalize_kz_mobile(raw or "")
+    if phone is None:
+        raise ClientDataError(_("Enter a Kazakh mobile number, for example +7 701 234 56 78."), code="phone")
+    return phone
+
+
+def check_iin(iin: str) -> str:
+    iin = (iin or "").strip()
+    if not valid_iin(iin):
+        raise ClientDataError(_("The IIN is not valid: check the 12 digits."), code="iin")
+    return iin
+
+
+def check_bin(bin_: str) -> str:
+    bin_ = (bin_ or "").strip()
+    if not valid_bin(bin_):
+        raise ClientDataError(_("The BIN is not valid: check the 12 digits."), code="bin")
+    return bin_
+
+
+def check_identity_document(
+    doc_type: str, number: str, expiry: dt.date | None, *, today: dt.date | None = None
+) -> None:
+    """ID card or passport only, not expired (R-ONB-1)."""
+    if doc_type == "birth_certificate":
+        raise ClientDataError(
+            _("A birth certificate is not accepted: use your identity card or passport."),
+            code="birth_certificate",
+        )
+    if doc_type not in IdDocType.values:
+        raise ClientDataError(_("Choose an identity card or a passport."), code="doc_type")
+    if not number or not number.strip().isalnum() or len(number.strip()) > 20:
+        raise ClientDataError(_("Enter the document number as printed in the document."), code="doc_number")
+    today = today or timezone.localdate()
+    if expiry is None or expiry < today:
+        raise ClientDataError(
+            _("The document has expired: register with a valid document."), code="doc_expired"
+        )
+
+
+@dataclass(frozen=True)
+class SignerData:
+    surname: str
+    given_name: str
+    patronymic: str
+    iin: str
+
+
+@transaction.atomic
+def register_client(
+    *,
+    kind: str,
+    phone: str,
+    iin: str = "",
+    bin: str = "",
+    surname: str = "",
+    given_name: str = "",
+    patronymic: str = "",
+    legal_name: str = "",
+    preferred_language: str = "ru",
+    signer: SignerData | None = None,
+) -> Client:
+    """Create a client in status REGISTERED after the SMS code proved the phone (R-ONB-8)."""
+    phone = normalize_phone(phone)
+    if kind not in Client.Kind.values:
+        raise ClientDataError(_("Choose who is registering."), code="kind")
+    if kind == Client.Kind.LEGAL_ENTITY:
+        bin_value: str | None = check_bin(bin)
+        iin_value: str | None = None
+        if not legal_name.strip():
+            raise ClientDataError(_("Enter the legal entity's name."), code="legal_name")
+        if signer is None:
+            raise ClientDataError(_("Enter the authorised signer."), code="signer")
+        check_iin(signer.iin)
+    else:
+        iin_value = check_iin(iin)
+        bin_value = None
+        if not surname.strip() or not given_name.strip():
+            raise ClientDataError(_("Enter your surname and name as in your identity document."), code="name")
+    if Client.objects.filter(phone=phone).exists():
+        raise ClientDataError(
+            _("This phone number is already registered: sign in or recover your password."),
+            code="phone_taken",
+        )
+    if iin_value and Client.objects.filter(iin=iin_value).exists():
+        raise ClientDataError(
+            _("This IIN is already registered: sign in or recover your password."), code="iin_taken"
+        )
+    if bin_value and Client.objects.filter(bin=bin_value).exists():
+        raise ClientDataError(_("This BIN is already registered."), code="bin_taken")
+    try:
+        client = Client.objects.create(
+            kind=kind,
+            iin=iin_value,
+            bin=bin_value,
+            surname=surname.strip(),
+            given_name=given_name.strip(),
+            patronymic=patronymic.strip(),
+            legal_name=legal_name.strip(),
+            phone=phone,
+            preferred_language=preferred_language if preferred_language in ("ru", "kk", "en") else "ru",
+        )
+    except IntegrityError as exc:  # a parallel registration with the same phone/IIN won the race
+        raise ClientDataError(_("This client is already registered."), code="duplicate") from exc
+    if signer is not None:
+        LegalEntitySigner.objects.create(
+            client=client,
+            surname=signer.surname.strip(),
+            given_name=signer.given_name.strip(),
+            patronymic=signer.patronymic.strip(),
+            iin=signer.iin,
+        )
+    audit("client.registered", target=client, actor=client, data={"kind": kind})
+    return client
+
+
+@transaction.atomic
+def update_client(client: Client, *, actor: object = None, **changes: str) -> Client:
+    """Change mutable fields only; any attempt to pass iin/bin (or unknown fields) is refused."""
+    forbidden = set(changes) - EDITABLE_FIELDS
+    if forbidden:
+        raise ClientDataError(_("These details cannot be changed."), code="immutable")
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    for field, value in changes.items():
+        setattr(client, field, value)
+    client.save(update_fields=list(changes))
+    audit("client.updated", target=client, actor=actor, data={"fields": sorted(changes)})
+    return client
+
+
+@transaction.atomic
+def record_identity_document(
+    client: Client, *, doc_type: str, number: str, expiry: dt.date | None, actor: object = None
+) -> Client:
+    check_identity_document(doc_type, number, expiry)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    client.id_doc_type, client.id_doc_number, client.id_doc_expiry = doc_type, number.strip().upper(), expiry
+    client.save(update_fields=["id_doc_type", "id_doc_number", "id_doc_expiry"])
+    audit("client.identity_document", target=client, actor=actor, data={"type": doc_type})
+    return client
+
+
+@transaction.atomic
+def attach_face_photo(
+    client: Client, content: bytes, *, media_type: str = "image/jpeg", actor: object = None
+) -> Client:
+    """Store the frontal face photo in the vault (R-ONB-1, R-ARCH-1) and reference it."""
+    ref = store_document(
+        content,
+        media_type=media_type,
+        kind="face_photo",
+        direction="inbound",
+        owner=client,
+        filename="face.jpg",
+    )
+    Client.objects.filter(pk=client.pk).update(face_photo_ref=ref)
+    client.face_photo_ref = ref
+    audit("client.face_photo", target=client, actor=actor, data={"document": ref})
+    return client
+
+
+@transaction.atomic
+def set_signer_document(
+    client: Client,
+    *,
+    doc_type: str,
+    number: str,
+    expiry: dt.date | None,
+    photo: bytes | None = None,
+    authority: str = "",
+    authority_scan: bytes | None = None,
+    scan_media_type: str = "application/pdf",
+    actor: object = None,
+) -> LegalEntitySigner:
+    """The signer's identity document, photo and appointment order / power of attorney (R-ONB-2)."""
+    check_identity_document(doc_type, number, expiry)
+    signer = LegalEntitySigner.objects.select_for_update().get(client=client)
+    if authority and authority not in LegalEntitySigner.Authority.values:
+        raise ClientDataError(_("Choose an order of appointment or a power of attorney."), code="authority")
+    signer.id_doc_type, signer.id_doc_number, signer.id_doc_expiry = doc_type, number.strip().upper(), expiry
+    if photo is not None:
+        signer.photo_ref = store_document(
+            photo,
+            media_type="image/jpeg",
+            kind="signer_photo",
+            direction="inbound",
+            owner=client,
+            filename="signer.jpg",
+        )
+    if authority_scan is not None:
+        signer.authority = authority
+        signer.authority_scan_ref = store_document(
+            authority_scan,
+            media_type=scan_media_type,
+            kind="signer_authority",
+            direction="inbound",
+            owner=client,
+            filename="authority.pdf",
+        )
+    signer.save()
+    audit("client.signer_updated", target=client, actor=actor, data={"authority": signer.authority})
+    return signer
+
+
+def check_bank_details(kind: str, value: str) -> str:
+    value = "".join((value or "").split()).upper()
+    if kind == BankAccount.Kind.IBAN:
+        try:
+            iban = IBAN(value)
+        except SchwiftyException as exc:
+            raise ClientDataError(_("The IBAN is not valid."), code="iban") from exc
+        if iban.country_code != "KZ":
+            raise ClientDataError(_("Enter an IBAN of a Kazakh bank (KZ…)."), code="iban_country")
+        return str(iban.compact)
+    if kind == BankAccount.Kind.CARD:
+        if not luhn_valid(value):
+            raise ClientDataError(_("The card number is not valid."), code="card")
+        return value
+    raise ClientDataError(_("Choose an account or a card."), code="bank_kind")
+
+
+@transaction.atomic
+def set_bank_account(client: Client, *, kind: str, value: str, actor: object = None) -> BankAccount:
+    """Replace the current registered bank details. Callers enforce R-ONB-6 (biometrics + EDS)."""
+    value = check_bank_details(kind, value)
+    Client.objects.select_for_update().get(pk=client.pk)
+    now = timezone.now()
+    BankAccount.objects.filter(client=client, is_current=True).update(is_current=False, replaced_at=now)
+    account = BankAccount.objects.create(client=client, kind=kind, value=value)
+    audit(
+        "client.bank_details_changed",
+        target=client,
+        actor=actor,
+        data={"kind": kind, "masked": account.masked},
+    )
+    return account
+
+
+@transaction.atomic
+def set_phone(client: Client, new_phone: str, *, actor: object = None) -> Client:
+    """Replace the registered phone. Callers enforce R-ONB-6 and notify the old number."""
+    new_phone = normalize_phone(new_phone)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if Client.objects.filter(phone=new_phone).exclude(pk=client.pk).exists():
+        raise ClientDataError(_("This phone number is already registered."), code="phone_taken")
+    old = client.phone
+    client.phone = new_phone
+    client.save(update_fields=["phone"])
+    audit(
+        "client.phone_changed",
+        target=client,
+        actor=actor,
+        data={"old_tail": old[-4:], "new_tail": new_phone[-4:]},
+    )
+    return client
+
+
+@transaction.atomic
+def confirm_client(client: Client, *, data: dict | None = None) -> Client:
+    """REGISTERED -> CONFIRMED once biometrics (and EDS unless an IE) are satisfied (R-ONB-4)."""
+    updated = Client.objects.filter(pk=client.pk, status=Client.Status.REGISTERED).update(
+        status=Client.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
+    client.refresh_from_db()
+    if updated:
+        audit("client.confirmed", target=client, actor=client, data=data or {})
+    return client

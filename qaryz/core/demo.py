@@ -1,0 +1,26 @@
+from typing import TextIO
+
+from qaryz.core.models import MfoProfile
+
+DEMO_PROFILE = {
+    "short_name": "Qaryz Demo",
+    "legal_name": "ТОО «Микрофинансовая организация «Qaryz Demo»",
+    "bin": "990140004654",
+    "first_head_full_name": "Ахметова Айгерим Серикқызы",
+    "legal_address": "Республика Казахстан, г. Алматы, пр. Абая, 10, офис 5",
+    "actual_address": "Республика Казахстан, г. Алматы, ул. Панфилова, 98, 3 этаж",
+    "phones": "+7 727 300 00 00, 7700 (бесплатно с мобильных)",
+    "fax": "+7 727 300 00 01",
+    "email": "info@qaryz.kz",
+    "website": "qaryz.kz",
+    "other_contacts": "Telegram: @qaryz_support",
+    "licence": "Регистрационный номер МФО 02.21.0001.М (демо)",
+    "primary_color": "#0b6e4f",
+    "accent_color": "#f2a900",
+}
+
+
+def load_demo(out: TextIO) -> None:
+    if not MfoProfile.objects.exists():
+        MfoProfile.objects.create(**DEMO_PROFILE)
+        out.write("MFO profile: created\n")

@@ -1,0 +1,44 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qaryz.core.forms import validate_bin
+
+hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #0b6e4f."))
+
+
+class MfoProfile(models.Model):
+    """The MFO operating this installation: shown in the cabinet (R-CAB-2) and on every page (R-WEB-1).
+
+    A single row; the newest one is current.
+    """
+
+    short_name = models.CharField(_("short name"), max_length=120)
+    legal_name = models.CharField(_("legal name"), max_length=300)
+    bin = models.CharField(_("BIN"), max_length=12, validators=[validate_bin])
+    first_head_full_name = models.CharField(_("first head"), max_length=200)
+    legal_address = models.CharField(_("legal address"), max_length=300)
+    actual_address = models.CharField(_("actual address"), max_length=300)
+    phones = models.CharField(_("phones"), max_length=200)
+    fax = models.CharField(_("fax"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"))
+    website = models.CharField(_("web site"), max_length=200)
+    other_contacts = models.CharField(_("other contacts"), max_length=300, blank=True)
+    licence = models.CharField(_("licence / registration"), max_length=300, blank=True)
+    primary_color = models.CharField(
+        _("primary colour"), max_length=7, default="#0b6e4f", validators=[hex_color]
+    )
+    accent_color = models.CharField(
+        _("accent colour"), max_length=7, default="#f2a900", validators=[hex_color]
+    )
+    logo_svg = models.TextField(_("logo (SVG)"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("MFO profile")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(bin__regex=r"^[0-9]{12}$"), name="mfo_bin_12_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name

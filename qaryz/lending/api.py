@@ -1,0 +1,373 @@
+"""Mobile / server API endpoints of the lending room, mounted at the /api/v1/ root by qaryz.api.api."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Status
+from ninja.errors import HttpError
+from pydantic import BaseModel as Schema
+from pydantic import Field
+
+from qaryz.lending import previews
+from qaryz.lending.schedules import ScheduleError
+
+router = Router(tags=["lending"])
+
+
+class FeeIn(Schema):
+    name: str = Field("fee", max_length=100)
+    kind: Literal["one_off", "monthly"] = Field(
+        "one_off", description="one_off or monthly (with every instalment)"
+    )
+    amount: Decimal = Field(Decimal("0"), ge=0, le=Decimal("1000000000"), max_digits=14, decimal_places=2)
+    percent: Decimal = Field(Decimal("0"), ge=0, le=100, max_digits=7, decimal_places=4)
+    timing: Literal["disbursement", "first_instalment"] = Field(
+        "disbursement", description="one-off fees: paid at disbursement or with the first instalment"
+    )
+    base: Literal["principal", "outstanding"] = Field(
+        "principal", description="monthly percentage fees: of the principal or of the outstanding principal"
+    )
+
+
+class PreviewIn(Schema):
+    amount: Decimal = Field(
+        ..., gt=0, le=Decimal("1000000000"), max_digits=14, decimal_places=2, description="KZT"
+    )
+    term_months: int = Field(..., ge=1, le=360)
+    annual_rate_percent: Decimal = Field(..., ge=0, le=1000, max_digits=8, decimal_places=4)
+    method: Literal["annuity", "differentiated"] | None = Field(
+        None, description="omit to get every allowed method side by side"
+    )
+    start_date: dt.date | None = Field(None, description="disbursement date; today when omitted")
+    day_count: Literal["actual/365", "actual/360", "30/360"] = "actual/365"
+    payment_day: int | None = Field(
+        None, ge=1, le=31, description="day of month; the disbursement day when omitted"
+    )
+    fees: list[FeeIn] = Field(default_factory=list, max_length=20)
+
+
+class InstalmentOut(Schema):
+    number: int
+    due_date: dt.date
+    days: int
+    principal: Decimal
+    interest: Decimal
+    fee: Decimal
+    total: Decimal
+    remaining_principal: Decimal
+
+
+class TotalsOut(Schema):
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+    upfront_fees: Decimal = Field(..., description="fees paid at disbursement (part of 'fees')")
+    payable: Decimal = Field(..., description="principal + interest + fees")
+
+
+class ScheduleOut(Schema):
+    method: str
+    effective_rate_percent: Decimal = Field(
+        ..., description="annual effective rate (ГЭСВ), rounded as configured"
+    )
+    totals: TotalsOut
+    instalments: list[InstalmentOut]
+
+
+class PreviewOut(Schema):
+    amount: Decimal
+    term_months: int
+    annual_rate_percent: Decimal
+    start_date: dt.date
+    day_count: str
+    schedules: list[ScheduleOut]
+
+
+@router.post("/schedules/preview", response=PreviewOut, auth=None, summary="Draft repayment schedules")
+def schedules_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
+    """Draft schedules with every instalment, totals and the annual effective rate (R-PRE-3, R-PRE-4).
+
+    Public (no authentication): used by the web calculator and the mobile app before login.
+    Without ``method`` the answer holds one schedule per allowed method. Money values are decimal
+    strings in KZT.
+    """
+    start = payload.start_date or timezone.localdate()
+    try:
+        # Serialised directly (the schema above documents it): a hot public endpoint where
+        # re-validating every instalment through the response model doubled the cost.
+        result = previews.preview(
+            amount=payload.amount,
+            term_months=payload.term_months,
+            annual_rate_percent=payload.annual_rate_percent,
+            methods=[payload.method] if payload.method else None,
+            start_date=start,
+            day_count=payload.day_count,
+            payment_day=payload.payment_day,
+            fees=[fee.model_dump() for fee in payload.fees],
+        )
+    except ScheduleError as exc:
+        raise HttpError(422, f"{exc.field}: {exc.message}") from exc
+    return HttpResponse(previews.to_json(result), content_type="application/json")
+
+
+# --- the application flow for the mobile app (R-CAB-1, R-CAB-3, R-CAB-4, R-PRE-2..8) ---------------
+def _bearer() -> object:
+    from qaryz.access.api_auth import ClientBearer
+
+    return ClientBearer()
+
+
+class ApplicationIn(Schema):
+    product: str = Field(..., max_length=50)
+    amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
+    term_months: int = Field(..., ge=1, le=360)
+    method: Literal["annuity", "differentiated"]
+
+
+class EventOut(Schema):
+    status: str
+    at: dt.datetime
+
+
+class ApplicationOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    product: str
+    product_version: int
+    rule_set: str
+    amount: Decimal
+    term_months: int
+    method: str
+    disbursement_method: str
+    decline_reason: str
+    decline_reason_label: str
+    effective_rate_percent: Decimal | None
+    acknowledged: list[str]
+    events: list[EventOut]
+    offer: dict | None = Field(None, description="the approved schedule (same shape as a preview schedule)")
+
+
+class DisclosureOut(Schema):
+    key: str
+    title: str
+    text: str
+    acknowledged: bool
+
+
+class AcknowledgeIn(Schema):
+    key: Literal["rules", "payments", "schedules", "rights"]
+
+
+class DisbursementIn(Schema):
+    method: Literal["cash_desk", "cash_terminal", "bank_account", "card", "merchant"]
+    iban: str = Field("", max_length=40)
+    card: str = Field("", max_length=30)
+    merchant: str = Field("", max_length=200)
+
+
+class SubmitIn(Schema):
+    monthly_income: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
+    bureau_consent: bool
+    idempotency_key: str = Field("", max_length=64)
+
+
+class ContractOut(Schema):
+    number: str
+    status: str
+    language: str
+    template_version: str
+    pdf_sha256: str
+    eds_required: bool
+    signed_at: dt.datetime | None
+
+
+def _app_out(app: object) -> dict:
+    from qaryz.lending import selectors
+
+    return {
+        "id": app.pk,
+        "status": app.status,
+        "status_label": str(app.get_status_display()),
+        "product": app.product.code,
+        "product_version": app.product.version,
+        "rule_set": app.rule_set.code,
+        "amount": app.amount,
+        "term_months": app.term_months,
+        "method": app.method,
+        "disbursement_method": app.disbursement_method,
+        "decline_reason": app.decline_reason,
+        "decline_reason_label": str(app.get_decline_reason_display()) if app.decline_reason else "",
+        "effective_rate_percent": app.effective_rate_percent,
+        "acknowledged": sorted(
+            k for k in app.acknowledgements if k in ("rules", "payments", "schedules", "rights")
+        ),
+        "events": [{"status": e.to_status, "at": e.at} for e in selectors.timeline(app)],
+        "offer": app.offer_schedule or None,
+    }
+
+
+def _owned(request: HttpRequest, application_id: int) -> object:
+    from qaryz.lending import selectors
+
+    app = selectors.application_of(request.auth, application_id)
+    if app is None:
+        raise HttpError(404, "not found")
+    return app
+
+
+def _flow(call: object) -> object:
+    from qaryz.lending.services import FlowError
+
+    try:
+        return call()
+    except FlowError as exc:
+        raise HttpError(422, f"{exc.field}: {exc.message}" if exc.field else exc.message) from exc
+
+
+@router.post("/applications", response={201: ApplicationOut}, auth=_bearer(), summary="Start an application")
+def create_application(request: HttpRequest, payload: ApplicationIn) -> Status:
+    from qaryz.lending import services
+    from qaryz.lending.models import Product
+
+    product = Product.objects.filter(code=payload.product, is_active=True).first()
+    if product is None:
+        raise HttpError(422, "product: unknown")
+    app = _flow(
+        lambda: services.create_application(
+            request.auth, product, payload.amount, payload.term_months, payload.method
+        )
+    )
+    return Status(201, _app_out(app))
+
+
+@router.get(
+    "/applications/{application_id}",
+    response=ApplicationOut,
+    auth=_bearer(),
+    summary="An application and its progress",
+)
+def get_application(request: HttpRequest, application_id: int) -> dict:
+    return _app_out(_owned(request, application_id))
+
+
+@router.get(
+    "/applications/{application_id}/disclosures",
+    response=list[DisclosureOut],
+    auth=_bearer(),
+    summary="Texts to read before submitting (R-PRE-2..5)",
+)
+def get_disclosures(request: HttpRequest, application_id: int, language: str = "") -> list[dict]:
+    from qaryz.lending import disclosures
+
+    app = _owned(request, application_id)
+    lang = language or app.client.preferred_language
+    return [
+        {
+            "key": k,
+            "title": disclosures.titles()[k],
+            "text": disclosures.text(app, k, lang),
+            "acknowledged": k in app.acknowledgements,
+        }
+        for k in disclosures.KEYS
+    ]
+
+
+@router.post(
+    "/applications/{application_id}/acknowledgements",
+    response=ApplicationOut,
+    auth=_bearer(),
+    summary="Acknowledge a text (stored in the vault)",
+)
+def acknowledge(
+    request: HttpRequest, application_id: int, payload: AcknowledgeIn, language: str = ""
+) -> dict:
+    from qaryz.lending import services
+
+    app = _owned(request, application_id)
+    _flow(lambda: services.acknowledge(app, payload.key, language=language or None))
+    return _app_out(app)
+
+
+@router.post(
+    "/applications/{application_id}/disbursement",
+    response=ApplicationOut,
+    auth=_bearer(),
+    summary="How to receive the money (R-PRE-6, R-PRE-7)",
+)
+def disbursement(request: HttpRequest, application_id: int, payload: DisbursementIn) -> dict:
+    from qaryz.lending import services
+
+    app = _owned(request, application_id)
+    _flow(
+        lambda: services.choose_disbursement(
+            app, payload.method, iban=payload.iban, card=payload.card, merchant=payload.merchant
+        )
+    )
+    return _app_out(app)
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    response=ApplicationOut,
+    auth=_bearer(),
+    summary="Submit; the checks and the decision follow",
+)
+def submit(request: HttpRequest, application_id: int, payload: SubmitIn) -> dict:
+    from qaryz.lending import services
+
+    app = _owned(request, application_id)
+    _flow(
+        lambda: services.submit(
+            app,
+            monthly_income=payload.monthly_income,
+            bureau_consent=payload.bureau_consent,
+            idempotency_key=payload.idempotency_key,
+        )
+    )
+    app.refresh_from_db()
+    return _app_out(app)
+
+
+@router.get(
+    "/applications/{application_id}/contract",
+    response=ContractOut,
+    auth=_bearer(),
+    summary="The contract (prepared once the application is approved, R-CAB-3)",
+)
+def contract(request: HttpRequest, application_id: int) -> dict:
+    from qaryz.lending import selectors, services
+
+    app = _owned(request, application_id)
+    existing = selectors.contract_of(app) or _flow(lambda: services.prepare_contract(app))
+    return {
+        "number": existing.number,
+        "status": existing.status,
+        "language": existing.language,
+        "template_version": existing.template_version,
+        "pdf_sha256": existing.pdf_sha256,
+        "eds_required": services.eds_required(app),
+        "signed_at": existing.signed_at,
+    }
+
+
+@router.get(
+    "/applications/{application_id}/contract.pdf",
+    auth=_bearer(),
+    summary="The contract PDF",
+    response={200: None},
+)
+def contract_pdf(request: HttpRequest, application_id: int) -> HttpResponse:
+    from qaryz.lending import selectors
+
+    existing = selectors.contract_of(_owned(request, application_id))
+    if existing is None:
+        raise HttpError(404, "not found")
+    response = HttpResponse(bytes(existing.pdf), content_type="application/pdf")
+    response["Cache-Control"] = "no-store"
+    return response

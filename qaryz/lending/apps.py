@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LendingConfig(AppConfig):
+    name = "qaryz.lending"
+    label = "lending"
+    verbose_name = "Lending"

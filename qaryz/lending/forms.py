@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qaryz.lending.models import DisbursementMethod
+
+
+class TermsForm(forms.Form):
+    product = forms.CharField(widget=forms.HiddenInput)
+    amount = forms.DecimalField(
+        label=_("Amount, KZT"), min_value=Decimal("1"), max_digits=14, decimal_places=2
+    )
+    term_months = forms.IntegerField(label=_("Term, months"), min_value=1, max_value=360)
+
+
+class DisbursementForm(forms.Form):
+    disbursement_method = forms.ChoiceField(
+        label=_("How to receive the money"), choices=DisbursementMethod.choices
+    )
+    iban = forms.CharField(label=_("IBAN of your account"), required=False, max_length=40)
+    card = forms.CharField(
+        label=_("Card number"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    merchant = forms.CharField(label=_("Partner merchant"), required=False, max_length=200)
+
+
+class SubmitForm(forms.Form):
+    monthly_income = forms.DecimalField(
+        label=_("Average monthly income of the last 6 months, KZT"),
+        min_value=Decimal("1"),
+        max_digits=14,
+        decimal_places=2,
+    )
+    bureau_consent = forms.BooleanField(
+        label=_("I consent to the MFO requesting my credit report from the credit bureau")
+    )

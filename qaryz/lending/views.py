@@ -1,0 +1,239 @@
+"""Cabinet pages of the application flow (R-CAB-1, R-CAB-3, R-CAB-4, R-PRE-2..7). Thin: parse, call
+a service, render."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qaryz.access.decorators import client_required
+from qaryz.core.middleware import error_response
+from qaryz.lending import charts, disclosures, selectors, services
+from qaryz.lending.forms import DisbursementForm, SubmitForm, TermsForm
+from qaryz.lending.models import Application, Contract, Product
+from qaryz.lending.products import current_products, offers, term_errors
+
+
+def owned(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Passes the client's own application; anyone else's is "not found" (no existence leak)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, application_id: int, **kwargs: object) -> HttpResponse:
+        application = selectors.application_of(request.client, application_id)
+        if application is None:
+            # A response, not Http404: the safe-error middleware would turn an exception into 500.
+            return error_response(request, 404)
+        return view(request, application, **kwargs)
+
+    return wrapper
+
+
+@client_required
+def applications(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "lending/applications.html", {"applications": selectors.applications_of(request.client)}
+    )
+
+
+@client_required
+def apply(request: HttpRequest) -> HttpResponse:
+    """Choose amount and term; see every method's draft schedule side by side (R-PRE-4)."""
+    products = current_products(request.client.kind)
+    product = None
+    found: list[dict] = []
+    form = TermsForm(request.GET or None, initial={"product": products[0].code if products else ""})
+    if form.is_bound and form.is_valid():
+        product = next((p for p in products if p.code == form.cleaned_data["product"]), None)
+        if product is None:
+            form.add_error(None, _("This product is not available to you."))
+        else:
+            for field, message in term_errors(
+                product, form.cleaned_data["amount"], form.cleaned_data["term_months"]
+            ).items():
+                form.add_error(field, message)
+            if form.is_valid():
+                found = offers(product, form.cleaned_data["amount"], form.cleaned_data["term_months"])
+    return render(
+        request,
+        "lending/apply.html",
+        {
+            "products": products,
+            "form": form,
+            "product": product or (products[0] if products else None),
+            "offers": found,
+            "chart": charts.schedule_bars(found),
+        },
+    )
+
+
+@require_POST
+@client_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = TermsForm(request.POST)
+    method = request.POST.get("method", "")
+    product = Product.objects.filter(code=request.POST.get("product", ""), is_active=True).first()
+    if not form.is_valid() or product is None:
+        messages.error(request, _("Check the amount and term."))
+        return redirect("lending:apply")
+    try:
+        app = services.create_application(
+            request.client, product, form.cleaned_data["amount"], form.cleaned_data["term_months"], method
+        )
+    except services.FlowError as exc:
+        messages.error(request, exc.message)
+        return redirect(
+            f"{reverse('lending:apply')}?{urlencode({k: request.POST.get(k, '') for k in ('product', 'amount', 'term_months')})}"
+        )
+    return redirect("lending:application", app.pk)
+
+
+@client_required
+@owned
+def application(request: HttpRequest, app: Application) -> HttpResponse:
+    context: dict = {"app": app, "events": selectors.timeline(app), "contract": selectors.contract_of(app)}
+    if app.status == Application.Status.DRAFT:
+        language = request.LANGUAGE_CODE
+        context.update(
+            texts=[
+                (
+                    key,
+                    disclosures.titles()[key],
+                    disclosures.text(app, key, language),
+                    key in app.acknowledgements,
+                )
+                for key in disclosures.KEYS
+            ],
+            offers=offers(app.product, app.amount, app.term_months),
+            disbursement_form=DisbursementForm(
+                initial={"disbursement_method": app.disbursement_method or None}
+            ),
+            submit_form=SubmitForm(),
+            idempotency_key=uuid.uuid4().hex,
+        )
+        context["chart"] = charts.schedule_bars(context["offers"])
+        context["disbursement_form"].fields["disbursement_method"].choices = [
+            c
+            for c in context["disbursement_form"].fields["disbursement_method"].choices
+            if c[0] in app.product.disbursement_methods
+        ]
+    return render(request, "lending/application.html", context)
+
+
+@require_POST
+@client_required
+@owned
+def acknowledge(request: HttpRequest, app: Application, key: str) -> HttpResponse:
+    try:
+        services.acknowledge(app, key, language=request.LANGUAGE_CODE)
+    except services.FlowError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"{reverse('lending:application', args=[app.pk])}#ack-{key}")
+
+
+@require_POST
+@client_required
+@owned
+def disbursement(request: HttpRequest, app: Application) -> HttpResponse:
+    form = DisbursementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.choose_disbursement(
+                app,
+                form.cleaned_data["disbursement_method"],
+                iban=form.cleaned_data["iban"],
+                card=form.cleaned_data["card"],
+                merchant=form.cleaned_data["merchant"],
+            )
+        except services.FlowError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose how to receive the money."))
+    return redirect(f"{reverse('lending:application', args=[app.pk])}#disbursement")
+
+
+@require_POST
+@client_required
+@owned
+def submit(request: HttpRequest, app: Application) -> HttpResponse:
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("lending:application", app.pk)
+    try:
+        services.submit(
+            app,
+            monthly_income=form.cleaned_data["monthly_income"],
+            bureau_consent=True,
+            idempotency_key=request.POST.get("idempotency_key", "")[:64],
+        )
+    except services.FlowError as exc:
+        messages.error(request, exc.message)
+    return redirect("lending:application", app.pk)
+
+
+@client_required
+@owned
+def contract(request: HttpRequest, app: Application) -> HttpResponse:
+    """The contract before and after signing (R-CAB-3) and the signing steps (R-SIGN-1)."""
+    existing = selectors.contract_of(app)
+    if existing is None:
+        try:
+            existing = services.prepare_contract(app)
+        except services.FlowError as exc:
+            messages.error(request, exc.message)
+            return redirect("lending:application", app.pk)
+    here = reverse("lending:contract", args=[app.pk])
+    context = {
+        "app": app,
+        "contract": existing,
+        "eds_required": services.eds_required(app),
+        "biometrics_url": f"/biometrics/verify/?{urlencode({'purpose': services.EDS_PURPOSE, 'next': here})}",
+    }
+    if existing.status == Contract.Status.DRAFT and app.status == Application.Status.APPROVED:
+        try:
+            request_id = services.start_signing(existing)
+        except ImportError:
+            request_id = ""
+            context["eds_unavailable"] = True
+        if request_id:
+            context["eds_url"] = f"/signatures/sign/{request_id}/?{urlencode({'next': here})}"
+    return render(request, "lending/contract.html", context)
+
+
+@client_required
+@owned
+def contract_pdf(request: HttpRequest, app: Application) -> HttpResponse:
+    existing = selectors.contract_of(app)
+    if existing is None:
+        return error_response(request, 404)
+    response = HttpResponse(bytes(existing.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{existing.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@client_required
+@owned
+def sign(request: HttpRequest, app: Application) -> HttpResponse:
+    existing = selectors.contract_of(app)
+    if existing is None:
+        return error_response(request, 404)
+    try:
+        services.complete_signing(existing)
+        messages.success(request, _("The contract is signed."))
+    except services.FlowError as exc:
+        messages.error(request, exc.message)
+    except ImportError:
+        messages.error(request, _("Signing is not available yet."))
+    return redirect("lending:contract", app.pk)

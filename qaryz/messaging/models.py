@@ -1,0 +1,63 @@
+"""SMS delivery log, the embedded SMS outbox (demo phone network) and in-cabinet notifications."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SmsDelivery(models.Model):
+    """One SMS handed to the gateway. One-time codes are masked here: the log never holds a secret."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    phone = models.CharField(max_length=16)
+    purpose = models.CharField(max_length=40)
+    text_masked = models.TextField()
+    adapter = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    provider_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("SMS delivery")
+        permissions = [("view_sms_outbox", _("Can view the demo SMS outbox"))]
+        constraints = [
+            models.CheckConstraint(name="sms_status", condition=models.Q(status__in=["sent", "failed"]))
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS {self.purpose} …{self.phone[-4:]} {self.status}"
+
+
+class EmbeddedSms(models.Model):
+    """What the simulated phone network delivered (embedded adapter only): the demo's handsets."""
+
+    phone = models.CharField(max_length=16, db_index=True)
+    text = models.TextField()
+    purpose = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("embedded SMS outbox message")
+
+    def __str__(self) -> str:
+        return f"SMS to {self.phone}"
+
+
+class Notification(models.Model):
+    """In-cabinet message to a client (R-AUTH-6); also sent by SMS."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject

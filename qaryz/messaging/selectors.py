@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from qaryz.messaging.models import EmbeddedSms, Notification
+
+
+def notifications_for(client, limit: int = 20) -> QuerySet[Notification]:
+    return Notification.objects.filter(client=client)[:limit]
+
+
+def unread_count(client) -> int:
+    return Notification.objects.filter(client=client, read_at__isnull=True).count()
+
+
+def embedded_outbox(limit: int = 100) -> QuerySet[EmbeddedSms]:
+    return EmbeddedSms.objects.order_by("-created_at", "-id")[:limit]
+
+
+def last_embedded_sms(phone: str) -> EmbeddedSms | None:
+    return EmbeddedSms.objects.filter(phone=phone).order_by("-created_at", "-id").first()

@@ -1,0 +1,449 @@
+"""The only writers of the records room: audit trail, vault, retention, checkpoints, receipts.
+
+Other rooms call ``record_event`` for every meaningful change and ``store_document`` /
+``read_document`` for every document exchanged with a client (see HELPERS "Interfaces").
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from qaryz.core.request_context import get_request_id
+from qaryz.records import chain, crypto, storage
+from qaryz.records.adapters.embedded import FileKeyring, FileSigningKey
+from qaryz.records.context import current_actor, current_request
+from qaryz.records.models import AuditChainHead, AuditCheckpoint, AuditEvent, Receipt, StoredDocument
+from qaryz.records.ports import KeyEncryptionPort, SigningKeyPort
+
+logger = logging.getLogger("qaryz.records")
+CATEGORIES = frozenset({"business", "security"})
+DIRECTIONS = frozenset({"outbound", "inbound", "internal"})
+
+
+class DocumentIntegrityError(Exception):
+    """A stored document no longer matches the SHA-256 taken when it was stored (R-INT-1)."""
+
+
+class DocumentUnavailable(Exception):
+    """The document was deleted at the end of its retention period."""
+
+
+# --- key holders ----------------------------------------------------------------------------
+def keyring() -> KeyEncryptionPort:
+    return FileKeyring()
+
+
+def signing_key() -> SigningKeyPort:
+    return FileSigningKey()
+
+
+# --- audit trail ------------------------------------------------------------------------------
+_json_encoder = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _actor_fields(actor: Any) -> tuple[str, str, str]:
+    """(actor_type, actor_id, label) by duck typing, so records imports no other room."""
+    if actor is None:
+        return "system", "", ""
+    if isinstance(actor, str):  # "system" or "api:<client name>"
+        kind, _, name = actor.partition(":")
+        return ("api", "", name) if kind == "api" else ("system", "", actor if actor != "system" else "")
+    meta = getattr(actor, "_meta", None)
+    label = getattr(meta, "label_lower", "")
+    if label == "auth.user":
+        return "staff", str(actor.pk), actor.get_username()
+    if label == "clients.client":
+        # No name or IIN here: the trail must not spread secrecy data (R-SEC-1 keeps who, not PII).
+        return "client", str(actor.pk), ""
+    return "api", f"{label}:{actor.pk}" if label else "", str(actor)[:150]
+
+
+def _actor_from_request(request: HttpRequest | None) -> Any:
+    if request is None:
+        return None
+    client = getattr(request, "client", None)
+    if client is not None:
+        return client
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    auth = getattr(request, "auth", None)  # django-ninja: the API caller
+    if auth is not None and getattr(auth, "_meta", None) is not None:
+        return auth
+    return None
+
+
+def _request_fields(request: HttpRequest | None) -> tuple[str, str, str]:
+    if request is None:
+        return "", "", "system"
+    meta = request.META
+    channel = "api" if request.path.startswith("/api/") else "web"
+    return meta.get("REMOTE_ADDR", "") or "", meta.get("HTTP_USER_AGENT", "") or "", channel
+
+
+def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # First event, or the table was flushed: start from whatever the trail holds.
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash", "ts").first()
+        seed = AuditChainHead(id=1, seq=last[0], hash=last[1], ts=last[2]) if last else AuditChainHead(id=1)
+        AuditChainHead.objects.bulk_create([seed], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+_EVENT_COLUMNS = (*chain.FIELDS, "prev_hash", "hash")
+_HEAD = "SELECT seq, hash, ts FROM records_auditchainhead WHERE id = 1"
+_HEAD_FOR_UPDATE = _HEAD + " FOR UPDATE"
+_INSERT = "INSERT INTO records_auditevent ({}) VALUES ({})".format(  # noqa: S608  # nosec B608 – constant names
+    ", ".join(_EVENT_COLUMNS), ", ".join(["%s"] * len(_EVENT_COLUMNS))
+)
+_MOVE_HEAD = "UPDATE records_auditchainhead SET seq = %s, hash = %s, ts = %s WHERE id = 1"
+_INSERT_AND_MOVE_HEAD = f"WITH appended AS ({_INSERT}) {_MOVE_HEAD}"
+
+
+def record_event(
+    action: str,
+    *,
+    category: str = "business",
+    actor: Any = None,
+    target: Any = None,
+    data: dict | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail (R-AUD-1, R-SEC-1) inside the caller's transaction.
+
+    actor: a staff User, a Client, "system" / "api:<name>", or None (then taken from the
+    request – ``request.client``, ``request.user``, ``request.auth`` – else "system").
+    The chain head row is locked until the caller's transaction ends: call this late in long
+    transactions so other writers wait as little as possible.
+    """
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown audit category {category!r}")
+    request = request if request is not None else current_request()
+    if actor is None:
+        actor = _actor_from_request(request) or current_actor()
+    actor_type, actor_id, actor_label = _actor_fields(actor)
+    target_type, target_id = "", ""
+    if target is not None:
+        target_type, target_id = target._meta.label_lower, str(target.pk)
+    ip, user_agent, channel = _request_fields(request)
+    request_id = get_request_id()
+    values = [
+        "",  # seq, filled under the lock
+        "",  # ts, filled under the lock
+        category,
+        chain.clean_text(action, 100),
+        actor_type,
+        chain.clean_text(actor_id, 64),
+        chain.clean_text(actor_label, 150),
+        chain.clean_text(target_type, 100),
+        chain.clean_text(target_id, 64),
+        chain.clean_text(ip, 45),
+        chain.clean_text(user_agent, 300),
+        channel,
+        chain.clean_text("" if request_id == "-" else request_id, 32),
+        _json_encoder.encode(data or {}),
+    ]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Raw statements: this runs for every change in the platform and must stay cheap.
+        postgres = connection.vendor == "postgresql"
+        cursor.execute(_HEAD_FOR_UPDATE if postgres else _HEAD)
+        head = cursor.fetchone()
+        if head is None:
+            _lock_head()
+            cursor.execute(_HEAD_FOR_UPDATE if postgres else _HEAD)
+            head = cursor.fetchone()
+        prev_seq, prev_hash, prev_ts = head
+        seq = prev_seq + 1
+        ts = max(time.time_ns() // 1000, prev_ts)
+        values[0], values[1] = str(seq), str(ts)
+        digest = chain.record_hash(prev_hash, values)
+        row = [seq, ts, *values[2:], prev_hash, digest]
+        if postgres:  # one round trip for both writes
+            cursor.execute(_INSERT_AND_MOVE_HEAD, [*row, seq, digest, ts])
+        else:
+            cursor.execute(_INSERT, row)
+            cursor.execute(_MOVE_HEAD, [seq, digest, ts])
+    event = AuditEvent(**dict(zip(_EVENT_COLUMNS, row, strict=True)))
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
+def create_checkpoint() -> AuditCheckpoint:
+    """Sign the current chain head with the MFO's key; export it to detect whole-table rewrites."""
+    from qaryz.records.checkpoints import checkpoint_message
+
+    key = signing_key().private_key()
+    with transaction.atomic():
+        head = _lock_head()
+        checkpoint = AuditCheckpoint(
+            seq=head.seq,
+            hash=head.hash,
+            ts=head.ts,
+            signed_at=timezone.now(),
+            key_id=crypto.public_key_id(key.public_key()),
+        )
+        checkpoint.signature = crypto.sign(key, checkpoint_message(head.seq, head.hash, head.ts))
+        checkpoint.save(force_insert=True)
+    record_event(
+        "audit.checkpoint", category="security", data={"seq": checkpoint.seq, "hash": checkpoint.hash}
+    )
+    return checkpoint
+
+
+# --- vault ------------------------------------------------------------------------------------
+def retention_years() -> int:
+    return max(5, int(getattr(settings, "RECORDS_RETENTION_YEARS", 5)))
+
+
+def _owner_fields(owner: Any) -> tuple[str, str]:
+    if owner is None:
+        return "", ""
+    return owner._meta.label_lower, str(owner.pk)
+
+
+def store_document(
+    content: bytes,
+    *,
+    media_type: str,
+    kind: str,
+    direction: str,
+    owner: Any = None,
+    filename: str = "",
+    channel: str = "web",
+    reference: str = "",
+) -> StoredDocument:
+    """Keep ``content`` exactly as given, encrypted (AES-256-GCM, per-document key wrapped by the
+    KEK), with its SHA-256; a client document also gets a signed receipt (R-ARCH-1, R-RCPT-1).
+
+    reference: the business object whose obligations end drives retention (e.g.
+    "lending.contract:42"); see ``set_obligations_end``.
+    """
+    if not isinstance(content, bytes | bytearray | memoryview):
+        raise TypeError("content must be bytes")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {sorted(DIRECTIONS)}")
+    content = bytes(content)
+    doc_id = uuid.uuid4()
+    dek = crypto.new_key()
+    blob = crypto.encrypt(dek, content, doc_id.bytes)
+    kek_id, wrapped = keyring().wrap(dek)
+    now = timezone.now()
+    name = storage.save_object(f"vault/{now:%Y/%m}/{doc_id.hex}.bin", blob, created=now)
+    owner_type, owner_id = _owner_fields(owner)
+    with transaction.atomic():
+        document = StoredDocument(
+            id=doc_id,
+            kind=chain.clean_text(kind, 60),
+            media_type=chain.clean_text(media_type, 120),
+            filename=chain.clean_text(filename, 255),
+            direction=direction,
+            channel=chain.clean_text(channel, 16),
+            owner_type=owner_type,
+            owner_id=owner_id,
+            reference=chain.clean_text(reference, 120),
+            size=len(content),
+            sha256=crypto.sha256_hex(content),
+            storage_name=name,
+            kek_id=kek_id,
+            wrapped_key=wrapped,
+        )
+        document.save(force_insert=True)
+        StoredDocument.objects.filter(pk=doc_id).update(created_at=now)
+        document.created_at = now
+        if owner is not None:
+            from qaryz.records.receipts import issue_receipt
+
+            issue_receipt(document, owner)
+        record_event(
+            "document.stored",
+            target=document,
+            data={
+                "kind": document.kind,
+                "direction": direction,
+                "channel": document.channel,
+                "sha256": document.sha256,
+                "size": document.size,
+                "owner": f"{owner_type}:{owner_id}" if owner_type else "",
+            },
+        )
+    return document
+
+
+def read_document(document: StoredDocument) -> bytes:
+    """The exact bytes stored, after checking them against their SHA-256 (R-INT-1)."""
+    if document.purged_at is not None:
+        raise DocumentUnavailable(f"document {document.pk} was deleted after its retention period")
+    try:
+        blob = storage.read_object(document.storage_name)
+    except FileNotFoundError as exc:
+        raise DocumentIntegrityError(f"document {document.pk}: stored object is missing") from exc
+    try:
+        dek = keyring().unwrap(document.kek_id, bytes(document.wrapped_key))
+        content = crypto.decrypt(dek, blob, document.pk.bytes)
+    except crypto.DecryptionError as exc:
+        raise DocumentIntegrityError(f"document {document.pk}: {exc}") from exc
+    if crypto.sha256_hex(content) != document.sha256:
+        raise DocumentIntegrityError(f"document {document.pk}: SHA-256 mismatch")
+    return content
+
+
+def rotate_kek(*, retire_old: bool = False) -> dict[str, int | str]:
+    """New KEK, then re-wrap every data key under it; documents themselves are not touched."""
+    ring = keyring()
+    new_id = ring.rotate()
+    rewrapped = 0
+    pending = StoredDocument.objects.exclude(kek_id=new_id).values_list("pk", flat=True)
+    for pk in list(pending.iterator(chunk_size=500)):
+        with transaction.atomic():
+            doc = StoredDocument.objects.select_for_update().get(pk=pk)
+            if doc.kek_id == new_id:
+                continue
+            dek = ring.unwrap(doc.kek_id, bytes(doc.wrapped_key))
+            kek_id, wrapped = ring.wrap(dek)
+            StoredDocument.objects.filter(pk=pk).update(kek_id=kek_id, wrapped_key=wrapped)
+            rewrapped += 1
+    removed: list[str] = []
+    if retire_old:
+        in_use = set(StoredDocument.objects.values_list("kek_id", flat=True).distinct())
+        removed = ring.retire(in_use)
+    record_event(
+        "vault.kek_rotated",
+        category="security",
+        data={"kek_id": new_id, "rewrapped": rewrapped, "retired": removed},
+    )
+    return {"kek_id": new_id, "rewrapped": rewrapped, "retired": len(removed)}
+
+
+# --- retention (R-ARCH-1) -----------------------------------------------------------------------
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _documents_of(owner_or_reference: Any):
+    if isinstance(owner_or_reference, StoredDocument):
+        return StoredDocument.objects.filter(pk=owner_or_reference.pk)
+    if isinstance(owner_or_reference, str):
+        return StoredDocument.objects.filter(reference=owner_or_reference)
+    owner_type, owner_id = _owner_fields(owner_or_reference)
+    return StoredDocument.objects.filter(owner_type=owner_type, owner_id=owner_id)
+
+
+def set_obligations_end(owner_or_reference: Any, obligations_end: date | None, *, actor: Any = None) -> int:
+    """Record when the obligations behind some documents ended (repaid, written off, cancelled).
+
+    owner_or_reference: a reference string given to ``store_document`` (e.g.
+    "lending.contract:42") for that contract's documents, a Client for the client's own
+    documents (registration, identification – call it when the client has no live contract
+    left), or one StoredDocument. Retention end = obligations end + RECORDS_RETENTION_YEARS
+    (never below 5). A later end never shortens an earlier one; ``None`` reopens (new
+    obligations: keep indefinitely again). Returns the number of documents updated.
+    """
+    documents = _documents_of(owner_or_reference).filter(purged_at__isnull=True)
+    label = (
+        owner_or_reference
+        if isinstance(owner_or_reference, str)
+        else ":".join(_owner_fields(owner_or_reference))
+    )
+    with transaction.atomic():
+        if obligations_end is None:
+            count = documents.update(obligations_end=None, retention_until=None)
+        else:
+            until = _add_years(obligations_end, retention_years())
+            count = 0
+            for doc in documents.select_for_update():
+                if doc.obligations_end is not None and doc.obligations_end >= obligations_end:
+                    continue
+                doc.obligations_end = obligations_end
+                doc.retention_until = until
+                doc.save(update_fields=["obligations_end", "retention_until"])
+                storage.extend_retention(doc.storage_name, until)
+                count += 1
+        record_event(
+            "vault.obligations_end_set",
+            actor=actor,
+            data={"for": label, "obligations_end": obligations_end, "documents": count},
+        )
+    return count
+
+
+def set_legal_hold(owner_or_reference: Any, hold: bool, *, reason: str = "", actor: Any = None) -> int:
+    """Place (or lift) a legal hold: held documents are never purged, whatever their retention."""
+    documents = _documents_of(owner_or_reference).filter(purged_at__isnull=True)
+    with transaction.atomic():
+        ids = list(documents.select_for_update().values_list("pk", flat=True))
+        StoredDocument.objects.filter(pk__in=ids).update(
+            legal_hold=hold, legal_hold_reason=chain.clean_text(reason, 300) if hold else ""
+        )
+        record_event(
+            "vault.legal_hold" if hold else "vault.legal_hold_lifted",
+            actor=actor,
+            data={"documents": [str(pk) for pk in ids], "reason": reason},
+        )
+    return len(ids)
+
+
+def purge_expired_documents(*, today: date | None = None) -> int:
+    """Delete documents whose retention ended before ``today`` unless on legal hold; one audit
+    event per deletion. The metadata row stays as a tombstone (id, hash, dates)."""
+    today = today or timezone.localdate()
+    expired = StoredDocument.objects.filter(
+        retention_until__lt=today, legal_hold=False, purged_at__isnull=True
+    ).values_list("pk", flat=True)
+    purged = 0
+    for pk in list(expired):
+        with transaction.atomic():
+            doc = StoredDocument.objects.select_for_update().get(pk=pk)
+            if doc.legal_hold or doc.purged_at or not doc.retention_until or doc.retention_until >= today:
+                continue
+            try:
+                storage.delete_object(doc.storage_name)
+            except Exception as exc:  # e.g. the storage's own lock still holds; retry tomorrow
+                logger.warning("could not delete vault object of document %s: %s", doc.pk, exc)
+                record_event("document.purge_failed", target=doc, data={"error": exc.__class__.__name__})
+                continue
+            doc.purged_at = timezone.now()
+            doc.filename = ""
+            doc.wrapped_key = b""  # crypto-shred whatever copy of the object may survive elsewhere
+            doc.save(update_fields=["purged_at", "filename", "wrapped_key"])
+            record_event(
+                "document.purged",
+                target=doc,
+                data={"kind": doc.kind, "sha256": doc.sha256, "retention_until": doc.retention_until},
+            )
+            purged += 1
+    return purged
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+__all__ = [
+    "DocumentIntegrityError",
+    "DocumentUnavailable",
+    "Receipt",
+    "create_checkpoint",
+    "purge_expired_documents",
+    "read_document",
+    "record_event",
+    "rotate_kek",
+    "set_legal_hold",
+    "set_obligations_end",
+    "store_document",
+]

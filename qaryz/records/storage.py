@@ -1,0 +1,123 @@
+"""Where vault objects live: the default Django storage (local directory, or S3 through
+django-storages when QARYZ_STORAGE=s3). Objects are ciphertext only.
+
+On S3, objects are written with Object Lock retention when the bucket has Object Lock enabled:
+retain-until = now + the minimum retention, always earlier than the real retention end
+(obligations end + 5 years), and extended when obligations end is known.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, time
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+
+_lock_support: dict[str, bool] = {}
+
+
+def vault_storage() -> Storage:
+    return storages["default"]
+
+
+def _s3(storage: Storage):
+    """The boto3 bucket behind an S3 storage, or None for other backends."""
+    return getattr(storage, "bucket", None) if storage.__class__.__name__ == "S3Storage" else None
+
+
+def object_lock_enabled(storage: Storage | None = None) -> bool:
+    storage = storage or vault_storage()
+    bucket = _s3(storage)
+    if bucket is None:
+        return False
+    if bucket.name not in _lock_support:
+        try:
+            conf = bucket.meta.client.get_object_lock_configuration(Bucket=bucket.name)
+            _lock_support[bucket.name] = (
+                conf.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+            )
+        except Exception:  # any refusal means "no Object Lock here"
+            _lock_support[bucket.name] = False
+    return _lock_support[bucket.name]
+
+
+def _years_later(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def save_object(name: str, blob: bytes, *, created: datetime) -> str:
+    storage = vault_storage()
+    bucket = _s3(storage)
+    if bucket is not None and object_lock_enabled(storage):
+        retain = _years_later(created.astimezone(UTC), int(settings.RECORDS_RETENTION_YEARS))
+        bucket.put_object(
+            Key=name,
+            Body=blob,
+            ContentType="application/octet-stream",
+            ObjectLockMode=settings.RECORDS_S3_OBJECT_LOCK_MODE,
+            ObjectLockRetainUntilDate=retain,
+            ChecksumAlgorithm="SHA256",
+        )
+        return name
+    return storage.save(name, ContentFile(blob))
+
+
+def read_object(name: str) -> bytes:
+    storage = vault_storage()
+    try:
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # S3 "NoSuchKey" and friends
+        raise FileNotFoundError(name) from exc
+    except Exception as exc:
+        if exc.__class__.__name__ in {"ClientError", "NoSuchKey"}:
+            raise FileNotFoundError(name) from exc
+        raise
+
+
+def write_raw(name: str, blob: bytes) -> None:
+    """Put back an object exactly (restore from backup)."""
+    storage = vault_storage()
+    bucket = _s3(storage)
+    if bucket is not None:
+        bucket.upload_fileobj(io.BytesIO(blob), name)
+        return
+    if storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(blob))
+    if saved != name:
+        raise RuntimeError(f"storage renamed {name} to {saved}")
+
+
+def delete_object(name: str) -> None:
+    storage = vault_storage()
+    bucket = _s3(storage)
+    if bucket is not None:
+        # Versioned (Object Lock) buckets: delete every version, not just add a delete marker.
+        for version in bucket.object_versions.filter(Prefix=name):
+            if version.object_key == name:
+                version.delete()
+        return
+    storage.delete(name)
+
+
+def extend_retention(name: str, until: date) -> None:
+    storage = vault_storage()
+    bucket = _s3(storage)
+    if bucket is None or not object_lock_enabled(storage):
+        return
+    bucket.meta.client.put_object_retention(
+        Bucket=bucket.name,
+        Key=name,
+        Retention={
+            "Mode": settings.RECORDS_S3_OBJECT_LOCK_MODE,
+            "RetainUntilDate": datetime.combine(until, time.min, tzinfo=UTC),
+        },
+    )

@@ -1,0 +1,383 @@
+"""The one settings module of Qaryz.
+
+Every value comes from an environment variable with an embedded default, so that
+``scripts/start`` runs with no services at all (SQLite, local files, in-process jobs,
+embedded adapters) and production only sets variables. Each variable is listed in
+README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+# --- Where things live -------------------------------------------------------------
+DATA_DIR = Path(env("QARYZ_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Key material lives outside the data directory (R-3P-1): a backup of the data
+# directory alone never carries the keys that decrypt it.
+KEY_DIR = Path(env("QARYZ_KEY_DIR", str(BASE_DIR / "var-keys"))).resolve()
+
+
+def key_from_env_or_file(name: str, env_name: str) -> str:
+    """A secret from the environment, else a random one persisted (0600) in KEY_DIR, never in code."""
+    value = env(env_name)
+    if value:
+        return value
+    KEY_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = KEY_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = key_from_env_or_file("django-secret-key", "DJANGO_SECRET_KEY")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+DEMO_MODE = env_bool("QARYZ_DEMO", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+# --- Applications --------------------------------------------------------------------
+QARYZ_APPS = [
+    "qaryz.core",
+    "qaryz.records",
+    "qaryz.clients",
+    "qaryz.access",
+    "qaryz.biometrics",
+    "qaryz.signatures",
+    "qaryz.lending",
+    "qaryz.servicing",
+    "qaryz.compliance",
+    "qaryz.messaging",
+    "qaryz.cabinet",
+    "qaryz.backoffice",
+    "qaryz.api",
+]
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    *QARYZ_APPS,
+]
+
+MIDDLEWARE = [
+    "qaryz.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "qaryz.core.middleware.SecurityHeadersMiddleware",
+    "qaryz.core.middleware.SafeErrorMiddleware",
+]
+
+ROOT_URLCONF = "qaryz.urls"
+WSGI_APPLICATION = "qaryz.wsgi.application"
+ASGI_APPLICATION = "qaryz.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qaryz.core.context_processors.branding",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'qaryz.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; IMMEDIATE transactions take the
+    # write lock up front so concurrent writers queue instead of failing mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background jobs -----------------------------------------------------------------
+# Embedded: jobs run in-process right away. Production: CELERY_BROKER_URL set, jobs go to
+# Celery workers through qaryz.core.tasks_backend.CeleryBackend.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "qaryz.core.tasks_backend.CeleryBackend"
+            if CELERY_BROKER_URL
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
+# --- Files ------------------------------------------------------------------------------
+STORAGE_BACKEND = env("QARYZ_STORAGE", "local")  # local | s3
+MEDIA_ROOT = DATA_DIR / "files"
+MEDIA_URL = "/files/"  # never served directly: documents are decrypted by views that check access
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_URL = "/static/"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("QARYZ_S3_BUCKET", "qaryz"),
+            "endpoint_url": env("QARYZ_S3_ENDPOINT_URL") or None,
+            "region_name": env("QARYZ_S3_REGION", "us-east-1"),
+            "access_key": env("QARYZ_S3_ACCESS_KEY") or None,
+            "secret_key": env("QARYZ_S3_SECRET_KEY") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+
+# --- Authentication -------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+
+# --- Sessions and cookies (R-AUTH-3, R-AUTH-4, R-WEB-2) -----------------------------------
+SESSION_IDLE_SECONDS = int(env("QARYZ_SESSION_IDLE_SECONDS", "600"))
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True  # sliding idle window, enforced on the server
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = env_bool("QARYZ_SECURE_COOKIES", not DEBUG and not DEMO_MODE)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Transport security (R-TLS-1) -------------------------------------------------------
+SECURE_HSTS_SECONDS = int(env("QARYZ_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("QARYZ_SSL_REDIRECT", False)
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = env(
+    "QARYZ_CSP",
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "style-src 'self'; script-src 'self'; connect-src 'self' wss://127.0.0.1:13579; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+)
+
+# --- Internationalisation ---------------------------------------------------------------
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
+# Each room keeps its own catalogue in qaryz/<app>/locale/, found through INSTALLED_APPS.
+LOCALE_PATHS: list[Path] = []
+USE_I18N = True
+TIME_ZONE = "Asia/Almaty"
+USE_TZ = True
+
+# --- Logging -----------------------------------------------------------------------------
+LOG_JSON = env_bool("QARYZ_LOG_JSON", not DEBUG and not DEMO_MODE)
+LOG_LEVEL = env("QARYZ_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "qaryz.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.request": {"level": "ERROR", "propagate": True}},
+}
+
+# --- The MFO operating the platform (R-CAB-2, R-WEB-1) ----------------------------------
+# Demo values; the real ones are data in the back office (core.MfoProfile) once loaded.
+MFO_NAME = env("QARYZ_MFO_NAME", "Qaryz Demo MFO")
+MFO_PRIMARY_COLOR = env("QARYZ_MFO_PRIMARY_COLOR", "#0b6e4f")
+MFO_PUBLIC_DOMAIN = env("QARYZ_MFO_DOMAIN", "qaryz.kz")
+CSRF_FAILURE_VIEW = "qaryz.core.views.csrf_failure"
+
+# --- records ---
+# Documents are kept until the contract's obligations end + this many years (R-ARCH-1); the
+# regulation's 5 years is a floor, a smaller value is ignored.
+RECORDS_RETENTION_YEARS = max(5, int(env("QARYZ_RETENTION_YEARS", "5")))
+# S3 Object Lock mode for vault objects when the bucket has Object Lock enabled.
+RECORDS_S3_OBJECT_LOCK_MODE = env("QARYZ_S3_OBJECT_LOCK_MODE", "COMPLIANCE")
+# The audit trail knows who acted and from where even when a service is called without the request.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "qaryz.records.middleware.AuditContextMiddleware",
+)
+
+# --- access ---------------------------------------------------------------------------------
+# Client and staff authentication (R-AUTH-1..6, R-ONB-8, R-ACC-2). Each is listed in README.
+# One-time codes are stored only as HMACs under this key.
+OTP_HMAC_KEY = key_from_env_or_file("otp-hmac-key", "QARYZ_OTP_KEY").encode()
+OTP_TTL_SECONDS = int(env("QARYZ_OTP_TTL_SECONDS", "60"))
+OTP_MAX_ATTEMPTS = int(env("QARYZ_OTP_MAX_ATTEMPTS", "3"))
+OTP_RESEND_SECONDS = int(env("QARYZ_OTP_RESEND_SECONDS", "30"))
+OTP_MAX_SENDS = int(env("QARYZ_OTP_MAX_SENDS", "5"))
+OTP_LENGTH = int(env("QARYZ_OTP_LENGTH", "6"))
+LOGIN_MAX_FAILURES = int(env("QARYZ_LOGIN_MAX_FAILURES", "3"))
+LOGIN_LOCK_SECONDS = int(env("QARYZ_LOGIN_LOCK_SECONDS", "900"))
+# Window in which a registration / recovery step (verified code, biometrics) stays usable.
+ACCESS_STEP_SECONDS = int(env("QARYZ_ACCESS_STEP_SECONDS", "900"))
+REGISTRATION_STEP_SECONDS = int(env("QARYZ_REGISTRATION_STEP_SECONDS", "86400"))
+API_TOKEN_SECONDS = int(env("QARYZ_API_TOKEN_SECONDS", "600"))
+API_TOKEN_MAX_SECONDS = int(env("QARYZ_API_TOKEN_MAX_SECONDS", "43200"))
+STAFF_PASSWORD_MIN_LENGTH = int(env("QARYZ_STAFF_PASSWORD_MIN_LENGTH", "12"))
+STAFF_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": STAFF_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+TOTP_ISSUER = env("QARYZ_TOTP_ISSUER", MFO_NAME)
+
+# --- messaging ------------------------------------------------------------------------------
+SMS_GATEWAY = env("QARYZ_SMS_GATEWAY", "qaryz.messaging.adapters.embedded.EmbeddedSmsGateway")
+SMS_OUTBOX_FILE = env("QARYZ_SMS_OUTBOX_FILE", str(DATA_DIR / "sms-outbox.log"))
+SMS_HTTP_URL = env("QARYZ_SMS_HTTP_URL")
+SMS_HTTP_TOKEN = env("QARYZ_SMS_HTTP_TOKEN")
+SMS_HTTP_USER = env("QARYZ_SMS_HTTP_USER")
+SMS_HTTP_PASSWORD = env("QARYZ_SMS_HTTP_PASSWORD")
+SMS_HTTP_CONNECT_TIMEOUT = float(env("QARYZ_SMS_HTTP_CONNECT_TIMEOUT", "3"))
+SMS_HTTP_READ_TIMEOUT = float(env("QARYZ_SMS_HTTP_READ_TIMEOUT", "10"))
+SMS_SENDER = env("QARYZ_SMS_SENDER", "QARYZ")
+
+# --- signatures ---
+# EDS verification (R-ONB-4, R-ONB-6, R-SIGN-1, R-AUTH-5). Trusted roots: a directory of PEM/DER
+# certificates (NCA RK's roots in production); the demo's test root is trusted only when
+# QARYZ_EDS_TRUST_TEST_PKI is on (default: on in demo mode only).
+EDS_TRUSTED_ROOTS_DIR = env("QARYZ_EDS_TRUSTED_ROOTS_DIR")
+EDS_INTERMEDIATES_DIR = env("QARYZ_EDS_INTERMEDIATES_DIR")
+EDS_TEST_PKI_DIR = Path(env("QARYZ_EDS_TEST_PKI_DIR", str(KEY_DIR / "test-pki"))).resolve()
+EDS_TEST_PKI_URL = env("QARYZ_EDS_TEST_PKI_URL", "http://test-pki.invalid")
+EDS_TRUST_TEST_PKI = env_bool("QARYZ_EDS_TRUST_TEST_PKI", DEMO_MODE)
+# "embedded": OCSP/CRL answered in-process by the test PKI; "http": real OCSP + CRL over HTTP.
+EDS_REVOCATION = env("QARYZ_EDS_REVOCATION", "embedded" if DEMO_MODE else "http")
+EDS_OCSP_URL = env("QARYZ_EDS_OCSP_URL")  # empty: the URL in the certificate (AIA)
+EDS_CRL_URL = env("QARYZ_EDS_CRL_URL")  # empty: the URL in the certificate (CDP)
+EDS_HTTP_TIMEOUT = float(env("QARYZ_EDS_HTTP_TIMEOUT", "5"))
+EDS_OCSP_CACHE_SECONDS = int(env("QARYZ_EDS_OCSP_CACHE_SECONDS", "300"))
+EDS_REQUEST_TTL_SECONDS = int(env("QARYZ_EDS_REQUEST_TTL_SECONDS", "900"))
+EDS_MAX_ATTEMPTS = int(env("QARYZ_EDS_MAX_ATTEMPTS", "10"))  # failed submissions before a request closes
+# --- biometrics -------------------------------------------------------------------------
+# Provider of the 1:1 face match: "embedded" (offline engine in qaryz.biometrics.engine) or
+# "http" (TsOID or a vendor engine behind the JSON contract in docs/biometrics.md).
+BIOMETRICS_PROVIDER = env("QARYZ_BIOMETRICS_PROVIDER", "embedded")
+BIOMETRICS_HTTP_URL = env("QARYZ_BIOMETRICS_HTTP_URL", "")
+BIOMETRICS_HTTP_TOKEN = env("QARYZ_BIOMETRICS_HTTP_TOKEN", "")
+BIOMETRICS_HTTP_TIMEOUT = float(env("QARYZ_BIOMETRICS_HTTP_TIMEOUT", "10"))
+# Similarity (percent) a selfie needs against the document photo and the registration photo.
+BIOMETRICS_MATCH_THRESHOLD = float(env("QARYZ_BIOMETRICS_MATCH_THRESHOLD", "60"))
+# Seconds a liveness session stays open after its capture timeline (short: R-LIVE-1).
+BIOMETRICS_SESSION_TTL = int(env("QARYZ_BIOMETRICS_SESSION_TTL", "90"))
+# Keep every captured frame in the vault as evidence (the best frame is always kept).
+BIOMETRICS_STORE_FRAMES = env_bool("QARYZ_BIOMETRICS_STORE_FRAMES", True)
+# Antifraud 1:N: descriptor distance under which two clients are reported as the same face.
+BIOMETRICS_SAME_FACE_DISTANCE = float(env("QARYZ_BIOMETRICS_SAME_FACE_DISTANCE", "0.5"))
+# --- lending ---------------------------------------------------------------------------
+# Published effective rate (ГЭСВ): decimal places and year basis of Σ S/(1+i)^(t/B) (DOMAIN.md:
+# one decimal and 365 as reported, unconfirmed – hence configuration).
+LENDING_RATE_DECIMALS = int(env("QARYZ_LENDING_RATE_DECIMALS", "1"))
+LENDING_RATE_YEAR_DAYS = int(env("QARYZ_LENDING_RATE_YEAR_DAYS", "365"))
+# First-period rule of schedules: the first instalment is at least this many days after disbursement.
+LENDING_FIRST_PERIOD_MIN_DAYS = int(env("QARYZ_LENDING_FIRST_PERIOD_MIN_DAYS", "15"))
+
+# --- compliance (AML screening) -----------------------------------------------------------
+# Name similarity (0-100, rapidfuzz on transliterated, folded names) from which a screening goes
+# to the AML officer for manual review. An exact IIN match always refuses.
+AML_REVIEW_THRESHOLD = float(env("QARYZ_AML_REVIEW_THRESHOLD", "85"))
+# Credit bureau (R-PRE-8, R-CB-1): "embedded" (the project's own simulator, in-process) or "http".
+LENDING_BUREAU = env("QARYZ_BUREAU", "embedded")
+LENDING_BUREAU_URL = env("QARYZ_BUREAU_URL", "")
+LENDING_BUREAU_API_KEY = env("QARYZ_BUREAU_API_KEY", "")
+LENDING_BUREAU_TIMEOUT = float(env("QARYZ_BUREAU_TIMEOUT", "10"))
+# The named person whose bureau account makes the requests (R-CB-1: one account per named person).
+LENDING_BUREAU_ACCOUNT = env("QARYZ_BUREAU_ACCOUNT", "demo-credit-officer")
+# Credit policy of the decision engine (JSON object overriding DecisionConfig fields, docs/lending.md).
+LENDING_DECISION_CONFIG = env("QARYZ_DECISION_CONFIG", "{}")
+# Contract template version (qaryz/lending/templates/lending/contract_<version>.json).
+LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-11")
+# TrueType font with Cyrillic and Kazakh glyphs for contract PDFs (Debian fonts-dejavu-core).
+LENDING_PDF_FONT = env("QARYZ_LENDING_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+LENDING_PDF_FONT_BOLD = env("QARYZ_LENDING_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")

@@ -1,0 +1,93 @@
+"""The signing page in headless Chromium: NCALayer absent gives a clear message; the demo signer
+completes the whole flow in a plain browser (R-ONB-4, R-SIGN-1)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import expect
+
+from qaryz.access.testing import sign_in_client
+from qaryz.signatures import selectors, services
+
+from .conftest import GOOD_IIN, Pki
+from .test_signing_requests import make_client
+
+# Both tests touch NCALayer's fixed port 13579 (one needs it free, one listens on it): same worker.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("ncalayer-port"),
+]
+
+
+def browser_session(page, live_server, client) -> None:  # type: ignore[no-untyped-def]
+    jar = SimpleNamespace(cookies={})
+    sign_in_client(jar, client)
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": jar.cookies[django_settings.SESSION_COOKIE_NAME],
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+@pytest.mark.req("R-ONB-4", "R-SIGN-1")
+def test_ncalayer_missing_message_then_demo_signer_completes(
+    eds_settings: Pki, page, live_server, settings, artifacts_dir
+) -> None:
+    settings.DEMO_MODE = True
+    owner = make_client(iin="330303300333", phone="+77013330333")
+    request = services.create_signing_request(
+        owner, "change_phone", "Новый номер: +77017654321".encode(), title="Смена номера телефона"
+    )
+    browser_session(page, live_server, owner)
+    console_errors: list[str] = []
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    page.goto(f"/signatures/sign/{request.pk}/?next=/")
+    assert page.locator("h1").inner_text().startswith("Подпишите")
+    assert "Новый номер: +77017654321" in page.locator(".eds-document").inner_text()
+    # Nothing listens on wss://127.0.0.1:13579 here: the module must say NCALayer is not running.
+    page.click("#eds-connect")
+    expect(page.locator("#eds-status")).to_contain_text("NCALayer не запущен", timeout=15000)
+    assert page.locator("#eds-do-sign").is_disabled()
+    page.screenshot(path=str(artifacts_dir / "signatures-sign-page.png"), full_page=True)
+    page.click("#eds-demo-sign")
+    page.wait_for_url(f"{live_server.url}/", timeout=15000)
+    assert selectors.accepted_signature(request) is not None
+    assert console_errors == []
+
+
+@pytest.mark.req("R-ONB-4", "R-SIGN-1")
+def test_ncalayer_module_lists_storages_signs_and_submits(
+    eds_settings: Pki, chromium, live_server, settings, tmp_path
+) -> None:
+    from .fake_ncalayer import FakeNCALayer
+
+    settings.DEMO_MODE = False
+    owner = make_client(iin=GOOD_IIN, phone="+77013330334")
+    request = services.create_signing_request(
+        owner, "contract_signing", "Договор № 5".encode(), title="Договор"
+    )
+    ncalayer = FakeNCALayer(eds_settings.pki, eds_settings.good.label, tmp_path)
+    context = chromium.new_context(base_url=live_server.url, locale="ru-RU", ignore_https_errors=True)
+    try:
+        page = context.new_page()
+        browser_session(page, live_server, owner)
+        page.goto(f"/signatures/sign/{request.pk}/?next=/")
+        page.click("#eds-connect")
+        expect(page.locator("#eds-do-sign")).to_be_enabled(timeout=15000)
+        assert "AKKaztokenStore" in page.locator("#eds-storage").inner_text()
+        page.click("#eds-do-sign")
+        page.wait_for_url(f"{live_server.url}/", timeout=20000)
+    finally:
+        context.close()
+        ncalayer.close()
+    assert ncalayer.calls == ["getActiveTokens", "createCAdESFromBase64"]
+    verification = selectors.accepted_signature(request)
+    assert verification is not None and verification.channel == "web"
