@@ -236,6 +236,17 @@ def test_solver_falls_back_to_bisection_on_hard_flows():
     assert rate > 10  # more than 1 000 % a year
 
 
+def test_solver_handles_effective_rates_beyond_a_billion_percent():
+    # Found by hypothesis in CI: an 8-day loan with a 37 % fee withheld at disbursement has an
+    # effective rate of about 1.6e9 (1.6e11 %): ugly, but a number, not an error.
+    flows = [(0, D("-6289.68")), (8, D("10000.00"))]
+    rate = solve_rate(flows)
+    assert rate == pytest.approx((10000 / 6289.68) ** (365 / 8) - 1, rel=1e-9)
+    assert abs(npv(flows, rate)) / 10000 <= 1e-9
+    # Negative effective rate (repaying less than received) is also found.
+    assert solve_rate([(0, D("-1000")), (365, D("900"))]) == pytest.approx(-0.1, abs=1e-12)
+
+
 def test_invalid_inputs_are_refused_with_field():
     with pytest.raises(ScheduleError) as exc:
         build_schedule(LoanTerms(D("0"), 12, D("10"), Method.ANNUITY, dt.date(2026, 1, 1)))
