@@ -278,6 +278,9 @@ CSRF_FAILURE_VIEW = "qaryz.core.views.csrf_failure"
 RECORDS_RETENTION_YEARS = max(5, int(env("QARYZ_RETENTION_YEARS", "5")))
 # S3 Object Lock mode for vault objects when the bucket has Object Lock enabled.
 RECORDS_S3_OBJECT_LOCK_MODE = env("QARYZ_S3_OBJECT_LOCK_MODE", "COMPLIANCE")
+# PostgreSQL: the audit append runs as a prepared statement (0 behind a transaction-pooling
+# PgBouncer older than 1.21, which cannot keep prepared statements).
+RECORDS_AUDIT_PREPARE = env("QARYZ_AUDIT_PREPARE", "1") == "1"
 # The audit trail knows who acted and from where even when a service is called without the request.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

@@ -77,15 +77,20 @@ class AuditEvent(models.Model):
 class AuditChainHead(models.Model):
     """The single row holding the chain's last sequence and hash.
 
-    Writers lock it (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions
-    serialise writers anyway), which keeps the chain linear under concurrent writers. It also
-    lets ``verify_audit`` notice a truncated tail.
+    Every append moves it forward in the same transaction: on PostgreSQL one ``UPDATE … SET
+    prev_hash = hash, seq = seq + 1, hash = sha256(…) RETURNING`` statement (the row lock it takes
+    serialises writers; a waiting writer re-evaluates the new hash on the committed head), on
+    SQLite inside an IMMEDIATE transaction (which serialises writers anyway). This keeps the chain
+    linear under concurrent writers and lets ``verify_audit`` notice a truncated tail.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
     ts = models.BigIntegerField(default=0)
+    # The hash before the last append: how the single UPDATE … RETURNING hands the previous hash
+    # back (RETURNING only sees new values). Meaningless between appends; never verified.
+    prev_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="records_chain_head_single")]
