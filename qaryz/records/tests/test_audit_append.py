@@ -88,3 +88,42 @@ def test_many_appends_in_one_transaction_stay_linear():
     assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     result = verify_trail()
     assert result.ok and result.checked == 200
+
+
+@pytest.mark.req("R-AUD-1")
+def test_verification_reads_ahead_across_batches():
+    from qaryz.records import selectors
+
+    for i in range(10):
+        record_event("step", data={"i": i})
+    connection.ensure_connection()
+    result = chain.verify_rows(selectors._rows(batch=3))
+    assert result.ok and result.checked == 10 and result.last_seq == 10
+
+
+def test_read_ahead_raises_reader_errors_and_stops_early():
+    import threading
+
+    from qaryz.records.selectors import _prefetched
+
+    def failing():
+        yield [(1,), (2,)]
+        raise OSError("connection lost")
+
+    with pytest.raises(OSError, match="connection lost"):
+        list(_prefetched(failing()))
+
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield [(n,)]
+            n += 1
+
+    rows = _prefetched(endless())
+    assert [next(rows) for _ in range(3)] == [(0,), (1,), (2,)]
+    rows.close()  # the verifier stops at the first break: the reader must end, not hang
+    assert not any(t.name == "records-verify-reader" for t in threading.enumerate())
+    assert len(produced) <= 3 + 2 + 2  # read ahead at most the queue depth (+ the one in hand)
