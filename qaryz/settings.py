@@ -280,7 +280,19 @@ RECORDS_RETENTION_YEARS = max(5, int(env("QARYZ_RETENTION_YEARS", "5")))
 RECORDS_S3_OBJECT_LOCK_MODE = env("QARYZ_S3_OBJECT_LOCK_MODE", "COMPLIANCE")
 # PostgreSQL: the audit append runs as a prepared statement (0 behind a transaction-pooling
 # PgBouncer older than 1.21, which cannot keep prepared statements).
-RECORDS_AUDIT_PREPARE = env("QARYZ_AUDIT_PREPARE", "1") == "1"
+RECORDS_AUDIT_PREPARE = env_bool("QARYZ_AUDIT_PREPARE", True)
+# Holder of the vault's key-encryption key: "file" (KEY_DIR/vault-kek.json, embedded default) or
+# "vault-transit" (HashiCorp Vault / OpenBao Transit engine; docs/records.md "Keys").
+RECORDS_KEK_BACKEND = env("QARYZ_KEK_BACKEND", "file")
+RECORDS_VAULT_ADDR = env("QARYZ_VAULT_ADDR", "")
+RECORDS_VAULT_TOKEN = env("QARYZ_VAULT_TOKEN", "")
+RECORDS_VAULT_TOKEN_FILE = env("QARYZ_VAULT_TOKEN_FILE", "")
+RECORDS_VAULT_NAMESPACE = env("QARYZ_VAULT_NAMESPACE", "")
+RECORDS_VAULT_TRANSIT_MOUNT = env("QARYZ_VAULT_TRANSIT_MOUNT", "transit")
+RECORDS_VAULT_TRANSIT_KEY = env("QARYZ_VAULT_TRANSIT_KEY", "qaryz-vault-kek")
+RECORDS_VAULT_CACERT = env("QARYZ_VAULT_CACERT", "")
+RECORDS_VAULT_CONNECT_TIMEOUT = float(env("QARYZ_VAULT_CONNECT_TIMEOUT", "3"))
+RECORDS_VAULT_READ_TIMEOUT = float(env("QARYZ_VAULT_READ_TIMEOUT", "10"))
 # The audit trail knows who acted and from where even when a service is called without the request.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

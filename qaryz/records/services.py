@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.http import HttpRequest
@@ -40,7 +41,16 @@ class DocumentUnavailable(Exception):
 
 # --- key holders ----------------------------------------------------------------------------
 def keyring() -> KeyEncryptionPort:
-    return FileKeyring()
+    """The KEK holder chosen by ``QARYZ_KEK_BACKEND``: ``file`` (embedded) or ``vault-transit``."""
+    backend = getattr(settings, "RECORDS_KEK_BACKEND", "file")
+    if backend == "file":
+        return FileKeyring()
+    if backend == "vault-transit":
+        from qaryz.records.adapters.vault_transit import VaultTransitKeyring
+
+        legacy = FileKeyring()  # documents wrapped before the switch, until rotate_kek moves them
+        return VaultTransitKeyring(legacy=legacy if legacy.exists() else None)
+    raise ImproperlyConfigured(f"QARYZ_KEK_BACKEND={backend!r}: use 'file' or 'vault-transit'")
 
 
 def signing_key() -> SigningKeyPort:
@@ -367,19 +377,20 @@ def rotate_kek(*, retire_old: bool = False) -> dict[str, int | str]:
     ring = keyring()
     new_id = ring.rotate()
     rewrapped = 0
-    pending = StoredDocument.objects.exclude(kek_id=new_id).values_list("pk", flat=True)
+    # Purged documents keep no wrapped key (crypto-shredded): nothing to re-wrap.
+    live = StoredDocument.objects.filter(purged_at__isnull=True)
+    pending = live.exclude(kek_id=new_id).values_list("pk", flat=True)
     for pk in list(pending.iterator(chunk_size=500)):
         with transaction.atomic():
             doc = StoredDocument.objects.select_for_update().get(pk=pk)
-            if doc.kek_id == new_id:
+            if doc.kek_id == new_id or doc.purged_at is not None:
                 continue
-            dek = ring.unwrap(doc.kek_id, bytes(doc.wrapped_key))
-            kek_id, wrapped = ring.wrap(dek)
+            kek_id, wrapped = ring.rewrap(doc.kek_id, bytes(doc.wrapped_key))
             StoredDocument.objects.filter(pk=pk).update(kek_id=kek_id, wrapped_key=wrapped)
             rewrapped += 1
     removed: list[str] = []
     if retire_old:
-        in_use = set(StoredDocument.objects.values_list("kek_id", flat=True).distinct())
+        in_use = set(live.values_list("kek_id", flat=True).distinct())
         removed = ring.retire(in_use)
     record_event(
         "vault.kek_rotated",

@@ -95,6 +95,12 @@ class FileKeyring:
     def unwrap(self, kek_id: str, wrapped: bytes) -> bytes:
         return crypto.unwrap_key(self._key(kek_id), bytes(wrapped), kek_id)
 
+    def rewrap(self, kek_id: str, wrapped: bytes) -> tuple[str, bytes]:
+        return self.wrap(self.unwrap(kek_id, wrapped))
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
     def rotate(self) -> str:
         with self._lock:
             ring = json.loads(json.dumps(self._load()))
