@@ -293,6 +293,9 @@ RECORDS_VAULT_TRANSIT_KEY = env("QARYZ_VAULT_TRANSIT_KEY", "qaryz-vault-kek")
 RECORDS_VAULT_CACERT = env("QARYZ_VAULT_CACERT", "")
 RECORDS_VAULT_CONNECT_TIMEOUT = float(env("QARYZ_VAULT_CONNECT_TIMEOUT", "3"))
 RECORDS_VAULT_READ_TIMEOUT = float(env("QARYZ_VAULT_READ_TIMEOUT", "10"))
+# Vault objects without a document row (rolled-back store_document) older than this are deleted
+# by sweep_vault_orphans (at least 1 hour).
+RECORDS_ORPHAN_GRACE_HOURS = float(env("QARYZ_VAULT_ORPHAN_GRACE_HOURS", "24"))
 # The audit trail knows who acted and from where even when a service is called without the request.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

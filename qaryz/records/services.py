@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -503,6 +504,110 @@ def purge_expired_documents(*, today: date | None = None) -> int:
     return purged
 
 
+# --- orphan objects --------------------------------------------------------------------------
+@dataclass
+class OrphanSweep:
+    """What ``sweep_orphan_objects`` found and did."""
+
+    dry_run: bool
+    scanned: int = 0
+    orphans: list[dict[str, Any]] = field(default_factory=list)
+    deleted: int = 0
+    locked: int = 0  # held by S3 Object Lock: crypto-shredded, deletable after retain-until
+    failed: int = 0
+    deleted_bytes: int = 0
+
+
+def sweep_orphan_objects(
+    *, grace: timedelta | None = None, dry_run: bool = False, now: datetime | None = None
+) -> OrphanSweep:
+    """Delete vault objects that no StoredDocument row names and that are older than ``grace``.
+
+    They come from ``store_document`` calls whose transaction rolled back: the object is written
+    before the row, so a rollback leaves ciphertext whose wrapped data key is gone – unreadable,
+    but still taking space (and still personal data in encrypted form). The grace period
+    (``QARYZ_VAULT_ORPHAN_GRACE_HOURS``, default 24 h) keeps objects of transactions still in
+    flight. One ``vault.orphan_deleted`` audit event per deleted object and one
+    ``vault.orphans_swept`` summary per run (also for a dry run, which deletes nothing).
+    Objects held by S3 Object Lock (COMPLIANCE mode) cannot be deleted before their
+    retain-until date; they are counted as ``locked`` and retried on later runs.
+    """
+    if grace is None:
+        grace = timedelta(hours=float(getattr(settings, "RECORDS_ORPHAN_GRACE_HOURS", 24)))
+    if grace < timedelta(hours=1):
+        raise ValueError("the grace period must be at least one hour (transactions in flight)")
+    now = now or timezone.now()
+    cutoff = now - grace
+    result = OrphanSweep(dry_run=dry_run)
+
+    def examine(batch: list[tuple[str, int, datetime]]) -> None:
+        known = set(
+            StoredDocument.objects.filter(storage_name__in=[name for name, _, _ in batch]).values_list(
+                "storage_name", flat=True
+            )
+        )
+        for name, size, modified in batch:
+            if name in known:
+                continue
+            orphan = {"name": name, "size": size, "modified": utc_iso(modified)}
+            result.orphans.append(orphan)
+            if dry_run:
+                continue
+            # The row may have been committed since the batch query (a very slow transaction that
+            # wrote its object before the grace period): look again right before deleting.
+            if StoredDocument.objects.filter(storage_name=name).exists():
+                result.orphans.pop()
+                continue
+            try:
+                storage.delete_object(name)
+            except Exception as exc:  # Object Lock, permissions, network: report, retry next run
+                locked_until = _locked_until(name)
+                if locked_until is not None and locked_until > now:
+                    result.locked += 1
+                    orphan["locked_until"] = utc_iso(locked_until)
+                else:
+                    result.failed += 1
+                    orphan["error"] = exc.__class__.__name__
+                    logger.warning("could not delete orphan vault object %s: %s", name, exc)
+                continue
+            result.deleted += 1
+            result.deleted_bytes += size
+            record_event("vault.orphan_deleted", data=orphan)
+
+    batch: list[tuple[str, int, datetime]] = []
+    for name, size, modified in storage.list_objects():
+        result.scanned += 1
+        if modified >= cutoff:
+            continue
+        batch.append((name, size, modified))
+        if len(batch) >= 500:
+            examine(batch)
+            batch = []
+    if batch:
+        examine(batch)
+    record_event(
+        "vault.orphans_swept",
+        data={
+            "dry_run": dry_run,
+            "grace_hours": grace.total_seconds() / 3600,
+            "scanned": result.scanned,
+            "orphans": len(result.orphans),
+            "deleted": result.deleted,
+            "deleted_bytes": result.deleted_bytes,
+            "locked": result.locked,
+            "failed": result.failed,
+        },
+    )
+    return result
+
+
+def _locked_until(name: str) -> datetime | None:
+    try:
+        return storage.object_locked_until(name)
+    except Exception:  # the object or the bucket cannot be asked: not known to be locked
+        return None
+
+
 def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -519,4 +624,5 @@ __all__ = [
     "set_legal_hold",
     "set_obligations_end",
     "store_document",
+    "sweep_orphan_objects",
 ]

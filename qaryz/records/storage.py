@@ -9,6 +9,8 @@ retain-until = now + the minimum retention, always earlier than the real retenti
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 
 from django.conf import settings
@@ -121,3 +123,53 @@ def extend_retention(name: str, until: date) -> None:
             "RetainUntilDate": datetime.combine(until, time.min, tzinfo=UTC),
         },
     )
+
+
+VAULT_PREFIX = "vault/"
+
+
+def list_objects(prefix: str = VAULT_PREFIX) -> Iterator[tuple[str, int, datetime]]:
+    """Every object under ``prefix`` as (name, size, last modified in UTC), in no given order."""
+    storage = vault_storage()
+    bucket = _s3(storage)
+    if bucket is not None:
+        for summary in bucket.objects.filter(Prefix=prefix):
+            yield summary.key, int(summary.size), summary.last_modified.astimezone(UTC)
+        return
+    base = getattr(storage, "location", None)
+    if base is not None and hasattr(storage, "path"):  # local directory: one walk, one stat each
+        root = storage.path(prefix.rstrip("/"))
+        for directory, _dirs, files in os.walk(root):
+            for filename in files:
+                full = os.path.join(directory, filename)
+                try:
+                    stat = os.stat(full)
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+                name = os.path.relpath(full, storage.path("")).replace(os.sep, "/")
+                yield name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+        return
+    yield from _walk(storage, prefix.rstrip("/"))
+
+
+def _walk(storage: Storage, directory: str) -> Iterator[tuple[str, int, datetime]]:
+    """Any other Django storage, through its listing API."""
+    try:
+        dirs, files = storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    for filename in files:
+        name = f"{directory}/{filename}"
+        yield name, storage.size(name), storage.get_modified_time(name).astimezone(UTC)
+    for sub in dirs:
+        yield from _walk(storage, f"{directory}/{sub}")
+
+
+def object_locked_until(name: str) -> datetime | None:
+    """The S3 Object Lock retain-until date of an object, if any (None elsewhere)."""
+    storage = vault_storage()
+    bucket = _s3(storage)
+    if bucket is None or not object_lock_enabled(storage):
+        return None
+    head = bucket.meta.client.head_object(Bucket=bucket.name, Key=name)
+    return head.get("ObjectLockRetainUntilDate")

@@ -98,3 +98,58 @@ def test_s3_object_lock_retention(settings, moto_endpoint):
     extended = s3.head_object(Bucket=bucket, Key=doc.storage_name)["ObjectLockRetainUntilDate"]
     assert extended.date() == date(2045, 5, 1)
     assert read_document(doc) == SECRET
+
+
+def _rolled_back_store() -> None:
+    from django.db import transaction
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        store_document(SECRET, media_type="application/pdf", kind="contract", direction="outbound")
+        raise Rollback
+
+
+@pytest.mark.req("R-ARCH-1")
+def test_s3_orphans_are_swept_with_every_version(settings, moto_endpoint):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qaryz.records.services import sweep_orphan_objects
+
+    bucket = _use_bucket(settings, moto_endpoint, object_lock=False)
+    s3 = _client(moto_endpoint)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    kept = store_document(SECRET, media_type="application/pdf", kind="contract", direction="outbound")
+    _rolled_back_store()
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    (orphan,) = keys - {kept.storage_name}
+    assert sweep_orphan_objects().orphans == []  # within the grace period
+    later = timezone.now() + timedelta(days=2)
+    dry = sweep_orphan_objects(now=later, dry_run=True)
+    assert [o["name"] for o in dry.orphans] == [orphan] and dry.deleted == 0
+    result = sweep_orphan_objects(now=later)
+    assert (result.scanned, result.deleted, result.locked, result.failed) == (2, 1, 0, 0)
+    versions = s3.list_object_versions(Bucket=bucket, Prefix=orphan)
+    assert not versions.get("Versions") and not versions.get("DeleteMarkers")
+    assert read_document(kept) == SECRET
+
+
+@pytest.mark.req("R-ARCH-1")
+def test_s3_orphans_under_object_lock_are_reported_as_locked(settings, moto_endpoint):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qaryz.records.services import sweep_orphan_objects
+
+    bucket = _use_bucket(settings, moto_endpoint, object_lock=True)
+    settings.RECORDS_S3_OBJECT_LOCK_MODE = "GOVERNANCE"
+    _rolled_back_store()
+    result = sweep_orphan_objects(now=timezone.now() + timedelta(days=2))
+    assert (result.deleted, result.locked, result.failed) == (0, 1, 0)
+    (orphan,) = result.orphans
+    assert orphan["locked_until"].startswith(str(datetime.now(UTC).year + 5))
+    assert _client(moto_endpoint).list_objects_v2(Bucket=bucket)["KeyCount"] == 1
