@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -36,6 +37,7 @@ from django.utils import timezone
 from qaryz.records import crypto, storage
 from qaryz.records.adapters.embedded import key_dir, write_secret_file
 
+logger = logging.getLogger("qaryz.records")
 MAGIC = b"QBAK1\n"
 CHUNK = 1 << 20
 BACKUP_KEY_FILE = "backup.key"
@@ -167,10 +169,32 @@ def _settings_snapshot() -> dict[str, Any]:
         "language_code": settings.LANGUAGE_CODE,
         # Which keys a restore will need (ids and the public key only, never the secrets).
         "kek_ids_in_use": sorted(set(StoredDocument.objects.values_list("kek_id", flat=True))),
-        "current_kek_id": keyring().current_id(),
+        "current_kek_id": _current_kek_id(keyring()),
+        "kek_backend": getattr(settings, "RECORDS_KEK_BACKEND", "file"),
+        "kek_service": (
+            {
+                "addr": settings.RECORDS_VAULT_ADDR,
+                "namespace": settings.RECORDS_VAULT_NAMESPACE,
+                "mount": settings.RECORDS_VAULT_TRANSIT_MOUNT,
+                "key": settings.RECORDS_VAULT_TRANSIT_KEY,
+            }
+            if getattr(settings, "RECORDS_KEK_BACKEND", "file") == "vault-transit"
+            else None
+        ),
         "signing_public_key": crypto.public_key_pem(signing_key().private_key().public_key()),
         "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
     }
+
+
+def _current_kek_id(ring: Any) -> str:
+    """The current KEK id; a KMS outage must not stop a backup (the archive holds no keys)."""
+    from qaryz.records.ports import KeyServiceError
+
+    try:
+        return ring.current_id()
+    except KeyServiceError as exc:
+        logger.warning("backup: key service unavailable, current KEK id not recorded: %s", exc)
+        return f"unavailable: {exc}"[:300]
 
 
 def create_backup(target: Path, *, key_file: Path | None = None) -> dict[str, Any]:

@@ -217,3 +217,16 @@ def test_fake_answers_like_vault(vault):
         headers=headers,
     ).json()
     assert plain == {"data": {"plaintext": "aGk="}}
+
+
+def test_backup_manifest_names_the_kms_and_survives_its_outage(use_vault):
+    from qaryz.records.backup import _settings_snapshot
+
+    _store("x")
+    snapshot = _settings_snapshot()
+    assert snapshot["kek_backend"] == "vault-transit"
+    assert snapshot["current_kek_id"] == "transit:qaryz-vault-kek:v1"
+    assert snapshot["kek_service"]["addr"] == use_vault.url and "token" not in snapshot["kek_service"]
+    assert TOKEN not in str(snapshot)
+    use_vault.sealed = True
+    assert _settings_snapshot()["current_kek_id"].startswith("unavailable: Vault answered 503")
