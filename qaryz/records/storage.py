@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 _lock_support: dict[str, bool] = {}
 
@@ -136,8 +136,7 @@ def list_objects(prefix: str = VAULT_PREFIX) -> Iterator[tuple[str, int, datetim
         for summary in bucket.objects.filter(Prefix=prefix):
             yield summary.key, int(summary.size), summary.last_modified.astimezone(UTC)
         return
-    base = getattr(storage, "location", None)
-    if base is not None and hasattr(storage, "path"):  # local directory: one walk, one stat each
+    if isinstance(storage, FileSystemStorage):  # local directory: one walk, one stat each
         root = storage.path(prefix.rstrip("/"))
         for directory, _dirs, files in os.walk(root):
             for filename in files:

@@ -124,3 +124,16 @@ def test_command_and_task(vault_state, capsys):
     result = sweep_vault_orphans_task.enqueue()
     assert result.return_value == 1
     assert not vault_storage().exists(old_orphan)
+
+
+def test_any_django_storage_is_listed_through_its_api(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    kept = store_document(b"kept", media_type="text/plain", kind="note", direction="inbound")
+    orphan = _rolled_back_store(b"orphan")
+    assert {name for name, _, _ in list_objects()} == {kept.storage_name, orphan}
+    result = sweep_orphan_objects(now=timezone.now() + timedelta(days=2))
+    assert [o["name"] for o in result.orphans] == [orphan] and result.deleted == 1
+    assert not vault_storage().exists(orphan) and read_document(kept) == b"kept"
