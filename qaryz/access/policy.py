@@ -26,6 +26,27 @@ PAGES: dict[str, str] = {
     "backoffice:client-unlock": "access.unlock_account",
     "records:audit-log": "records.view_auditevent",
     "records:public-key": PUBLIC,
+    # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
+    "access:login": PUBLIC,
+    "access:login-code": PUBLIC,
+    "access:login-key-options": PUBLIC,
+    "access:login-key-verify": PUBLIC,
+    "access:logout": PUBLIC,
+    "access:register": PUBLIC,
+    "access:register-code": PUBLIC,
+    "access:register-password": PUBLIC,
+    "access:finish-registration": CLIENT,
+    "access:registration-sign": CLIENT,
+    "access:recover-password": PUBLIC,
+    "access:recover-code": PUBLIC,
+    "access:recover-new": CLIENT,
+    "access:change-password": CLIENT,
+    "access:second-factor": CLIENT,
+    "access:key-options": CLIENT,
+    "access:key-verify": CLIENT,
+    "access:key-remove": CLIENT,
+    "access:change-start": CLIENT,
+    "access:change-steps": CLIENT,
     "cabinet:home": CLIENT,
     "cabinet:mfo": CLIENT,
     "cabinet:notifications": CLIENT,
@@ -62,6 +83,8 @@ API: dict[str, str] = {
     "POST /api/v1/access/otp/resend": PUBLIC,
     "POST /api/v1/access/login": PUBLIC,
     "POST /api/v1/access/login/verify": PUBLIC,
+    "POST /api/v1/access/login/key/options": PUBLIC,
+    "POST /api/v1/access/login/key/verify": PUBLIC,
     "POST /api/v1/access/logout": CLIENT,
     "GET /api/v1/access/me": CLIENT,
     "POST /api/v1/biometrics/sessions": CLIENT,
@@ -82,4 +105,4 @@ API: dict[str, str] = {
 }
 
 # Namespaces whose pages must all be declared in PAGES.
-CHECKED_NAMESPACES = ("backoffice", "cabinet", "records", "biometrics", "signatures", "lending")
+CHECKED_NAMESPACES = ("access", "backoffice", "cabinet", "records", "biometrics", "signatures", "lending")

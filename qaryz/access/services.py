@@ -492,6 +492,16 @@ def _notification_text(event: str, params: dict[str, Any]) -> tuple[str, str]:
         ) + " " + warn
     if event == "factor_changed":
         return _("Sign-in method changed"), _("The second factor of your sign-in was changed.") + " " + warn
+    if event == "key_added":
+        return _("Security key added"), _(
+            "The security key “%(name)s” was added and is now your second factor."
+        ) % params + " " + warn
+    if event == "key_removed":
+        return _("Security key removed"), _("The security key “%(name)s” was removed.") % params + " " + warn
+    if event == "key_clone":
+        return _("Security key refused"), _(
+            "A sign-in with your security key “%(name)s” was refused: the key may have been copied."
+        ) % params + " " + warn
     if event == "phone_changed":
         return _("Phone number changed"), _(
             "The phone number of your cabinet was changed to …%(tail)s."
