@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -14,6 +16,7 @@ from qaryz.core.request_context import get_request_id, new_request_id, reset_req
 logger = logging.getLogger("qaryz.errors")
 
 Handler = Callable[[HttpRequest], HttpResponse]
+_EXPECTED = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
 
 
 class RequestIdMiddleware:
@@ -70,7 +73,9 @@ class SafeErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if settings.DEBUG:
+        # 400/403/404 exceptions are expected answers: Django's handlers (handler400/403/404 in
+        # qaryz/urls.py) render them with the same reference-only pages.
+        if settings.DEBUG or isinstance(exception, _EXPECTED):
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500)
