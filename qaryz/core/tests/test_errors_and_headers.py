@@ -59,7 +59,9 @@ def test_unhandled_exception_shows_reference_not_data(client_no_raise, caplog):
 @pytest.mark.req("R-WEB-5")
 @pytest.mark.django_db
 @pytest.mark.urls(__name__)
-@pytest.mark.parametrize(("url", "status"), [("/forbidden/", 403), ("/missing/", 404), ("/api/v1/forbidden-test", 403)])
+@pytest.mark.parametrize(
+    ("url", "status"), [("/forbidden/", 403), ("/missing/", 404), ("/api/v1/forbidden-test", 403)]
+)
 def test_denials_keep_their_status_and_hide_the_detail(client_no_raise, url, status):
     # PermissionDenied / Http404 raised in a view are answers, not crashes: never a 500.
     response = client_no_raise.get(url)
