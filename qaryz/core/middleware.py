@@ -86,8 +86,18 @@ def error_response(request: HttpRequest, status: int) -> HttpResponse:
         return JsonResponse(
             {"error": _ERROR_CODES.get(status, "error"), "reference": reference}, status=status
         )
-    html = render_to_string("error.html", {"status": status, "reference": reference}, request=request)
+    try:
+        html = render_to_string("error.html", {"status": status, "reference": reference}, request=request)
+    except Exception:  # the branded page needs the database; when that is what failed, stay plain
+        logging.getLogger("qaryz.errors.page").exception("Branded error page failed; plain page sent")
+        html = _PLAIN_ERROR.format(status=status, reference=reference)
     return HttpResponse(html, status=status)
+
+
+_PLAIN_ERROR = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>{status}</title></head>'
+    "<body><h1>{status}</h1><p>Reference: <strong>{reference}</strong></p></body></html>"
+)
 
 
 _ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 500: "server_error"}
