@@ -24,6 +24,7 @@ PAGES: dict[str, str] = {
     "backoffice:clients": "clients.view_client_data",
     "backoffice:client": "clients.view_client_data",
     "backoffice:client-unlock": "access.unlock_account",
+    "backoffice:client-reset-second-factor": "access.unlock_account",
     "records:audit-log": "records.view_auditevent",
     "records:public-key": PUBLIC,
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)

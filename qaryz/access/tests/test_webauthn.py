@@ -379,3 +379,29 @@ def test_relying_party_from_settings(rf, settings):
     settings.WEBAUTHN_ORIGINS = ["https://qaryz.kz", "https://www.qaryz.kz"]
     rp = security_keys.relying_party(request)
     assert rp.rp_id == "qaryz.kz" and rp.origins == ["https://qaryz.kz", "https://www.qaryz.kz"]
+
+
+@pytest.mark.req("R-AUTH-1", "R-AUTH-6", "R-ACC-1")
+@pytest.mark.django_db
+def test_staff_reset_after_a_lost_key_deletes_keys_and_falls_back_to_sms(client, outbox, audited):
+    from qaryz.access.testing import make_staff, sign_in_staff
+
+    person = make_client()
+    key = SoftAuthenticator()
+    _enrol(client, person, key)
+    sign_in_staff(client, make_staff("support"))
+    url = f"/backoffice/clients/{person.pk}/reset-second-factor/"
+    client.post(url, {"reason": "  "})  # no reason: nothing happens
+    assert WebAuthnKey.objects.filter(client=person).exists()
+    client.post(url, {"reason": "Called from the registered phone, answered the security questions"})
+    assert not WebAuthnKey.objects.filter(client=person).exists()
+    assert ClientCredential.objects.get(client=person).second_factor == "sms"
+    assert "access.second_factor_reset" in audited()
+    with translation.override(person.preferred_language or "ru"):
+        subject = translation.gettext("Sign-in method reset")
+    assert Notification.objects.filter(client=person, subject=subject).exists()
+    client.cookies.clear()
+    # The lost key no longer signs in; the password step now asks for an SMS code.
+    response = client.post("/login/", {"phone": person.phone, "password": TEST_PASSWORD})
+    assert response["Location"] == "/login/code/"
+    assert _post_json(client, "/login/key/options/").status_code != 200
