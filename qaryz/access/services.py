@@ -459,9 +459,11 @@ def reset_client_second_factor(
         raise AccessError(_("Give the reason for the reset."))
     with transaction.atomic():
         keys = WebAuthnKey.objects.filter(client=client).delete()[0]
-        changed = ClientCredential.objects.filter(client=client).exclude(
-            second_factor=SecondFactor.SMS, totp_secret=""
-        ).update(second_factor=SecondFactor.SMS, totp_secret="")
+        changed = (
+            ClientCredential.objects.filter(client=client)
+            .exclude(second_factor=SecondFactor.SMS, totp_secret="")
+            .update(second_factor=SecondFactor.SMS, totp_secret="")
+        )
         if not (keys or changed):
             return False
         audit(
