@@ -14,6 +14,7 @@ from pydantic import BaseModel as Schema
 from pydantic import Field
 
 from qaryz.lending import previews
+from qaryz.lending.effective_rate import RateError
 from qaryz.lending.schedules import ScheduleError
 
 router = Router(tags=["lending"])
@@ -112,6 +113,8 @@ def schedules_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
         )
     except ScheduleError as exc:
         raise HttpError(422, f"{exc.field}: {exc.message}") from exc
+    except RateError as exc:  # fees so high over so short a period that no rate is representable
+        raise HttpError(422, f"fees: {exc}") from exc
     return HttpResponse(previews.to_json(result), content_type="application/json")
 
 
