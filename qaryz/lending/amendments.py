@@ -159,10 +159,11 @@ def _build(
     except ScheduleError as exc:
         raise FlowError(exc.message, exc.field) from None
     if breaches:
-        audit(
-            "lending.amendment_refused",
+        raise _CapRefused(
+            _("This change would break a legal limit: %(detail)s")
+            % {"detail": breach_message(breaches[0], rule_set)},
             actor=actor,
-            target=contract,
+            contract=contract,
             data={
                 "changes": changes,
                 "rule_set": rule_set.code,
@@ -170,11 +171,6 @@ def _build(
                     {"field": b.field, "limit": str(b.limit), "value": str(b.value)} for b in breaches
                 ],
             },
-        )
-        raise FlowError(
-            _("This change would break a legal limit: %(detail)s")
-            % {"detail": breach_message(breaches[0], rule_set)},
-            "term_months",
         )
     sequence = (
         ContractAmendment.objects.filter(contract=contract).aggregate(n=Max("sequence"))["n"] or 0
@@ -228,7 +224,23 @@ def _build(
     return amendment
 
 
-@transaction.atomic
+class _CapRefused(FlowError):
+    """A cap would be broken: the refusal is audited after the amendment's transaction rolls back."""
+
+    def __init__(self, message: str, *, actor: Any, contract: Contract, data: dict) -> None:
+        super().__init__(message, "term_months")
+        self.actor, self.contract, self.data = actor, contract, data
+
+
+def _build_audited(contract: Contract, **kwargs: Any) -> ContractAmendment:
+    try:
+        with transaction.atomic():
+            return _build(contract, **kwargs)
+    except _CapRefused as refused:
+        audit("lending.amendment_refused", actor=refused.actor, target=refused.contract, data=refused.data)
+        raise FlowError(refused.message, refused.field) from None
+
+
 def request_amendment(
     contract: Contract,
     *,
@@ -239,7 +251,7 @@ def request_amendment(
     language: str | None = None,
 ) -> ContractAmendment:
     """The client asks to change the term, the schedule method or the payment day."""
-    return _build(
+    return _build_audited(
         contract,
         initiator=ContractAmendment.Initiator.CLIENT,
         term_months=term_months,
@@ -251,7 +263,6 @@ def request_amendment(
     )
 
 
-@transaction.atomic
 def propose_amendment(
     contract: Contract,
     *,
@@ -264,7 +275,7 @@ def propose_amendment(
     """The MFO proposes a change; it binds only once the client signs it like the contract."""
     if officer is None or not getattr(officer, "is_staff", False):
         raise FlowError(_("Only MFO staff can propose an amendment."))
-    return _build(
+    return _build_audited(
         contract,
         initiator=ContractAmendment.Initiator.MFO,
         term_months=term_months,
