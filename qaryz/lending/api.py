@@ -547,17 +547,7 @@ def request_amendment(request: HttpRequest, application_id: int, payload: Amendm
     return Status(201, _amendment_out(item, app))
 
 
-@router.get(
-    "/applications/{application_id}/contract/amendments/{sequence}",
-    response=AmendmentOut,
-    auth=_bearer(),
-    summary="An amendment with its new schedule and effective rate",
-)
-def get_amendment(request: HttpRequest, application_id: int, sequence: int) -> dict:
-    app, item = _amendment(request, application_id, sequence)
-    return _amendment_out(item, app)
-
-
+# Declared before ".../{sequence}", whose path converter would otherwise take "1.pdf".
 @router.get(
     "/applications/{application_id}/contract/amendments/{sequence}.pdf",
     auth=_bearer(),
@@ -569,6 +559,17 @@ def amendment_pdf(request: HttpRequest, application_id: int, sequence: int) -> H
     response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@router.get(
+    "/applications/{application_id}/contract/amendments/{sequence}",
+    response=AmendmentOut,
+    auth=_bearer(),
+    summary="An amendment with its new schedule and effective rate",
+)
+def get_amendment(request: HttpRequest, application_id: int, sequence: int) -> dict:
+    app, item = _amendment(request, application_id, sequence)
+    return _amendment_out(item, app)
 
 
 @router.post(
