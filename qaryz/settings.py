@@ -380,4 +380,6 @@ LENDING_DECISION_CONFIG = env("QARYZ_DECISION_CONFIG", "{}")
 LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-11")
 # TrueType font with Cyrillic and Kazakh glyphs for contract PDFs (Debian fonts-dejavu-core).
 LENDING_PDF_FONT = env("QARYZ_LENDING_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-LENDING_PDF_FONT_BOLD = env("QARYZ_LENDING_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+LENDING_PDF_FONT_BOLD = env(
+    "QARYZ_LENDING_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+)
