@@ -70,6 +70,12 @@ PAGES: dict[str, str] = {
     "lending:contract": CLIENT,
     "lending:contract-pdf": CLIENT,
     "lending:sign": CLIENT,
+    # lending room: contract amendments (same path as the contract, R-SIGN-1)
+    "lending:amendment-new": CLIENT,
+    "lending:amendment": CLIENT,
+    "lending:amendment-pdf": CLIENT,
+    "lending:amendment-sign": CLIENT,
+    "lending:amendment-withdraw": CLIENT,
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -101,6 +107,15 @@ API: dict[str, str] = {
     "POST /api/v1/applications/{application_id}/submit": CLIENT,
     "GET /api/v1/applications/{application_id}/contract": CLIENT,
     "GET /api/v1/applications/{application_id}/contract.pdf": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/signing": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/sign": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract/amendments": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract/amendments/{sequence}": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract/amendments/{sequence}.pdf": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/signing": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/sign": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/withdraw": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
 }
