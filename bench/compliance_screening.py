@@ -10,6 +10,7 @@ machine's two cores: figures vary with their load.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qaryz.compliance.matching import Entry, Index, Subject
-from qaryz.compliance.translit import transliterate
+from qaryz.compliance.translit import fold, transliterate
 
 ONSETS = [
     "Ах",
@@ -99,15 +100,15 @@ def main() -> None:
         result = index.screen(Subject(q))
         samples.append((time.perf_counter() - t0) * 1000)
         hits += result.outcome != "clear"
-        candidates.append(
-            len(index.candidates(__import__("qaryz.compliance.translit", fromlist=["fold"]).fold(q)))
-        )
+        candidates.append(len(index.candidates(fold(q))))
     samples.sort()
     print(
         f"screen one name against {len(index)} entries: median {statistics.median(samples):.2f} ms, "
         f"p95 {samples[int(len(samples) * 0.95)]:.2f} ms, max {samples[-1]:.2f} ms over {len(samples)} queries "
         f"(target <= 5 ms); median candidates after blocking {statistics.median(candidates):.0f}; "
-        f"queries with a possible match {hits}"
+        f"queries with a possible match {hits}; load average "
+        + " ".join(f"{v:.2f}" for v in os.getloadavg())
+        + f" on {os.cpu_count()} CPUs"
     )
 
 

@@ -398,4 +398,16 @@ LENDING_DECISION_CONFIG = env("QARYZ_DECISION_CONFIG", "{}")
 LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-11")
 # TrueType font with Cyrillic and Kazakh glyphs for contract PDFs (Debian fonts-dejavu-core).
 LENDING_PDF_FONT = env("QARYZ_LENDING_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-LENDING_PDF_FONT_BOLD = env("QARYZ_LENDING_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+LENDING_PDF_FONT_BOLD = env(
+    "QARYZ_LENDING_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+)
+
+# --- access: WebAuthn security keys (issue 4, R-AUTH-1) -------------------------------------
+# Relying-party id: the registrable domain keys are bound to. Empty: the request's host name
+# (without port) – set it in production so a key keeps working behind any host alias.
+WEBAUTHN_RP_ID = env("QARYZ_WEBAUTHN_RP_ID", "")
+# Origins whose ceremonies are accepted (comma list, e.g. https://qaryz.kz,android:apk-key-hash:…).
+# Empty: only the request's own origin (scheme://host[:port]).
+WEBAUTHN_ORIGINS = env_list("QARYZ_WEBAUTHN_ORIGINS", "")
+# How long a registration or sign-in challenge may be answered (seconds); single use either way.
+WEBAUTHN_TIMEOUT_SECONDS = int(env("QARYZ_WEBAUTHN_TIMEOUT_SECONDS", "120"))

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from qaryz.access import otp, registration, services, stepup
+from qaryz.access import otp, registration, security_keys, services, stepup
 from qaryz.access.api_auth import ClientBearer
 from qaryz.clients.services import ClientDataError
 
@@ -69,6 +69,20 @@ class LoginIn(Schema):
 
 
 class LoginCodeIn(CodeIn):
+    device_id: str = ""
+
+
+class KeyOptionsIn(Schema):
+    challenge_id: str
+
+
+class KeyOptionsOut(Schema):
+    publicKey: dict  # the WebAuthn name, passed to the platform authenticator API as is
+
+
+class KeyVerifyIn(Schema):
+    challenge_id: str
+    credential: dict  # the PublicKeyCredential in its JSON form (base64url binary fields)
     device_id: str = ""
 
 
@@ -153,6 +167,29 @@ def login_verify(request: HttpRequest, payload: LoginCodeIn) -> dict:
     try:
         client = services.client_verify_second_factor(payload.challenge_id, payload.code)
     except otp.OtpError as exc:
+        raise _refuse(401, exc.message) from None
+    token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
+    return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+
+
+@router.post("/login/key/options", response=KeyOptionsOut, auth=None)
+def login_key_options(request: HttpRequest, payload: KeyOptionsIn) -> dict:
+    """Second step with a security key (challenge method ``webauthn``): assertion options."""
+    try:
+        options = security_keys.login_options(payload.challenge_id, security_keys.relying_party(request))
+    except security_keys.KeyRefused as exc:
+        raise _refuse(400, exc.message) from None
+    return {"publicKey": options}
+
+
+@router.post("/login/key/verify", response=TokenOut, auth=None)
+def login_key_verify(request: HttpRequest, payload: KeyVerifyIn) -> dict:
+    """The signed assertion; a bearer token when the key, challenge, origin and counter check out."""
+    try:
+        client = security_keys.login_verify(
+            payload.challenge_id, payload.credential, security_keys.relying_party(request), request=request
+        )
+    except security_keys.KeyRefused as exc:
         raise _refuse(401, exc.message) from None
     token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
     return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}

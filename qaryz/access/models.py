@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 class SecondFactor(models.TextChoices):
     SMS = "sms", _("SMS code")
     TOTP = "totp", _("Authenticator app (TOTP)")
+    WEBAUTHN = "webauthn", _("Security key (WebAuthn)")
 
 
 class ClientCredential(models.Model):
@@ -31,7 +32,8 @@ class ClientCredential(models.Model):
         permissions = [("unlock_account", _("Can unlock locked accounts"))]
         constraints = [
             models.CheckConstraint(
-                name="cred_second_factor", condition=models.Q(second_factor__in=["sms", "totp"])
+                name="cred_second_factor",
+                condition=models.Q(second_factor__in=["sms", "totp", "webauthn"]),
             ),
             models.CheckConstraint(
                 name="cred_totp_needs_secret",
@@ -41,6 +43,38 @@ class ClientCredential(models.Model):
 
     def __str__(self) -> str:
         return f"credential of client {self.client_id}"
+
+
+class WebAuthnKey(models.Model):
+    """A client's security key (WebAuthn credential) usable as the second factor (R-AUTH-1).
+
+    Only public data is kept: the credential id and COSE public key from the registration, the
+    authenticator's signature counter (refusing a counter that does not grow detects a cloned
+    key), its transports (hints for the browser) and the client's label.
+    """
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="webauthn_keys")
+    credential_id = models.BinaryField(max_length=1023)
+    # Unique lookup without indexing a binary column: base64url of the credential id.
+    credential_id_b64 = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()  # COSE_Key bytes
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    name = models.CharField(max_length=60)
+    aaguid = models.CharField(max_length=36, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="webauthn_sign_count_positive", condition=models.Q(sign_count__gte=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"security key {self.name!r} of client {self.client_id}"
 
 
 class OtpChallenge(models.Model):

@@ -24,8 +24,30 @@ PAGES: dict[str, str] = {
     "backoffice:clients": "clients.view_client_data",
     "backoffice:client": "clients.view_client_data",
     "backoffice:client-unlock": "access.unlock_account",
+    "backoffice:client-reset-second-factor": "access.unlock_account",
     "records:audit-log": "records.view_auditevent",
     "records:public-key": PUBLIC,
+    # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
+    "access:login": PUBLIC,
+    "access:login-code": PUBLIC,
+    "access:login-key-options": PUBLIC,
+    "access:login-key-verify": PUBLIC,
+    "access:logout": PUBLIC,
+    "access:register": PUBLIC,
+    "access:register-code": PUBLIC,
+    "access:register-password": PUBLIC,
+    "access:finish-registration": CLIENT,
+    "access:registration-sign": CLIENT,
+    "access:recover-password": PUBLIC,
+    "access:recover-code": PUBLIC,
+    "access:recover-new": CLIENT,
+    "access:change-password": CLIENT,
+    "access:second-factor": CLIENT,
+    "access:key-options": CLIENT,
+    "access:key-verify": CLIENT,
+    "access:key-remove": CLIENT,
+    "access:change-start": CLIENT,
+    "access:change-steps": CLIENT,
     "cabinet:home": CLIENT,
     "cabinet:mfo": CLIENT,
     "cabinet:notifications": CLIENT,
@@ -48,6 +70,12 @@ PAGES: dict[str, str] = {
     "lending:contract": CLIENT,
     "lending:contract-pdf": CLIENT,
     "lending:sign": CLIENT,
+    # lending room: contract amendments (same path as the contract, R-SIGN-1)
+    "lending:amendment-new": CLIENT,
+    "lending:amendment": CLIENT,
+    "lending:amendment-pdf": CLIENT,
+    "lending:amendment-sign": CLIENT,
+    "lending:amendment-withdraw": CLIENT,
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -62,6 +90,8 @@ API: dict[str, str] = {
     "POST /api/v1/access/otp/resend": PUBLIC,
     "POST /api/v1/access/login": PUBLIC,
     "POST /api/v1/access/login/verify": PUBLIC,
+    "POST /api/v1/access/login/key/options": PUBLIC,
+    "POST /api/v1/access/login/key/verify": PUBLIC,
     "POST /api/v1/access/logout": CLIENT,
     "GET /api/v1/access/me": CLIENT,
     "POST /api/v1/biometrics/sessions": CLIENT,
@@ -77,9 +107,18 @@ API: dict[str, str] = {
     "POST /api/v1/applications/{application_id}/submit": CLIENT,
     "GET /api/v1/applications/{application_id}/contract": CLIENT,
     "GET /api/v1/applications/{application_id}/contract.pdf": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/signing": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/sign": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract/amendments": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract/amendments/{sequence}": CLIENT,
+    "GET /api/v1/applications/{application_id}/contract/amendments/{sequence}.pdf": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/signing": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/sign": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/withdraw": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
 }
 
 # Namespaces whose pages must all be declared in PAGES.
-CHECKED_NAMESPACES = ("backoffice", "cabinet", "records", "biometrics", "signatures", "lending")
+CHECKED_NAMESPACES = ("access", "backoffice", "cabinet", "records", "biometrics", "signatures", "lending")

@@ -28,7 +28,14 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from qaryz.access import otp
-from qaryz.access.models import ClientCredential, ClientSession, OtpChallenge, SecondFactor, StaffSecurity
+from qaryz.access.models import (
+    ClientCredential,
+    ClientSession,
+    OtpChallenge,
+    SecondFactor,
+    StaffSecurity,
+    WebAuthnKey,
+)
 from qaryz.access.records_bridge import audit
 from qaryz.clients.models import Client
 
@@ -438,6 +445,39 @@ def unlock_client(client: Client, *, staff: Any, request: HttpRequest | None = N
     return done
 
 
+def reset_client_second_factor(
+    client: Client, *, staff: Any, reason: str, request: HttpRequest | None = None
+) -> bool:
+    """Back to SMS codes for a client who lost the security key or authenticator app.
+
+    The lost keys are deleted (they must not keep working for whoever finds them) and the TOTP
+    secret is dropped. Staff must give the reason (how the caller's identity was established);
+    it goes to the audit trail as a security event and the client is told (R-AUTH-6, R-ACC-1).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise AccessError(_("Give the reason for the reset."))
+    with transaction.atomic():
+        keys = WebAuthnKey.objects.filter(client=client).delete()[0]
+        changed = (
+            ClientCredential.objects.filter(client=client)
+            .exclude(second_factor=SecondFactor.SMS, totp_secret="")
+            .update(second_factor=SecondFactor.SMS, totp_secret="")
+        )
+        if not (keys or changed):
+            return False
+        audit(
+            "access.second_factor_reset",
+            category="security",
+            actor=staff,
+            target=client,
+            request=request,
+            data={"reason": reason[:500], "keys_removed": keys},
+        )
+    _notify(client, "factor_reset")
+    return True
+
+
 # --- Notifications (R-AUTH-6) -----------------------------------------------------------------
 def _notify_login(client: Client, session: ClientSession) -> None:
     when = timezone.localtime(session.created_at).strftime("%d.%m.%Y %H:%M")
@@ -490,8 +530,22 @@ def _notification_text(event: str, params: dict[str, Any]) -> tuple[str, str]:
         return _("Password recovered"), _(
             "Your password was reset after SMS and biometric checks."
         ) + " " + warn
+    if event == "factor_reset":
+        return _("Sign-in method reset"), _(
+            "At your request our staff reset your second factor: sign-in codes now come by SMS."
+        ) + " " + warn
     if event == "factor_changed":
         return _("Sign-in method changed"), _("The second factor of your sign-in was changed.") + " " + warn
+    if event == "key_added":
+        return _("Security key added"), _(
+            "The security key “%(name)s” was added and is now your second factor."
+        ) % params + " " + warn
+    if event == "key_removed":
+        return _("Security key removed"), _("The security key “%(name)s” was removed.") % params + " " + warn
+    if event == "key_clone":
+        return _("Security key refused"), _(
+            "A sign-in with your security key “%(name)s” was refused: the key may have been copied."
+        ) % params + " " + warn
     if event == "phone_changed":
         return _("Phone number changed"), _(
             "The phone number of your cabinet was changed to …%(tail)s."

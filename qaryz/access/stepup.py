@@ -48,6 +48,16 @@ def create_signing_request(client: Client, purpose: str, content: bytes, title: 
     return str(_create(client, purpose, content, title=title).pk)
 
 
+def usable_signing_request(reference: str) -> bool:
+    """True while ``reference`` is signed or can still be signed; an expired or closed request
+    must be replaced by a new one (its expiry is inside the signed bytes)."""
+    if not reference:
+        return False
+    from qaryz.signatures.selectors import open_signing_request
+
+    return signature_check(reference) is not None or open_signing_request(reference) is not None
+
+
 def signature_check(reference: str) -> Any:
     """The accepted signature verification of a signing request (or None)."""
     if not reference:
@@ -110,9 +120,9 @@ def registration_document(client: Client) -> bytes:
 
 
 def start_registration_signature(client: Client) -> str:
-    """The signing request of the registration (created once); returns its reference."""
+    """The signing request of the registration (a new one once the last expired); its reference."""
     step = registration_step_up(client)
-    if not step.signing_request_ref:
+    if not usable_signing_request(step.signing_request_ref):
         ref = create_signing_request(
             client, "registration", registration_document(client), title=_("Registration in the cabinet")
         )
@@ -196,7 +206,7 @@ def change_document(step: StepUp) -> bytes:
 
 
 def start_change_signature(step: StepUp) -> str:
-    if not step.signing_request_ref:
+    if not usable_signing_request(step.signing_request_ref):
         title = (
             _("Change of phone number")
             if step.purpose == StepUp.Purpose.CHANGE_PHONE

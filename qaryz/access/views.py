@@ -5,18 +5,21 @@ Thin: parse the form, call a service, render. Pending steps live in the server-s
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qaryz.access import otp, registration, services, stepup
+from qaryz.access import otp, registration, security_keys, services, stepup
 from qaryz.access.decorators import client_required
 from qaryz.access.forms import (
     BankChangeForm,
@@ -75,6 +78,8 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
     challenge = otp.get(public_id, "login") if public_id else None
     if challenge is None:
         return redirect("access:login")
+    if challenge.method == SecondFactor.WEBAUTHN:
+        return render(request, "access/login_key.html", {"challenge": challenge})
     form = CodeForm(request.POST or None)
     if request.method == "POST" and "resend" in request.POST:
         try:
@@ -111,6 +116,52 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
             "can_resend": challenge.method == SecondFactor.SMS,
         },
     )
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _key_refused(exc: security_keys.KeyRefused) -> JsonResponse:
+    return JsonResponse({"error": exc.message, "restart": exc.restart}, status=400)
+
+
+@require_POST
+def login_key_options_view(request: HttpRequest) -> HttpResponse:
+    """Sign-in step 2 with a security key: options for navigator.credentials.get() (JSON)."""
+    public_id = request.session.get(LOGIN_PENDING, "")
+    try:
+        options = security_keys.login_options(public_id, security_keys.relying_party(request))
+    except security_keys.KeyRefused as exc:
+        if exc.restart:
+            request.session.pop(LOGIN_PENDING, None)
+        return _key_refused(exc)
+    return JsonResponse({"publicKey": options})
+
+
+@require_POST
+def login_key_verify_view(request: HttpRequest) -> HttpResponse:
+    """Sign-in step 2 with a security key: the signed assertion; a fresh session on success."""
+    public_id = request.session.get(LOGIN_PENDING, "")
+    try:
+        client = security_keys.login_verify(
+            public_id,
+            _json_body(request).get("credential"),
+            security_keys.relying_party(request),
+            request=request,
+        )
+    except security_keys.KeyRefused as exc:
+        if exc.restart:
+            request.session.pop(LOGIN_PENDING, None)
+        return _key_refused(exc)
+    next_url = request.session.get(LOGIN_NEXT, "/cabinet/")
+    request.session.pop(LOGIN_PENDING, None)
+    services.start_web_session(request, client)
+    return JsonResponse({"redirect": next_url})
 
 
 @require_POST
@@ -332,8 +383,18 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
     client = request.client
     credential = client.credential
     if request.method == "POST" and "disable" in request.POST:
-        services.disable_client_totp(client)
+        if credential.second_factor == SecondFactor.WEBAUTHN:
+            security_keys.stop_using_keys(client, request=request)
+        else:
+            services.disable_client_totp(client)
         messages.success(request, _("Sign-in codes will come by SMS again."))
+        return redirect("access:second-factor")
+    if request.method == "POST" and "use_keys" in request.POST:
+        try:
+            security_keys.use_keys(client, request=request)
+            messages.success(request, _("Your security key is now your second factor."))
+        except security_keys.KeyRefused as exc:
+            messages.error(request, exc.message)
         return redirect("access:second-factor")
     secret = request.session.get(TOTP_PENDING) or services.new_totp_secret()
     request.session[TOTP_PENDING] = secret
@@ -355,8 +416,48 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
             "credential": credential,
             "secret": secret,
             "uri": services.totp_uri(secret, client.phone),
+            "keys": security_keys.client_keys(client),
         },
     )
+
+
+@require_POST
+@client_required(allow_unconfirmed=True)
+def key_options_view(request: HttpRequest) -> HttpResponse:
+    """Enrolment of a security key: options for navigator.credentials.create() (JSON)."""
+    options = security_keys.registration_options(
+        request.client, security_keys.relying_party(request), request.session
+    )
+    return JsonResponse({"publicKey": options})
+
+
+@require_POST
+@client_required(allow_unconfirmed=True)
+def key_verify_view(request: HttpRequest) -> HttpResponse:
+    """Enrolment of a security key: the browser's registration response (JSON)."""
+    body = _json_body(request)
+    name = body.get("name")
+    try:
+        security_keys.enrol_key(
+            request.client,
+            security_keys.relying_party(request),
+            request.session,
+            body.get("credential"),
+            name if isinstance(name, str) else "",
+            request=request,
+        )
+    except security_keys.KeyRefused as exc:
+        return _key_refused(exc)
+    messages.success(request, _("The security key is now your second factor."))
+    return JsonResponse({"redirect": reverse("access:second-factor")})
+
+
+@require_POST
+@client_required(allow_unconfirmed=True)
+def key_remove_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    if security_keys.remove_key(request.client, key_id, request=request):
+        messages.success(request, _("The security key has been removed."))
+    return redirect("access:second-factor")
 
 
 # --- Phone / bank change (R-ONB-6) ------------------------------------------------------------

@@ -14,4 +14,9 @@ urlpatterns = [
     path("clients/", views.client_list, name="clients"),
     path("clients/<int:client_id>/", views.client_detail, name="client"),
     path("clients/<int:client_id>/unlock/", views.client_unlock, name="client-unlock"),
+    path(
+        "clients/<int:client_id>/reset-second-factor/",
+        views.client_reset_second_factor,
+        name="client-reset-second-factor",
+    ),
 ]

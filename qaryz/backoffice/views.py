@@ -177,6 +177,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "bank": current_bank_account(client),
             "signer": getattr(client, "signer", None),
             "can_unlock": request.user.has_perm("access.unlock_account"),
+            "keys": client.webauthn_keys.count(),
         },
     )
 
@@ -189,6 +190,31 @@ def client_unlock(request: HttpRequest, client_id: int) -> HttpResponse:
         return error_response(request, 404)
     if services.unlock_client(client, staff=request.user, request=request):
         messages.success(request, _("The client's access has been restored."))
+    return _back_to_client(request, client)
+
+
+@require_POST
+@staff_required("access.unlock_account")
+def client_reset_second_factor(request: HttpRequest, client_id: int) -> HttpResponse:
+    """For a client who lost the security key or authenticator app (identity checked by staff)."""
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        return error_response(request, 404)
+    try:
+        done = services.reset_client_second_factor(
+            client, staff=request.user, reason=request.POST.get("reason", ""), request=request
+        )
+    except services.AccessError as exc:
+        messages.error(request, str(exc))
+    else:
+        if done:
+            messages.success(request, _("The client's second factor is now SMS codes."))
+        else:
+            messages.info(request, _("The client already signs in with SMS codes."))
+    return _back_to_client(request, client)
+
+
+def _back_to_client(request: HttpRequest, client: Client) -> HttpResponse:
     if request.user.has_perm("clients.view_client_data"):
         return redirect("backoffice:client", client_id=client.pk)
     return redirect("backoffice:dashboard")

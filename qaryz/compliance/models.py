@@ -20,6 +20,8 @@ class ScreeningList(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         FTM = "ftm", _("FollowTheMoney JSON lines")
+        AFM_XML = "afm_xml", _("XML of the Financial Monitoring Agency (Kazakhstan)")
+        UN_XML = "un_xml", _("XML of the UN Security Council consolidated list")
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)

@@ -33,7 +33,7 @@ from qaryz.compliance.records_bridge import audit, store_document
 logger = logging.getLogger(__name__)
 
 _index_lock = threading.Lock()
-_index_cache: dict[tuple[int, ...], matching.Index] = {}
+_index_cache: dict[tuple[tuple[int, str], ...], matching.Index] = {}
 
 
 def current_versions() -> list[ScreeningListVersion]:
@@ -54,13 +54,20 @@ def _entries_of(version_ids: list[int]) -> list[matching.Entry]:
     ]
 
 
-def index_for(version_ids: list[int]) -> matching.Index:
-    """The matching index of these list versions, built once per process and version set."""
-    key = tuple(sorted(version_ids))
+def index_for(
+    version_ids: list[int], *, versions: list[ScreeningListVersion] | None = None
+) -> matching.Index:
+    """The matching index of these list versions, built once per process and version set.
+
+    Keyed by id *and* file digest: an id can come back after a rolled-back import (SQLite reuses
+    row ids), a digest names exactly the file the entries were parsed from."""
+    if versions is None:
+        versions = list(ScreeningListVersion.objects.filter(pk__in=version_ids).only("pk", "sha256"))
+    key = tuple(sorted((v.pk, v.sha256) for v in versions))
     with _index_lock:
         index = _index_cache.get(key)
         if index is None:
-            index = matching.Index(_entries_of(list(key)))
+            index = matching.Index(_entries_of([pk for pk, _digest in key]))
             _index_cache.clear()  # only the current set is worth keeping
             _index_cache[key] = index
         return index
@@ -171,9 +178,12 @@ def screen_client(
     client: Client, *, context: str = "manual", context_id: str = "", actor: Any = None
 ) -> Screening:
     """Screen a client against every current list version and store the result with them."""
-    versions = [v.pk for v in current_versions()]
+    current = current_versions()
+    versions = [v.pk for v in current]
     subject = subject_of(client)
-    result = index_for(versions).screen(subject, review_threshold=settings.AML_REVIEW_THRESHOLD)
+    result = index_for(versions, versions=current).screen(
+        subject, review_threshold=settings.AML_REVIEW_THRESHOLD
+    )
     screening = _store(client, subject, result, versions, context=context, context_id=context_id)
     audit(
         "compliance.screened",

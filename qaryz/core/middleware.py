@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from qaryz.core.request_context import get_request_id, new_request_id, reset_request_id, set_request_id
@@ -14,6 +15,7 @@ from qaryz.core.request_context import get_request_id, new_request_id, reset_req
 logger = logging.getLogger("qaryz.errors")
 
 Handler = Callable[[HttpRequest], HttpResponse]
+_EXPECTED = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
 
 
 class RequestIdMiddleware:
@@ -70,7 +72,9 @@ class SafeErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if settings.DEBUG:
+        # 400/403/404 exceptions are expected answers: Django's handlers (handler400/403/404 in
+        # qaryz/urls.py) render them with the same reference-only pages.
+        if settings.DEBUG or isinstance(exception, _EXPECTED):
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500)
@@ -82,8 +86,18 @@ def error_response(request: HttpRequest, status: int) -> HttpResponse:
         return JsonResponse(
             {"error": _ERROR_CODES.get(status, "error"), "reference": reference}, status=status
         )
-    html = render_to_string("error.html", {"status": status, "reference": reference}, request=request)
+    try:
+        html = render_to_string("error.html", {"status": status, "reference": reference}, request=request)
+    except Exception:  # the branded page needs the database; when that is what failed, stay plain
+        logging.getLogger("qaryz.errors.page").exception("Branded error page failed; plain page sent")
+        html = _PLAIN_ERROR.format(status=status, reference=reference)
     return HttpResponse(html, status=status)
+
+
+_PLAIN_ERROR = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>{status}</title></head>'
+    "<body><h1>{status}</h1><p>Reference: <strong>{reference}</strong></p></body></html>"
+)
 
 
 _ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 500: "server_error"}

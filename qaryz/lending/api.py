@@ -14,6 +14,7 @@ from pydantic import BaseModel as Schema
 from pydantic import Field
 
 from qaryz.lending import previews
+from qaryz.lending.effective_rate import RateError
 from qaryz.lending.schedules import ScheduleError
 
 router = Router(tags=["lending"])
@@ -112,6 +113,8 @@ def schedules_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
         )
     except ScheduleError as exc:
         raise HttpError(422, f"{exc.field}: {exc.message}") from exc
+    except RateError as exc:  # fees so high over so short a period that no rate is representable
+        raise HttpError(422, f"fees: {exc}") from exc
     return HttpResponse(previews.to_json(result), content_type="application/json")
 
 
@@ -345,15 +348,7 @@ def contract(request: HttpRequest, application_id: int) -> dict:
 
     app = _owned(request, application_id)
     existing = selectors.contract_of(app) or _flow(lambda: services.prepare_contract(app))
-    return {
-        "number": existing.number,
-        "status": existing.status,
-        "language": existing.language,
-        "template_version": existing.template_version,
-        "pdf_sha256": existing.pdf_sha256,
-        "eds_required": services.eds_required(app),
-        "signed_at": existing.signed_at,
-    }
+    return _contract_out(existing, app)
 
 
 @router.get(
@@ -371,3 +366,248 @@ def contract_pdf(request: HttpRequest, application_id: int) -> HttpResponse:
     response = HttpResponse(bytes(existing.pdf), content_type="application/pdf")
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _contract_out(existing: object, app: object) -> dict:
+    from qaryz.lending import services
+
+    return {
+        "number": existing.number,
+        "status": existing.status,
+        "language": existing.language,
+        "template_version": existing.template_version,
+        "pdf_sha256": existing.pdf_sha256,
+        "eds_required": services.eds_required(app),
+        "signed_at": existing.signed_at,
+    }
+
+
+class SigningOut(Schema):
+    signing_request_id: str = Field(
+        ..., description="EDS signing request: sign it with /api/v1/signatures/requests/{id}/submit"
+    )
+    eds_required: bool = Field(..., description="false for an IE's business loan (biometrics only)")
+    biometrics_purpose: str = Field(
+        ..., description="purpose of the biometric session to pass before signing"
+    )
+
+
+def _signing_out(request_id: str, app: object) -> dict:
+    from qaryz.lending import services
+
+    return {
+        "signing_request_id": request_id,
+        "eds_required": services.eds_required(app),
+        "biometrics_purpose": services.EDS_PURPOSE,
+    }
+
+
+def _contract_of(app: object) -> object:
+    from qaryz.lending import selectors
+
+    existing = selectors.contract_of(app)
+    if existing is None:
+        raise HttpError(404, "not found")
+    return existing
+
+
+@router.post(
+    "/applications/{application_id}/contract/signing",
+    response=SigningOut,
+    auth=_bearer(),
+    summary="Start signing the contract: the EDS signing request over its exact PDF (R-SIGN-1)",
+)
+def contract_signing(request: HttpRequest, application_id: int) -> dict:
+    """Returns the signing request to sign (a new one once the previous expired). Then pass a
+    biometric session with purpose ``contract_signing`` and call ``…/contract/sign``."""
+    from qaryz.lending import services
+
+    app = _owned(request, application_id)
+    existing = _contract_of(app)
+    return _signing_out(_flow(lambda: services.start_signing(existing)), app)
+
+
+@router.post(
+    "/applications/{application_id}/contract/sign",
+    response=ContractOut,
+    auth=_bearer(),
+    summary="Complete signing: fresh biometrics AND the accepted EDS signature (R-SIGN-1)",
+)
+def contract_sign(request: HttpRequest, application_id: int) -> dict:
+    from qaryz.lending import services
+
+    app = _owned(request, application_id)
+    existing = _contract_of(app)
+    _flow(lambda: services.complete_signing(existing))
+    existing.refresh_from_db()
+    return _contract_out(existing, app)
+
+
+# --- contract amendments (same path as the contract) -------------------------------------------------
+class AmendmentIn(Schema):
+    term_months: int = Field(..., ge=1, le=360)
+    method: Literal["annuity", "differentiated"]
+    payment_day: int | None = Field(None, ge=1, le=31, description="day of month; null: the disbursement day")
+    reason: str = Field("", max_length=500)
+    language: Literal["ru", "kk"] | None = Field(None, description="the client's language when omitted")
+
+
+class AmendmentOut(Schema):
+    sequence: int
+    number: str
+    status: str
+    initiator: str
+    changes: dict = Field(..., description='changed items only: {"term_months": [old, new], ...}')
+    term_months: int
+    method: str
+    payment_day: int | None
+    effective_rate_percent: Decimal
+    previous_effective_rate_percent: Decimal | None
+    rule_set: str
+    language: str
+    template_version: str
+    pdf_sha256: str
+    eds_required: bool
+    created_at: dt.datetime
+    signed_at: dt.datetime | None
+    schedule: dict = Field(..., description="the new schedule (same shape as a preview schedule)")
+
+
+def _amendment_out(item: object, app: object) -> dict:
+    from qaryz.lending import services
+
+    return {
+        "sequence": item.sequence,
+        "number": item.number,
+        "status": item.status,
+        "initiator": item.initiator,
+        "changes": item.changes,
+        "term_months": item.term_months,
+        "method": item.method,
+        "payment_day": item.payment_day,
+        "effective_rate_percent": item.effective_rate_percent,
+        "previous_effective_rate_percent": item.previous_effective_rate_percent,
+        "rule_set": item.rule_set.code,
+        "language": item.language,
+        "template_version": item.template_version,
+        "pdf_sha256": item.pdf_sha256,
+        "eds_required": services.eds_required(app),
+        "created_at": item.created_at,
+        "signed_at": item.signed_at,
+        "schedule": item.schedule,
+    }
+
+
+def _amendment(request: HttpRequest, application_id: int, sequence: int) -> tuple[object, object]:
+    from qaryz.lending import selectors
+
+    app = _owned(request, application_id)
+    item = selectors.amendment_of(_contract_of(app), sequence)
+    if item is None:
+        raise HttpError(404, "not found")
+    return app, item
+
+
+@router.get(
+    "/applications/{application_id}/contract/amendments",
+    response=list[AmendmentOut],
+    auth=_bearer(),
+    summary="Amendments of the contract",
+)
+def list_amendments(request: HttpRequest, application_id: int) -> list[dict]:
+    from qaryz.lending import selectors
+
+    app = _owned(request, application_id)
+    return [
+        _amendment_out(a, app) for a in selectors.amendments_of(_contract_of(app)).select_related("rule_set")
+    ]
+
+
+@router.post(
+    "/applications/{application_id}/contract/amendments",
+    response={201: AmendmentOut},
+    auth=_bearer(),
+    summary="Ask to change the term, schedule method or payment day (checked against the caps)",
+)
+def request_amendment(request: HttpRequest, application_id: int, payload: AmendmentIn) -> Status:
+    from qaryz.lending import amendments
+
+    app = _owned(request, application_id)
+    existing = _contract_of(app)
+    item = _flow(
+        lambda: amendments.request_amendment(
+            existing,
+            term_months=payload.term_months,
+            method=payload.method,
+            payment_day=payload.payment_day,
+            reason=payload.reason,
+            language=payload.language,
+        )
+    )
+    return Status(201, _amendment_out(item, app))
+
+
+# Declared before ".../{sequence}", whose path converter would otherwise take "1.pdf".
+@router.get(
+    "/applications/{application_id}/contract/amendments/{sequence}.pdf",
+    auth=_bearer(),
+    summary="The amendment PDF (shown before signing)",
+    response={200: None},
+)
+def amendment_pdf(request: HttpRequest, application_id: int, sequence: int) -> HttpResponse:
+    _app, item = _amendment(request, application_id, sequence)
+    response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(
+    "/applications/{application_id}/contract/amendments/{sequence}",
+    response=AmendmentOut,
+    auth=_bearer(),
+    summary="An amendment with its new schedule and effective rate",
+)
+def get_amendment(request: HttpRequest, application_id: int, sequence: int) -> dict:
+    app, item = _amendment(request, application_id, sequence)
+    return _amendment_out(item, app)
+
+
+@router.post(
+    "/applications/{application_id}/contract/amendments/{sequence}/signing",
+    response=SigningOut,
+    auth=_bearer(),
+    summary="Start signing the amendment: the EDS signing request over its exact PDF",
+)
+def amendment_signing(request: HttpRequest, application_id: int, sequence: int) -> dict:
+    from qaryz.lending import amendments
+
+    app, item = _amendment(request, application_id, sequence)
+    return _signing_out(_flow(lambda: amendments.start_amendment_signing(item)), app)
+
+
+@router.post(
+    "/applications/{application_id}/contract/amendments/{sequence}/sign",
+    response=AmendmentOut,
+    auth=_bearer(),
+    summary="Complete signing the amendment: fresh biometrics AND the accepted EDS (R-SIGN-1)",
+)
+def amendment_sign(request: HttpRequest, application_id: int, sequence: int) -> dict:
+    from qaryz.lending import amendments
+
+    app, item = _amendment(request, application_id, sequence)
+    _flow(lambda: amendments.complete_amendment_signing(item))
+    return _amendment_out(item, app)
+
+
+@router.post(
+    "/applications/{application_id}/contract/amendments/{sequence}/withdraw",
+    response=AmendmentOut,
+    auth=_bearer(),
+    summary="Withdraw an amendment not yet signed",
+)
+def amendment_withdraw(request: HttpRequest, application_id: int, sequence: int) -> dict:
+    from qaryz.lending import amendments
+
+    app, item = _amendment(request, application_id, sequence)
+    _flow(lambda: amendments.withdraw_amendment(item))
+    return _amendment_out(item, app)

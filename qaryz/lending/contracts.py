@@ -1,5 +1,6 @@
 """Contract PDF from a versioned template (qaryz/lending/contract_templates/<version>.json) in
-Russian or Kazakh (R-CAB-3), with the schedule, the effective rate and the rule-set reference.
+Russian or Kazakh (R-CAB-3), with the schedule, the effective rate and the rule-set reference;
+amendments (supplementary agreements) from the same template version's ``amendment`` section.
 
 Needs a TrueType font with Cyrillic and Kazakh glyphs: DejaVu Sans from Debian's
 ``fonts-dejavu-core`` (scripts/system-packages.txt), path configurable (QARYZ_LENDING_PDF_FONT).
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from qaryz.core.selectors import current_mfo_profile
-from qaryz.lending.models import Application, DisbursementMethod
+from qaryz.lending.models import Application, ContractAmendment, DisbursementMethod, LegalRuleSet, Product
 
 TEMPLATES = Path(__file__).parent / "contract_templates"
 LANGUAGES = ("ru", "kk")
@@ -36,44 +37,41 @@ def _money(value: object) -> str:
     return f"{Decimal(str(value)):,.2f}".replace(",", " ") + " KZT"
 
 
-def render(app: Application, *, number: str, language: str, version: str) -> bytes:
-    texts = template(version)[language]
-    product, rs = app.product, app.rule_set
+def _method_label(method: str, language: str) -> str:
     with translation.override(language):
-        method = _(app.method)
-        disbursement = (
-            str(DisbursementMethod(app.disbursement_method).label) if app.disbursement_method else "-"
-        )
-        if app.payout_iban:
-            disbursement += f" ({app.payout_iban})"
-        elif app.payout_card_masked:
-            disbursement += f" ({app.payout_card_masked})"
-        elif app.merchant:
-            disbursement += f" ({app.merchant})"
+        return _(method)
+
+
+def _penalty(product: Product, language: str) -> str:
+    unit = "%/день" if language == "ru" else "%/күн"
+    return (
+        f"{product.penalty_daily_percent.normalize()} {unit}→{product.penalty_after_days}→"
+        f"{product.penalty_after_daily_percent.normalize()} {unit}"
+    )
+
+
+def _common_values(app: Application, rule_set: LegalRuleSet, schedule: dict, language: str) -> dict:
+    product = app.product
     profile = current_mfo_profile()
-    values = {
-        "number": number,
+    return {
         "date": timezone.localdate().strftime("%d.%m.%Y"),
         "mfo": getattr(profile, "legal_name", "") or settings.MFO_NAME,
         "client": app.client.display_name,
         "iin": app.client.iin or app.client.bin or "",
         "amount": _money(app.amount),
-        "term": app.term_months,
         "rate": product.nominal_rate_percent.normalize(),
         "basis": product.day_count,
-        "method": method,
-        "effective_rate": app.effective_rate_percent,
-        "disbursement": disbursement,
-        "penalty": f"{product.penalty_daily_percent.normalize()} %/день→{product.penalty_after_days}→"
-        f"{product.penalty_after_daily_percent.normalize()} %/день"
-        if language == "ru"
-        else f"{product.penalty_daily_percent.normalize()} %/күн→{product.penalty_after_days}→{product.penalty_after_daily_percent.normalize()} %/күн",
+        "penalty": _penalty(product, language),
         "allocation": " → ".join(product.allocation_order),
-        "rule_set": rs.code,
-        "rule_set_date": rs.effective_from.strftime("%d.%m.%Y"),
+        "rule_set": rule_set.code,
+        "rule_set_date": rule_set.effective_from.strftime("%d.%m.%Y"),
         "product": f"{product.code} v{product.version}",
-        "total": _money(app.offer_schedule.get("totals", {}).get("payable", "0")),
+        "total": _money(schedule.get("totals", {}).get("payable", "0")),
     }
+
+
+def _pdf(texts: dict, values: dict, schedule: dict) -> bytes:
+    """Title, clauses, then the schedule (appendix 1) and the total: the shape of every document."""
     pdf = FPDF(format="A4")
     pdf.set_creation_date(timezone.now())
     pdf.set_title(texts["title"].format(**values))
@@ -96,7 +94,7 @@ def render(app: Application, *, number: str, language: str, version: str) -> byt
     for title, width in zip(texts["columns"], widths, strict=True):
         pdf.cell(width, 6, title, border=1)
     pdf.ln()
-    for row in app.offer_schedule.get("instalments", []):
+    for row in schedule.get("instalments", []):
         cells = [
             str(row["number"]),
             row["due_date"],
@@ -113,3 +111,60 @@ def render(app: Application, *, number: str, language: str, version: str) -> byt
     pdf.set_font("DejaVu", "B", 9)
     pdf.cell(0, 6, texts["total"].format(**values), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def render(app: Application, *, number: str, language: str, version: str) -> bytes:
+    texts = template(version)[language]
+    with translation.override(language):
+        disbursement = (
+            str(DisbursementMethod(app.disbursement_method).label) if app.disbursement_method else "-"
+        )
+    if app.payout_iban:
+        disbursement += f" ({app.payout_iban})"
+    elif app.payout_card_masked:
+        disbursement += f" ({app.payout_card_masked})"
+    elif app.merchant:
+        disbursement += f" ({app.merchant})"
+    values = {
+        **_common_values(app, app.rule_set, app.offer_schedule, language),
+        "number": number,
+        "term": app.term_months,
+        "method": _method_label(app.method, language),
+        "effective_rate": app.effective_rate_percent,
+        "disbursement": disbursement,
+    }
+    return _pdf(texts, values, app.offer_schedule)
+
+
+def render_amendment(amendment: ContractAmendment, *, version: str) -> bytes:
+    """The supplementary agreement: what changes, the new effective rate and the new schedule."""
+    contract = amendment.contract
+    app = contract.application
+    language = amendment.language
+    texts = template(version)[language]["amendment"]
+    labels = texts["labels"]
+
+    def shown(key: str, value: object) -> str:
+        if key == "method":
+            return _method_label(str(value), language)
+        if key == "payment_day" and value is None:
+            return labels["same_day"]
+        return str(value)
+
+    changes = "; ".join(
+        f"{labels[key]}: {shown(key, old)} → {shown(key, new)}"
+        for key, (old, new) in amendment.changes.items()
+    )
+    values = {
+        **_common_values(app, amendment.rule_set, amendment.schedule, language),
+        "number": contract.number,
+        "contract_date": timezone.localtime(contract.created_at).strftime("%d.%m.%Y"),
+        "amendment_number": amendment.number,
+        "initiator": texts["initiator"][amendment.initiator],
+        "changes": changes,
+        "term": amendment.term_months,
+        "method": _method_label(amendment.method, language),
+        "effective_rate": amendment.effective_rate_percent,
+        "previous_rate": amendment.previous_effective_rate_percent,
+    }
+    return _pdf(texts, values, amendment.schedule)

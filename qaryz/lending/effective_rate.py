@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 Flow = tuple[int, Decimal | float | int]
 
@@ -107,5 +107,8 @@ def effective_rate(
 ) -> EffectiveRate:
     exact = solve_rate(flows, year_days=year_days)
     quantum = Decimal(1).scaleb(-decimals)
-    percent = (Decimal(repr(exact)) * 100).quantize(quantum, rounding=rounding)
+    with localcontext() as ctx:
+        # Enough digits for any finite float root (up to ~1e308) at the configured decimals.
+        ctx.prec = 320 + decimals
+        percent = (Decimal(repr(exact)) * 100).quantize(quantum, rounding=rounding)
     return EffectiveRate(exact=exact, percent=percent)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qaryz.lending.models import DisbursementMethod
+from qaryz.lending.models import METHODS, DisbursementMethod
 
 
 class TermsForm(forms.Form):
@@ -40,3 +40,24 @@ class SubmitForm(forms.Form):
     bureau_consent = forms.BooleanField(
         label=_("I consent to the MFO requesting my credit report from the credit bureau")
     )
+
+
+class AmendmentForm(forms.Form):
+    """The change a client asks for (the current terms are the initial values)."""
+
+    term_months = forms.IntegerField(label=_("Term, months"), min_value=1, max_value=360)
+    method = forms.ChoiceField(label=_("Schedule method"), choices=METHODS)
+    payment_day = forms.IntegerField(
+        label=_("Payment day of the month (empty: the day the loan was issued)"),
+        required=False,
+        min_value=1,
+        max_value=31,
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: object, methods: list[str] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if methods is not None:
+            self.fields["method"].choices = [c for c in METHODS if c[0] in methods]

@@ -371,3 +371,73 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ContractAmendment(models.Model):
+    """A change of a signed contract's terms (term, schedule method, payment day): a supplementary
+    agreement generated, checked against the caps and signed the same way as the contract
+    (R-SIGN-1). The signed amendment with the highest sequence holds the schedule in force."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Awaiting signature")
+        SIGNED = "signed", _("Signed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Initiator(models.TextChoices):
+        CLIENT = "client", _("Requested by the client")
+        MFO = "mfo", _("Proposed by the MFO")
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="amendments")
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=40, unique=True)
+    initiator = models.CharField(max_length=10, choices=Initiator.choices)
+    proposed_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.PROTECT)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # {"term_months": [old, new], "method": [old, new], "payment_day": [old, new]} – changed items only
+    changes = models.JSONField(default=dict)
+    term_months = models.PositiveIntegerField(_("term, months"))
+    method = models.CharField(_("schedule method"), max_length=20, choices=METHODS)
+    payment_day = models.PositiveSmallIntegerField(_("payment day"), null=True, blank=True)
+    start_date = models.DateField()  # the schedule's start (the contract's), unchanged
+    schedule = models.JSONField(default=dict)  # same shape as Application.offer_schedule
+    effective_rate_percent = models.DecimalField(max_digits=9, decimal_places=2)
+    previous_effective_rate_percent = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    rule_set = models.ForeignKey(LegalRuleSet, on_delete=models.PROTECT, related_name="amendments")
+    template_version = models.CharField(max_length=30)
+    language = models.CharField(max_length=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pdf_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()  # the exact bytes shown and signed; also stored in the vault
+    vault_document_id = models.CharField(max_length=64, blank=True)
+    signing_request_id = models.CharField(max_length=64, blank=True)
+    signature_evidence = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "sequence"], name="amendment_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["contract"], condition=Q(status="draft"), name="amendment_one_draft_per_contract"
+            ),
+            models.CheckConstraint(
+                name="amendment_status_known", condition=Q(status__in=["draft", "signed", "withdrawn"])
+            ),
+            models.CheckConstraint(
+                name="amendment_signed_has_time", condition=~Q(status="signed") | Q(signed_at__isnull=False)
+            ),
+            models.CheckConstraint(
+                name="amendment_withdrawn_has_time",
+                condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="amendment_terms",
+                condition=Q(term_months__gte=1)
+                & (Q(payment_day__isnull=True) | Q(payment_day__gte=1, payment_day__lte=31)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -191,8 +191,10 @@ def _validate(terms: LoanTerms) -> None:
         raise ScheduleError("annual_rate_percent", "must be between 0 and 1000")
     if terms.payment_day is not None and not 1 <= terms.payment_day <= 31:
         raise ScheduleError("payment_day", "must be between 1 and 31")
-    if not 0 <= terms.first_period_min_days <= 31:
-        raise ScheduleError("first_period_min_days", "must be between 0 and 31")
+    # Up to three months: an amendment keeps the contract's start and pushes the first due date
+    # past the day it is signed (qaryz.lending.amendments).
+    if not 0 <= terms.first_period_min_days <= 92:
+        raise ScheduleError("first_period_min_days", "must be between 0 and 92")
     for fee in terms.fees:
         if fee.amount < 0 or fee.percent < 0 or not fee.amount.is_finite() or not fee.percent.is_finite():
             raise ScheduleError("fees", "fee amounts and percentages cannot be negative")
@@ -257,6 +259,9 @@ def build_schedule(terms: LoanTerms) -> Schedule:
                 upfront += value
             else:
                 first_extra += value
+    if upfront >= principal:
+        # Nothing (or less than nothing) would reach the borrower: no loan, no effective rate.
+        raise ScheduleError("fees", "fees paid at disbursement must be less than the amount")
 
     outstanding = principal
     carried = ZERO  # annuity: interest accrued but not yet paid (never capitalised)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from qaryz.clients.models import Client
-from qaryz.lending.models import Application, ApplicationEvent, Contract
+from qaryz.lending.models import Application, ApplicationEvent, Contract, ContractAmendment
 
 
 def applications_of(client: Client) -> QuerySet[Application]:
@@ -35,3 +35,18 @@ def applications_in_review() -> QuerySet[Application]:
         .select_related("client")
         .order_by("submitted_at")
     )
+
+
+def amendments_of(contract: Contract) -> QuerySet[ContractAmendment]:
+    return ContractAmendment.objects.filter(contract=contract).order_by("sequence")
+
+
+def amendment_of(contract: Contract, sequence: int) -> ContractAmendment | None:
+    return amendments_of(contract).filter(sequence=sequence).first()
+
+
+def terms_in_force(contract: Contract) -> dict:
+    """Term, method, payment day, schedule and effective rate as last amended (for servicing too)."""
+    from qaryz.lending.amendments import terms_in_force as _terms
+
+    return _terms(contract)

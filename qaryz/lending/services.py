@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from qaryz.clients.models import Client
 from qaryz.compliance import services as compliance
 from qaryz.core import identifiers
-from qaryz.lending import decisioning, disclosures
+from qaryz.lending import decisioning, disclosures, signing
 from qaryz.lending.caps import loan_breaches
+from qaryz.lending.errors import FlowError
 from qaryz.lending.models import (
     TRANSITIONS,
     Application,
@@ -39,19 +40,12 @@ from qaryz.lending.ports import BureauError, CreditBureau, CreditReport
 from qaryz.lending.products import caps_of, offers, product_loan_terms, rule_set_in_force, term_errors
 from qaryz.lending.records_bridge import audit, store_document
 from qaryz.lending.schedules import build_schedule
+from qaryz.lending.signing import EDS_PURPOSE
+
+__all__ = ["EDS_PURPOSE", "FlowError"]  # re-exported: views, the API and tests use services.*
 
 Status = Application.Status
 ACK_KEYS = disclosures.KEYS
-EDS_PURPOSE = "contract_signing"
-
-
-class FlowError(Exception):
-    """A step that is not possible now; ``message`` is shown to the client (translated)."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- plumbing -------------------------------------------------------------------------------
@@ -427,7 +421,16 @@ def manual_decision(
 # --- contract and signing --------------------------------------------------------------------
 def eds_required(application: Application) -> bool:
     """R-SIGN-1: an IE's business-loan contract needs no EDS; everything else does."""
-    return application.client.kind != Client.Kind.ENTREPRENEUR
+    return signing.eds_required(application.client)
+
+
+def contract_language(client: Client, language: str | None = None) -> str:
+    """The requested language if a template exists for it, else the client's, else Russian."""
+    from qaryz.lending import contracts
+
+    if language in contracts.LANGUAGES:
+        return str(language)
+    return client.preferred_language if client.preferred_language in contracts.LANGUAGES else "ru"
 
 
 @transaction.atomic
@@ -441,11 +444,7 @@ def prepare_contract(application: Application, *, language: str | None = None) -
     existing = Contract.objects.filter(application=app).first()
     if existing is not None:
         return existing
-    language = (
-        language
-        if language in contracts.LANGUAGES
-        else (app.client.preferred_language if app.client.preferred_language in contracts.LANGUAGES else "ru")
-    )
+    language = contract_language(app.client, language)
     number = f"QZ-{timezone.localdate():%Y%m%d}-{app.pk:06d}"
     pdf = contracts.render(app, number=number, language=language, version=settings.LENDING_CONTRACT_TEMPLATE)
     contract = Contract.objects.create(
@@ -481,72 +480,26 @@ def prepare_contract(application: Application, *, language: str | None = None) -
 
 @transaction.atomic
 def start_signing(contract: Contract) -> str:
-    """The EDS signing request over the exact PDF (signatures room); returns its id ("" for an IE)."""
+    """The EDS signing request over the exact PDF (signatures room); returns its id ("" for an IE).
+    An expired or closed request is replaced by a new one (``signing.signing_request_id``)."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if contract.status != Contract.Status.DRAFT:
         raise FlowError(_("The contract is already signed."))
-    if not eds_required(contract.application):
-        return ""
-    if contract.signing_request_id:
-        return contract.signing_request_id
-    from qaryz.signatures.services import create_signing_request
-
-    signing_request = create_signing_request(
-        contract.application.client,
-        EDS_PURPOSE,
-        bytes(contract.pdf),
-        title=f"Договор {contract.number}",
-        media_type="application/pdf",
+    return signing.signing_request_id(
+        contract, contract.application.client, title=f"Договор {contract.number}"
     )
-    contract.signing_request_id = str(signing_request.pk)
-    contract.save(update_fields=["signing_request_id"])
-    return contract.signing_request_id
 
 
 @transaction.atomic
 def complete_signing(contract: Contract) -> Contract:
-    """Signed with a fresh biometric identification and the EDS (R-SIGN-1): both checked here, the
+    """Signed with a fresh biometric identification and the EDS (R-SIGN-1): both checked, the
     biometric verification consumed (single use), the evidence recorded and stored in the vault."""
-    from qaryz.biometrics.selectors import fresh_verification
-    from qaryz.biometrics.services import consume_verification
-
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     app = contract.application
     if contract.status != Contract.Status.DRAFT or app.status != Status.APPROVED:
         raise FlowError(_("The contract is already signed."))
-    verification = fresh_verification(app.client, EDS_PURPOSE)
-    if verification is None:
-        raise FlowError(_("Pass the biometric identification first."), "biometrics")
-    evidence: dict[str, Any] = {"biometric_verification": str(verification.pk)}
-    if eds_required(app):
-        from qaryz.signatures.models import SigningRequest
-        from qaryz.signatures.selectors import accepted_signature
-
-        signing_request = (
-            SigningRequest.objects.filter(pk=contract.signing_request_id).first()
-            if contract.signing_request_id
-            else None
-        )
-        signature = accepted_signature(signing_request) if signing_request is not None else None
-        if signature is None:
-            raise FlowError(_("Sign the contract with your EDS first."), "eds")
-        evidence.update(signing_request=str(signing_request.pk), signature_verification=str(signature.pk))
-    consume_verification(verification)
-    now = timezone.now()
-    contract.status = Contract.Status.SIGNED
-    contract.signed_at = now
-    contract.signature_evidence = evidence
-    contract.save(update_fields=["status", "signed_at", "signature_evidence"])
-    store_document(
-        json.dumps({"contract": contract.number, "pdf_sha256": contract.pdf_sha256, **evidence}).encode(),
-        media_type="application/json",
-        kind="loan_contract_signing_evidence",
-        direction="internal",
-        owner=app.client,
-        filename=f"{contract.number}-evidence.json",
-    )
+    signing.seal(contract, app.client, kind="contract")
     _transition(app, Status.SIGNED, actor=app.client, note=f"contract {contract.number}")
-    audit("lending.contract_signed", actor=app.client, target=contract, data=evidence)
     return contract
 
 

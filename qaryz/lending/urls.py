@@ -14,4 +14,29 @@ urlpatterns = [
     path("applications/<int:application_id>/contract/", views.contract, name="contract"),
     path("applications/<int:application_id>/contract.pdf", views.contract_pdf, name="contract-pdf"),
     path("applications/<int:application_id>/sign/", views.sign, name="sign"),
+    path(
+        "applications/<int:application_id>/contract/amendments/new/",
+        views.amendment_new,
+        name="amendment-new",
+    ),
+    path(
+        "applications/<int:application_id>/contract/amendments/<int:sequence>/",
+        views.amendment,
+        name="amendment",
+    ),
+    path(
+        "applications/<int:application_id>/contract/amendments/<int:sequence>.pdf",
+        views.amendment_pdf,
+        name="amendment-pdf",
+    ),
+    path(
+        "applications/<int:application_id>/contract/amendments/<int:sequence>/sign/",
+        views.amendment_sign,
+        name="amendment-sign",
+    ),
+    path(
+        "applications/<int:application_id>/contract/amendments/<int:sequence>/withdraw/",
+        views.amendment_withdraw,
+        name="amendment-withdraw",
+    ),
 ]

@@ -13,14 +13,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from qaryz.access.decorators import client_required
 from qaryz.core.middleware import error_response
-from qaryz.lending import charts, disclosures, selectors, services
-from qaryz.lending.forms import DisbursementForm, SubmitForm, TermsForm
-from qaryz.lending.models import Application, Contract, Product
+from qaryz.lending import amendments, charts, disclosures, selectors, services
+from qaryz.lending.forms import AmendmentForm, DisbursementForm, SubmitForm, TermsForm
+from qaryz.lending.models import Application, Contract, ContractAmendment, Product
 from qaryz.lending.products import current_products, offers, term_errors
+
+
+def _biometrics_url(next_url: str) -> str:
+    return f"/biometrics/verify/?{urlencode({'purpose': services.EDS_PURPOSE, 'next': next_url})}"
+
+
+def _eds_url(request_id: str, next_url: str) -> str:
+    return f"/signatures/sign/{request_id}/?{urlencode({'next': next_url})}"
 
 
 def owned(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -197,7 +205,10 @@ def contract(request: HttpRequest, app: Application) -> HttpResponse:
         "app": app,
         "contract": existing,
         "eds_required": services.eds_required(app),
-        "biometrics_url": f"/biometrics/verify/?{urlencode({'purpose': services.EDS_PURPOSE, 'next': here})}",
+        "biometrics_url": _biometrics_url(here),
+        "amendments": selectors.amendments_of(existing),
+        "amendable": existing.status == Contract.Status.SIGNED
+        and app.status in amendments.AMENDABLE_APPLICATION_STATUSES,
     }
     if existing.status == Contract.Status.DRAFT and app.status == Application.Status.APPROVED:
         try:
@@ -206,7 +217,7 @@ def contract(request: HttpRequest, app: Application) -> HttpResponse:
             request_id = ""
             context["eds_unavailable"] = True
         if request_id:
-            context["eds_url"] = f"/signatures/sign/{request_id}/?{urlencode({'next': here})}"
+            context["eds_url"] = _eds_url(request_id, here)
     return render(request, "lending/contract.html", context)
 
 
@@ -236,4 +247,120 @@ def sign(request: HttpRequest, app: Application) -> HttpResponse:
         messages.error(request, exc.message)
     except ImportError:
         messages.error(request, _("Signing is not available yet."))
+    return redirect("lending:contract", app.pk)
+
+
+# --- contract amendments (the contract's path: fresh biometrics AND EDS, R-SIGN-1) ------------------
+def _signed_contract(app: Application) -> Contract | None:
+    existing = selectors.contract_of(app)
+    return existing if existing is not None and existing.status == Contract.Status.SIGNED else None
+
+
+def amendment_owned(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Passes the client's own amendment (by its sequence on the application's contract)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, app: Application, sequence: int) -> HttpResponse:
+        existing = selectors.contract_of(app)
+        found = selectors.amendment_of(existing, sequence) if existing is not None else None
+        if found is None:
+            return error_response(request, 404)
+        return view(request, app, found)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+@client_required
+@owned
+def amendment_new(request: HttpRequest, app: Application) -> HttpResponse:
+    """Ask to change the term, the schedule method or the payment day of the signed contract."""
+    existing = _signed_contract(app)
+    if existing is None:
+        messages.error(request, _("Only a signed contract can be amended."))
+        return redirect("lending:application", app.pk)
+    current = selectors.terms_in_force(existing)
+    form = AmendmentForm(
+        request.POST if request.method == "POST" else None,
+        initial={k: current[k] for k in ("term_months", "method", "payment_day")},
+        methods=app.product.allowed_methods,
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            created = amendments.request_amendment(
+                existing,
+                term_months=form.cleaned_data["term_months"],
+                method=form.cleaned_data["method"],
+                payment_day=form.cleaned_data["payment_day"],
+                reason=form.cleaned_data["reason"],
+                language=request.LANGUAGE_CODE,
+            )
+        except services.FlowError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("lending:amendment", app.pk, created.sequence)
+    return render(
+        request,
+        "lending/amendment_new.html",
+        {"app": app, "contract": existing, "form": form, "current": current},
+    )
+
+
+@client_required
+@owned
+@amendment_owned
+def amendment(request: HttpRequest, app: Application, item: ContractAmendment) -> HttpResponse:
+    """The amendment before signing (its PDF, the new schedule and rate) and after (R-CAB-3)."""
+    here = reverse("lending:amendment", args=[app.pk, item.sequence])
+    context: dict = {
+        "app": app,
+        "contract": item.contract,
+        "amendment": item,
+        "eds_required": services.eds_required(app),
+        "biometrics_url": _biometrics_url(here),
+    }
+    if item.status == ContractAmendment.Status.DRAFT:
+        try:
+            request_id = amendments.start_amendment_signing(item)
+        except services.FlowError as exc:
+            messages.error(request, exc.message)
+            request_id = ""
+        if request_id:
+            context["eds_url"] = _eds_url(request_id, here)
+    return render(request, "lending/amendment.html", context)
+
+
+@client_required
+@owned
+@amendment_owned
+def amendment_pdf(request: HttpRequest, app: Application, item: ContractAmendment) -> HttpResponse:
+    response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{item.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@client_required
+@owned
+@amendment_owned
+def amendment_sign(request: HttpRequest, app: Application, item: ContractAmendment) -> HttpResponse:
+    try:
+        amendments.complete_amendment_signing(item)
+        messages.success(request, _("The amendment is signed."))
+    except services.FlowError as exc:
+        messages.error(request, exc.message)
+    return redirect("lending:amendment", app.pk, item.sequence)
+
+
+@require_POST
+@client_required
+@owned
+@amendment_owned
+def amendment_withdraw(request: HttpRequest, app: Application, item: ContractAmendment) -> HttpResponse:
+    try:
+        amendments.withdraw_amendment(item)
+        messages.success(request, _("The amendment is withdrawn."))
+    except services.FlowError as exc:
+        messages.error(request, exc.message)
     return redirect("lending:contract", app.pk)

@@ -6,6 +6,8 @@ import datetime as dt
 import secrets
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from qaryz.access import stepup
@@ -108,3 +110,20 @@ def test_bank_change_through_real_rooms(client):
     assert person.bank_accounts.get(is_current=True).value == "4111111111111111"
     step.refresh_from_db()
     assert step.status == "done"
+
+
+@pytest.mark.req("R-ONB-4", "R-AUTH-5")
+@pytest.mark.django_db
+def test_expired_registration_signing_request_is_replaced_signed_one_kept(client):
+    person = make_client(status=Client.Status.REGISTERED)
+    first_ref = stepup.start_registration_signature(person)
+    assert stepup.start_registration_signature(person) == first_ref  # still open: reused
+    later = timezone.now() + dt.timedelta(seconds=settings.EDS_REQUEST_TTL_SECONDS + 5)
+    with time_machine.travel(later):
+        sign_in_client(client, person)
+        response = client.post("/register/finish/sign/")
+        second = SigningRequest.objects.filter(client=person).exclude(pk=first_ref).get()
+        assert response["Location"].startswith(f"/signatures/sign/{second.pk}/")
+        accepted(second)
+    with time_machine.travel(later + dt.timedelta(seconds=settings.EDS_REQUEST_TTL_SECONDS + 5)):
+        assert stepup.start_registration_signature(person) == str(second.pk)  # signed: kept

@@ -3,9 +3,12 @@
 import logging
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.test import Client
 from django.urls import path
 
+from qaryz.urls import handler403, handler404, handler500  # noqa: F401 - this module is a URLconf
 from qaryz.urls import urlpatterns as base_patterns
 
 LEAKY_IIN = "900101300017"
@@ -15,7 +18,21 @@ def explode(request):
     raise RuntimeError(f"lookup failed for IIN {LEAKY_IIN}")
 
 
-urlpatterns = [path("boom/", explode), *base_patterns]
+def forbidden(request):
+    raise PermissionDenied(f"not for IIN {LEAKY_IIN}")
+
+
+def missing(request):
+    raise Http404(f"no loan for IIN {LEAKY_IIN}")
+
+
+urlpatterns = [
+    path("boom/", explode),
+    path("forbidden/", forbidden),
+    path("missing/", missing),
+    path("api/v1/forbidden-test", forbidden),
+    *base_patterns,
+]
 
 
 @pytest.fixture
@@ -37,6 +54,21 @@ def test_unhandled_exception_shows_reference_not_data(client_no_raise, caplog):
     assert reference in body
     assert LEAKY_IIN in caplog.text  # the detail is in the log, for support to find by reference
     assert any(getattr(r, "request_id", None) == reference for r in caplog.records)
+
+
+@pytest.mark.req("R-WEB-5")
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize(
+    ("url", "status"), [("/forbidden/", 403), ("/missing/", 404), ("/api/v1/forbidden-test", 403)]
+)
+def test_denials_keep_their_status_and_hide_the_detail(client_no_raise, url, status):
+    # PermissionDenied / Http404 raised in a view are answers, not crashes: never a 500.
+    response = client_no_raise.get(url)
+    assert response.status_code == status
+    body = response.content.decode()
+    assert LEAKY_IIN not in body
+    assert response["X-Request-ID"] in body
 
 
 @pytest.mark.req("R-WEB-5")

@@ -57,6 +57,9 @@ def test_json_log_lines_carry_the_request_id(tmp_path):
     assert error["message"] == "Unhandled error on GET /boom/"
     assert "900101300017" in error["exc_info"]  # the detail stays in the log, keyed by the reference
     assert {"asctime", "levelname", "name", "request_id", "message"} <= set(error)
+    # This subprocess has no migrated database, so the branded page (MFO profile) cannot render:
+    # the user still gets a plain page with the reference, never a second crash.
+    assert any(r.get("name") == "qaryz.errors.page" for r in records)
 
 
 def test_plain_log_lines_when_json_is_off(tmp_path):

@@ -1,6 +1,7 @@
 """A demo client applies in headless Chromium: compares schedules, reads and acknowledges the
-texts, submits, is screened and bureau-checked, approved, signs (biometrics + EDS demo signer)
-and sees the signed contract (R-CAB-1, R-CAB-3, R-CAB-4, R-PRE-2..7, R-SIGN-1)."""
+texts, submits, is screened and bureau-checked, approved, signs (biometrics + EDS demo signer),
+sees the signed contract, then amends it the same way (R-CAB-1, R-CAB-3, R-CAB-4, R-PRE-2..7,
+R-SIGN-1)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,29 @@ def apply_and_submit(page, amount: str = "300000", term: str = "12") -> None:  #
     page.click("#submit-application")
 
 
+def amend_and_sign(page, client, artifacts_dir) -> None:  # type: ignore[no-untyped-def]
+    """From the signed contract's page: request a change, read the amendment (new schedule and
+    rate), sign it like the contract (biometrics + EDS demo signer), see it next to the contract."""
+    page.click("#amend-link")
+    page.fill("#id_term_months", "18")
+    page.select_option("#id_method", "differentiated")
+    page.fill("#id_payment_day", "10")
+    page.click("#request-amendment")
+    expect(page.locator("#amendment-status")).to_have_attribute("data-status", "draft")
+    expect(page.locator("#amendment-schedule tbody tr")).to_have_count(18)
+    passed_biometrics(client)
+    page.click("#eds-link")
+    page.click("#eds-demo-sign")
+    page.wait_for_url("**/contract/amendments/1/", timeout=20000)
+    page.click("#complete-amendment-signing")
+    expect(page.locator("#amendment-status")).to_have_attribute("data-status", "signed")
+    page.screenshot(path=str(artifacts_dir / "lending-amendment-signed.png"), full_page=True)
+    pdf = page.request.get(page.locator("#amendment-pdf").get_attribute("href"))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    page.click("dd a")  # back to the contract
+    expect(page.locator("#amendments tr.amendment[data-status=signed]")).to_have_count(1)
+
+
 @pytest.mark.req(
     "R-CAB-1",
     "R-CAB-3",
@@ -93,6 +117,7 @@ def test_demo_client_applies_compares_signs_and_sees_contract(
     assert Application.objects.get(client=me).status == "signed"
     pdf = page.request.get(page.locator("#contract-pdf").get_attribute("href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF")
+    amend_and_sign(page, me, artifacts_dir)
 
 
 @pytest.mark.req("R-PRE-1", "R-AML-1", "R-PRE-8")

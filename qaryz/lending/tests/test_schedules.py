@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from qaryz.lending.effective_rate import RateError, effective_rate, npv, solve_rate
@@ -54,9 +54,20 @@ def fee_lists(draw, min_size: int = 0) -> list[Fee]:
     return fees
 
 
+def upfront_fees(terms: LoanTerms) -> D:
+    return sum(
+        (
+            (fee.amount + terms.principal * fee.percent / 100).quantize(D("0.01"), rounding="ROUND_HALF_UP")
+            for fee in terms.fees
+            if fee.kind == FeeKind.ONE_OFF and fee.timing == FeeTiming.DISBURSEMENT
+        ),
+        D("0"),
+    )
+
+
 @st.composite
 def loan_terms(draw, fees=None) -> LoanTerms:
-    return LoanTerms(
+    terms = LoanTerms(
         principal=draw(amounts),
         term_months=draw(terms_),
         annual_rate_percent=draw(rates),
@@ -67,6 +78,10 @@ def loan_terms(draw, fees=None) -> LoanTerms:
         payment_day=draw(payment_days),
         first_period_min_days=draw(st.integers(min_value=0, max_value=31)),
     )
+    # Fees at disbursement that swallow the whole amount are refused, and near that the rate over
+    # a one-day period passes any float (RateError); both are tested below.
+    assume(upfront_fees(terms) <= terms.principal / 2)
+    return terms
 
 
 @given(loan_terms())
@@ -257,3 +272,29 @@ def test_invalid_inputs_are_refused_with_field():
         solve_rate([(0, D("-100"))])
     with pytest.raises(RateError):
         solve_rate([(0, D("100")), (30, D("10"))])
+
+
+def test_fees_at_disbursement_swallowing_the_amount_are_refused():
+    terms = LoanTerms(
+        principal=D("10000.00"),
+        term_months=1,
+        annual_rate_percent=D("0"),
+        method=Method.ANNUITY,
+        start_date=dt.date(2020, 1, 1),
+        fees=(Fee(name="f", kind=FeeKind.ONE_OFF, amount=D("10000.00")),),
+    )
+    with pytest.raises(ScheduleError) as exc:
+        build_schedule(terms)
+    assert exc.value.field == "fees"
+
+
+def test_rate_beyond_any_float_is_an_error_not_a_crash():
+    with pytest.raises(RateError):
+        effective_rate([(0, D("-931.72")), (1, D("10000"))])  # ~e^866
+
+
+def test_astronomical_rate_is_still_published():
+    # 10 000 lent, 9 999 kept as a fee at disbursement: the borrower gets 1 and repays ~10 000.
+    flows = [(0, D("-1")), (31, D("10000"))]
+    rate = effective_rate(flows)
+    assert rate.percent > D("1e40")

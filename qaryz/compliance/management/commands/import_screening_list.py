@@ -12,12 +12,16 @@ from qaryz.compliance.services import ensure_list, import_list
 
 
 class Command(BaseCommand):
-    help = "Import a screening list file (CSV or FtM JSON) as a new version of list CODE."
+    help = "Import a screening list file (CSV, FtM JSON, AFM XML, UN XML) as a new version of list CODE."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("code")
         parser.add_argument("path")
-        parser.add_argument("--format", choices=["csv", "ftm"], help="needed when the list is new")
+        parser.add_argument(
+            "--format",
+            choices=[f for f, _ in ScreeningList.Format.choices],
+            help="needed when the list is new",
+        )
         parser.add_argument("--name", default="")
         parser.add_argument("--kind", choices=[k for k, _ in ScreeningList.Kind.choices], default="sanctions")
 
@@ -25,7 +29,7 @@ class Command(BaseCommand):
         code, path = str(options["code"]), Path(str(options["path"]))
         if not ScreeningList.objects.filter(code=code).exists():
             if not options["format"]:
-                raise CommandError("new list: give --format csv|ftm")
+                raise CommandError("new list: give --format " + "|".join(ScreeningList.Format.values))
             ensure_list(
                 code, name=str(options["name"] or code), kind=str(options["kind"]), fmt=str(options["format"])
             )
