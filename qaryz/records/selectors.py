@@ -77,6 +77,7 @@ def _rows(batch: int = 20_000) -> Iterator[tuple]:
     """All trail rows as (seq, prev_hash, hash, body) in seq order, streamed with a server-side
     cursor (binary results) on PostgreSQL and keyset pages on SQLite, read ahead by a thread.
     The reader uses the driver's connection directly; this thread does not touch it meanwhile."""
+    connection.ensure_connection()
     raw = connection.connection
     if connection.vendor == "postgresql":
         # A named cursor streams rows without loading the table; needs a transaction.
