@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from qaryz.lending.effective_rate import solve_rate
-from qaryz.lending.schedules import DayCount, Fee, LoanTerms, Method, build_schedule
+from qaryz.lending.schedules import DayCount, Fee, LoanTerms, Method, Schedule, build_schedule
 
 
 def gettext_noop(message: str) -> str:
@@ -30,6 +30,10 @@ class Caps:
     penalty_high_days: int
     penalty_after_daily_percent: Decimal
     penalty_max_annual_percent: Decimal
+    # Short loans (term up to N days and amount up to M KZT): cost per day strictly below the cap.
+    short_loan_max_days: int | None = None
+    short_loan_max_amount_kzt: Decimal | None = None
+    short_loan_max_daily_rate_percent: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,40 @@ class Breach:
     value: Decimal
 
 
-def exact_rate_percent(terms: LoanTerms, year_days: int = 365) -> Decimal:
+def exact_rate_percent(terms: LoanTerms, year_days: int = 365, schedule: Schedule | None = None) -> Decimal:
     """Unrounded effective rate in percent (the cap is compared with the exact figure)."""
-    rate = solve_rate(build_schedule(terms).cash_flows(), year_days=year_days)
+    rate = solve_rate((schedule or build_schedule(terms)).cash_flows(), year_days=year_days)
     return Decimal(repr(rate * 100))
+
+
+def short_loan_daily_percent(terms: LoanTerms, caps: Caps, schedule: Schedule) -> Decimal | None:
+    """Cost per day of a short loan in percent of the amount, or None when the loan is not short.
+
+    Cost = everything paid beyond the principal (interest and every fee), spread over the days
+    from disbursement to the last due date – the conservative reading of the short-loan cap
+    (which costs count is **unconfirmed**, see docs/lending.md).
+    """
+    if caps.short_loan_max_days is None or caps.short_loan_max_daily_rate_percent is None:
+        return None
+    days = (schedule.instalments[-1].due_date - terms.start_date).days
+    if days > caps.short_loan_max_days:
+        return None
+    if caps.short_loan_max_amount_kzt is not None and terms.principal > caps.short_loan_max_amount_kzt:
+        return None
+    cost = schedule.total_payable - schedule.total_principal
+    return cost / terms.principal / days * 100
+
+
+def _short_loan_breach(daily: Decimal | None, caps: Caps, field: str) -> Breach | None:
+    limit = caps.short_loan_max_daily_rate_percent
+    if daily is None or limit is None or daily < limit:
+        return None
+    return Breach(field, gettext_noop("a short loan costs more per day than the cap"), limit, daily)
 
 
 def loan_breaches(terms: LoanTerms, caps: Caps, year_days: int = 365) -> list[Breach]:
     breaches = []
+    schedule = build_schedule(terms)
     if terms.principal > caps.max_amount_kzt:
         breaches.append(
             Breach(
@@ -72,7 +102,7 @@ def loan_breaches(terms: LoanTerms, caps: Caps, year_days: int = 365) -> list[Br
                 terms.principal,
             )
         )
-    rate = exact_rate_percent(terms, year_days)
+    rate = exact_rate_percent(terms, year_days, schedule)
     if rate > caps.max_effective_rate_percent:
         breaches.append(
             Breach(
@@ -82,6 +112,9 @@ def loan_breaches(terms: LoanTerms, caps: Caps, year_days: int = 365) -> list[Br
                 rate,
             )
         )
+    short = _short_loan_breach(short_loan_daily_percent(terms, caps, schedule), caps, "short_loan")
+    if short is not None:
+        breaches.append(short)
     return breaches
 
 
@@ -127,7 +160,13 @@ def product_breaches(
         )
     # The yearly penalty cap (share of the loan) is enforced by servicing when penalties accrue.
     worst = Decimal("-1")
-    for amount in {product.min_amount, product.max_amount}:
+    worst_daily: Decimal | None = None
+    amounts = {product.min_amount, product.max_amount}
+    if caps.short_loan_max_amount_kzt is not None and (
+        product.min_amount <= caps.short_loan_max_amount_kzt <= product.max_amount
+    ):
+        amounts.add(caps.short_loan_max_amount_kzt)  # the largest amount that is still a short loan
+    for amount in amounts:
         for months in range(product.min_term_months, product.max_term_months + 1):
             for method in product.methods:
                 terms = LoanTerms(
@@ -139,7 +178,11 @@ def product_breaches(
                     day_count=product.day_count,
                     fees=tuple(product.fees),
                 )
-                worst = max(worst, exact_rate_percent(terms, year_days))
+                schedule = build_schedule(terms)
+                worst = max(worst, exact_rate_percent(terms, year_days, schedule))
+                daily = short_loan_daily_percent(terms, caps, schedule)
+                if daily is not None and (worst_daily is None or daily > worst_daily):
+                    worst_daily = daily
     if worst > caps.max_effective_rate_percent:
         breaches.append(
             Breach(
@@ -149,4 +192,7 @@ def product_breaches(
                 worst,
             )
         )
+    short = _short_loan_breach(worst_daily, caps, "nominal_rate_percent")
+    if short is not None:
+        breaches.append(short)
     return breaches

@@ -71,6 +71,13 @@ def caps_of(rule_set: LegalRuleSet) -> Caps:
         penalty_high_days=rule_set.penalty_high_days,
         penalty_after_daily_percent=rule_set.penalty_after_daily_percent,
         penalty_max_annual_percent=rule_set.penalty_max_annual_percent,
+        short_loan_max_days=rule_set.short_loan_max_days,
+        short_loan_max_amount_kzt=(
+            rule_set.short_loan_max_mci * rule_set.mci_value
+            if rule_set.short_loan_max_mci is not None
+            else None
+        ),
+        short_loan_max_daily_rate_percent=rule_set.short_loan_max_daily_rate_percent,
     )
 
 
@@ -116,7 +123,7 @@ def _structure_errors(product: Product) -> dict[str, str]:
 def breach_message(breach: Breach, rule_set: LegalRuleSet) -> str:
     return _("%(what)s: %(value)s is over the limit %(limit)s of rule set %(rule_set)s.") % {
         "what": _(breach.message),
-        "value": breach.value.quantize(Decimal("0.01")),
+        "value": breach.value.quantize(Decimal("0.0001") if breach.value < 1 else Decimal("0.01")),
         "limit": breach.limit,
         "rule_set": str(rule_set),
     }

@@ -138,3 +138,54 @@ def test_migration_trigger_table_matches_model():
 
     frozen = import_module("qaryz.lending.migrations.0002_application_transition_trigger").TRANSITIONS
     assert {k: v for k, v in TRANSITIONS.items() if v} == frozen
+
+
+@pytest.mark.req("R-PRE-3")
+def test_short_loan_daily_cost_cap_is_enforced_for_loans_and_products():
+    from qaryz.lending.caps import Caps, ProductTerms, loan_breaches, product_breaches
+    from qaryz.lending.schedules import DayCount, Fee, LoanTerms, Method
+
+    caps = Caps(
+        max_effective_rate_percent=D("100000"),  # out of the way: only the short-loan cap is tested
+        max_amount_kzt=D("1000000"),
+        penalty_max_daily_percent=D("0.5"),
+        penalty_high_days=90,
+        penalty_after_daily_percent=D("0.03"),
+        penalty_max_annual_percent=D("10"),
+        short_loan_max_days=45,
+        short_loan_max_amount_kzt=D("216250"),  # 50 MCI x 4 325
+        short_loan_max_daily_rate_percent=D("0.3"),
+    )
+    start = dt.date(2026, 3, 2)  # first due date 2 April: 31 days
+
+    def loan(amount, months, fee="0"):
+        fees = (Fee("issue", amount=D(fee)),) if fee != "0" else ()
+        return LoanTerms(D(amount), months, D("36"), Method.ANNUITY, start, fees=fees)
+
+    # 36 % a year is about 0.1 % a day: fine. A 7 000 fee on 100 000 for 31 days adds ~0.23 %/day.
+    assert loan_breaches(loan("100000", 1), caps) == []
+    assert loan_breaches(loan("100000", 1, fee="6000"), caps) == []  # 0.292 %/day: just under
+    breach = loan_breaches(loan("100000", 1, fee="7000"), caps)
+    assert [b.field for b in breach] == ["short_loan"]
+    assert breach[0].value > D("0.3")
+    # Not a short loan: too large an amount, or longer than 45 days – the cap does not apply.
+    assert loan_breaches(loan("300000", 1, fee="18000"), caps) == []
+    assert loan_breaches(loan("100000", 2, fee="6000"), caps) == []
+
+    product_terms = ProductTerms(
+        min_amount=D("50000"),
+        max_amount=D("500000"),
+        min_term_months=1,
+        max_term_months=6,
+        nominal_rate_percent=D("36"),
+        fees=(Fee("issue", amount=D("4000")),),  # fixed fee: worst on the smallest short loan
+        methods=(Method.ANNUITY,),
+        day_count=DayCount.ACT_365,
+        penalty_daily_percent=D("0.5"),
+        penalty_after_days=90,
+        penalty_after_daily_percent=D("0.03"),
+    )
+    breaches = product_breaches(product_terms, caps, start=start)
+    assert [b.message for b in breaches] == ["a short loan costs more per day than the cap"]
+    without_fee = ProductTerms(**{**vars(product_terms), "fees": ()})
+    assert product_breaches(without_fee, caps, start=start) == []
