@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from qaryz.access import otp
 from qaryz.access.models import ClientCredential, OtpChallenge
-from qaryz.access.records_bridge import audit
 from qaryz.access.services import AccessError, validate_client_password
 from qaryz.clients.models import Client
 from qaryz.clients.services import (
@@ -25,6 +24,7 @@ from qaryz.clients.services import (
     normalize_phone,
     register_client,
 )
+from qaryz.records.services import record_event as audit
 
 FIELDS = (
     "kind",

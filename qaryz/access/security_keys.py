@@ -51,8 +51,8 @@ from webauthn.helpers.structs import (
 )
 
 from qaryz.access.models import ClientCredential, OtpChallenge, SecondFactor, WebAuthnKey
-from qaryz.access.records_bridge import audit
 from qaryz.clients.models import Client
+from qaryz.records.services import record_event as audit
 
 ENROL_SESSION_KEY = "qaryz_webauthn_enrol"
 KEY_NAME_MAX = 60

@@ -36,8 +36,8 @@ from qaryz.access.models import (
     StaffSecurity,
     WebAuthnKey,
 )
-from qaryz.access.records_bridge import audit
 from qaryz.clients.models import Client
+from qaryz.records.services import record_event as audit
 
 CLIENT_SESSION_KEY = "qaryz_client_session"
 STAFF_2FA_KEY = "qaryz_staff_2fa"

@@ -7,7 +7,6 @@ only places that talk to them – so tests can replace exactly these seams.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,21 +17,17 @@ from django.utils.translation import gettext as _
 
 from qaryz.access import otp
 from qaryz.access.models import ClientSession, StepUp
-from qaryz.access.records_bridge import audit
 from qaryz.access.services import AccessError, _notify, end_other_sessions, set_client_password
 from qaryz.clients.models import Client
+from qaryz.records.services import record_event as audit
 
-logger = logging.getLogger("qaryz.access")
 
 
 # --- Seams to the biometrics and signatures rooms ----------------------------------------------
 def biometric_check(client: Client, purpose: str, within_seconds: int) -> Any:
     """The passed, unused biometric verification for ``purpose`` (or None)."""
-    try:
-        from qaryz.biometrics.selectors import fresh_verification
-    except ImportError:
-        logger.warning("biometrics room not installed: %s cannot be satisfied", purpose)
-        return None
+    from qaryz.biometrics.selectors import fresh_verification
+
     return fresh_verification(client, purpose, within_seconds=within_seconds)
 
 
@@ -62,12 +57,9 @@ def signature_check(reference: str) -> Any:
     """The accepted signature verification of a signing request (or None)."""
     if not reference:
         return None
-    try:
-        from qaryz.signatures.models import SigningRequest
-        from qaryz.signatures.selectors import accepted_signature
-    except ImportError:
-        logger.warning("signatures room not installed")
-        return None
+    from qaryz.signatures.models import SigningRequest
+    from qaryz.signatures.selectors import accepted_signature
+
     request = SigningRequest.objects.filter(pk=reference).first()
     return accepted_signature(request) if request is not None else None
 

@@ -270,11 +270,7 @@ def finish_registration_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @client_required(allow_unconfirmed=True)
 def registration_sign_view(request: HttpRequest) -> HttpResponse:
-    try:
-        ref = stepup.start_registration_signature(request.client)
-    except ImportError:
-        messages.error(request, _("Electronic signature is not available right now. Try later."))
-        return redirect("access:finish-registration")
+    ref = stepup.start_registration_signature(request.client)
     return redirect(f"/signatures/sign/{ref}/?" + urlencode({"next": "/register/finish/"}))
 
 
@@ -503,11 +499,7 @@ def change_steps_view(request: HttpRequest, step_id: int) -> HttpResponse:
         except otp.OtpError as exc:
             code_form.add_error("code", exc.message)
     elif action == "sign":
-        try:
-            ref = stepup.start_change_signature(step)
-        except ImportError:
-            messages.error(request, _("Electronic signature is not available right now. Try later."))
-            return redirect("access:change-steps", step_id=step.pk)
+        ref = stepup.start_change_signature(step)
         return redirect(f"/signatures/sign/{ref}/?" + urlencode({"next": request.path}))
     elif action == "apply":
         try:

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 from qaryz.access import otp, services
 from qaryz.access.decorators import staff_required
 from qaryz.access.models import SecondFactor
-from qaryz.access.records_bridge import audit
 from qaryz.access.roles import ROLES
 from qaryz.backoffice.forms import StaffCodeForm, StaffLoginForm, StaffPasswordForm
 from qaryz.clients.models import Client
 from qaryz.clients.selectors import current_bank_account, search_clients
 from qaryz.core.middleware import error_response
 from qaryz.messaging.selectors import embedded_outbox
+from qaryz.records.services import record_event as audit
 
 PENDING = "qaryz_staff_challenge"
 NEXT = "qaryz_staff_next"

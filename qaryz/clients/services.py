@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from qaryz.access.records_bridge import audit, store_document
 from qaryz.clients.idnumbers import luhn_valid, normalize_kz_mobile, valid_bin, valid_iin
 from qaryz.clients.models import BankAccount, Client, IdDocType, LegalEntitySigner
+from qaryz.records.services import record_event as audit
+from qaryz.records.services import store_document
 
 # Mutable fields of a client. IIN and BIN are deliberately absent: nothing in this module,
 # and so no form, API or admin path built on it, can change them (R-ONB-7).
@@ -173,13 +174,15 @@ def attach_face_photo(
     client: Client, content: bytes, *, media_type: str = "image/jpeg", actor: object = None
 ) -> Client:
     """Store the frontal face photo in the vault (R-ONB-1, R-ARCH-1) and reference it."""
-    ref = store_document(
-        content,
-        media_type=media_type,
-        kind="face_photo",
-        direction="inbound",
-        owner=client,
-        filename="face.jpg",
+    ref = str(
+        store_document(
+            content,
+            media_type=media_type,
+            kind="face_photo",
+            direction="inbound",
+            owner=client,
+            filename="face.jpg",
+        ).pk
     )
     Client.objects.filter(pk=client.pk).update(face_photo_ref=ref)
     client.face_photo_ref = ref
@@ -207,23 +210,27 @@ def set_signer_document(
         raise ClientDataError(_("Choose an order of appointment or a power of attorney."), code="authority")
     signer.id_doc_type, signer.id_doc_number, signer.id_doc_expiry = doc_type, number.strip().upper(), expiry
     if photo is not None:
-        signer.photo_ref = store_document(
-            photo,
-            media_type="image/jpeg",
-            kind="signer_photo",
-            direction="inbound",
-            owner=client,
-            filename="signer.jpg",
+        signer.photo_ref = str(
+            store_document(
+                photo,
+                media_type="image/jpeg",
+                kind="signer_photo",
+                direction="inbound",
+                owner=client,
+                filename="signer.jpg",
+            ).pk
         )
     if authority_scan is not None:
         signer.authority = authority
-        signer.authority_scan_ref = store_document(
-            authority_scan,
-            media_type=scan_media_type,
-            kind="signer_authority",
-            direction="inbound",
-            owner=client,
-            filename="authority.pdf",
+        signer.authority_scan_ref = str(
+            store_document(
+                authority_scan,
+                media_type=scan_media_type,
+                kind="signer_authority",
+                direction="inbound",
+                owner=client,
+                filename="authority.pdf",
+            ).pk
         )
     signer.save()
     audit("client.signer_updated", target=client, actor=actor, data={"authority": signer.authority})

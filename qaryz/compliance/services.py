@@ -28,7 +28,8 @@ from qaryz.compliance.models import (
     ScreeningList,
     ScreeningListVersion,
 )
-from qaryz.compliance.records_bridge import audit, store_document
+from qaryz.records.services import record_event as audit
+from qaryz.records.services import store_document
 
 logger = logging.getLogger(__name__)
 
@@ -95,12 +96,14 @@ def import_list(
         file_name=file_name[:300],
         entry_count=len(entries),
         is_current=True,
-        vault_document_id=store_document(
-            content,
-            media_type="application/octet-stream",
-            kind="aml_list",
-            direction="inbound",
-            filename=file_name,
+        vault_document_id=str(
+            store_document(
+                content,
+                media_type="application/octet-stream",
+                kind="aml_list",
+                direction="inbound",
+                filename=file_name,
+            ).pk
         ),
     )
     ScreeningEntry.objects.bulk_create(

@@ -40,8 +40,9 @@ from qaryz.lending.caps import loan_breaches
 from qaryz.lending.errors import FlowError
 from qaryz.lending.models import Application, Contract, ContractAmendment
 from qaryz.lending.products import breach_message, caps_of, product_loan_terms, rule_set_in_force
-from qaryz.lending.records_bridge import audit, store_document
 from qaryz.lending.schedules import ScheduleError, build_schedule
+from qaryz.records.services import record_event as audit
+from qaryz.records.services import store_document
 
 AMENDABLE_APPLICATION_STATUSES = (Application.Status.SIGNED, Application.Status.DISBURSED)
 
@@ -197,13 +198,15 @@ def _build(
     pdf = contracts.render_amendment(amendment, version=amendment.template_version)
     amendment.pdf = pdf
     amendment.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    amendment.vault_document_id = store_document(
-        pdf,
-        media_type="application/pdf",
-        kind="loan_amendment_draft",
-        direction="outbound",
-        owner=app.client,
-        filename=f"{amendment.number}.pdf",
+    amendment.vault_document_id = str(
+        store_document(
+            pdf,
+            media_type="application/pdf",
+            kind="loan_amendment_draft",
+            direction="outbound",
+            owner=app.client,
+            filename=f"{amendment.number}.pdf",
+        ).pk
     )
     amendment.save()
     audit(

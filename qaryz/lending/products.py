@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from qaryz.lending import previews
 from qaryz.lending.caps import Breach, Caps, ProductTerms, loan_breaches, product_breaches
 from qaryz.lending.models import LegalRuleSet, Product
-from qaryz.lending.records_bridge import audit
 from qaryz.lending.schedules import DayCount, LoanTerms, Method, build_schedule
+from qaryz.records.services import record_event as audit
 
 PRODUCT_FIELDS = [
     "name",

@@ -38,9 +38,10 @@ from qaryz.lending.models import (
 )
 from qaryz.lending.ports import BureauError, CreditBureau, CreditReport
 from qaryz.lending.products import caps_of, offers, product_loan_terms, rule_set_in_force, term_errors
-from qaryz.lending.records_bridge import audit, store_document
 from qaryz.lending.schedules import build_schedule
 from qaryz.lending.signing import EDS_PURPOSE
+from qaryz.records.services import record_event as audit
+from qaryz.records.services import store_document
 
 __all__ = ["EDS_PURPOSE", "FlowError"]  # re-exported: views, the API and tests use services.*
 
@@ -158,13 +159,15 @@ def acknowledge(application: Application, key: str, *, language: str | None = No
     content = text.encode()
     record = {
         "sha256": hashlib.sha256(content).hexdigest(),
-        "document": store_document(
-            content,
-            media_type="text/plain; charset=utf-8",
-            kind=f"disclosure_{key}",
-            direction="outbound",
-            owner=app.client,
-            filename=f"application-{app.pk}-{key}.txt",
+        "document": str(
+            store_document(
+                content,
+                media_type="text/plain; charset=utf-8",
+                kind=f"disclosure_{key}",
+                direction="outbound",
+                owner=app.client,
+                filename=f"application-{app.pk}-{key}.txt",
+            ).pk
         ),
         "at": timezone.now().isoformat(),
         "language": language or app.client.preferred_language,
@@ -455,13 +458,15 @@ def prepare_contract(application: Application, *, language: str | None = None) -
         pdf=pdf,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         allocation_order=app.product.allocation_order,
-        vault_document_id=store_document(
-            pdf,
-            media_type="application/pdf",
-            kind="loan_contract_draft",
-            direction="outbound",
-            owner=app.client,
-            filename=f"{number}.pdf",
+        vault_document_id=str(
+            store_document(
+                pdf,
+                media_type="application/pdf",
+                kind="loan_contract_draft",
+                direction="outbound",
+                owner=app.client,
+                filename=f"{number}.pdf",
+            ).pk
         ),
     )
     audit(

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from qaryz.clients.models import Client
 from qaryz.lending.errors import FlowError
-from qaryz.lending.records_bridge import audit, store_document
+from qaryz.records.services import record_event as audit
+from qaryz.records.services import store_document
 
 EDS_PURPOSE = "contract_signing"
 SIGNED = "signed"

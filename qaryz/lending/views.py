@@ -211,11 +211,7 @@ def contract(request: HttpRequest, app: Application) -> HttpResponse:
         and app.status in amendments.AMENDABLE_APPLICATION_STATUSES,
     }
     if existing.status == Contract.Status.DRAFT and app.status == Application.Status.APPROVED:
-        try:
-            request_id = services.start_signing(existing)
-        except ImportError:
-            request_id = ""
-            context["eds_unavailable"] = True
+        request_id = services.start_signing(existing)  # "" when no EDS is needed (IE business loan)
         if request_id:
             context["eds_url"] = _eds_url(request_id, here)
     return render(request, "lending/contract.html", context)
@@ -245,8 +241,6 @@ def sign(request: HttpRequest, app: Application) -> HttpResponse:
         messages.success(request, _("The contract is signed."))
     except services.FlowError as exc:
         messages.error(request, exc.message)
-    except ImportError:
-        messages.error(request, _("Signing is not available yet."))
     return redirect("lending:contract", app.pk)
 
 
