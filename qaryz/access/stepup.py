@@ -22,7 +22,6 @@ from qaryz.clients.models import Client
 from qaryz.records.services import record_event as audit
 
 
-
 # --- Seams to the biometrics and signatures rooms ----------------------------------------------
 def biometric_check(client: Client, purpose: str, within_seconds: int) -> Any:
     """The passed, unused biometric verification for ``purpose`` (or None)."""
