@@ -86,6 +86,7 @@ def error_response(request: HttpRequest, status: int) -> HttpResponse:
         return JsonResponse(
             {"error": _ERROR_CODES.get(status, "error"), "reference": reference}, status=status
         )
+    html: str
     try:
         html = render_to_string("error.html", {"status": status, "reference": reference}, request=request)
     except Exception:  # the branded page needs the database; when that is what failed, stay plain
