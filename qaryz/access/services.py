@@ -146,22 +146,26 @@ def begin_client_login(client: Client) -> OtpChallenge:
     )
 
 
-def client_verify_second_factor(public_id: str, code: str) -> Client:
-    challenge = otp.get(public_id, "login")
+def _verify_code(public_id: str, code: str, purpose: str, secrets_of: Any, owner: str) -> OtpChallenge:
+    """Check an SMS or TOTP sign-in code. ``secrets_of`` is the credential table (ClientCredential
+    or StaffSecurity) and ``owner`` its key in the challenge context; a TOTP code is accepted once
+    (its time step must be newer than the last accepted one)."""
+    challenge = otp.get(public_id, purpose)
     secret = ""
     if challenge is not None and challenge.method == SecondFactor.TOTP:
-        secret = (
-            ClientCredential.objects.filter(client_id=challenge.context.get("client_id"))
-            .values_list("totp_secret", flat=True)
-            .first()
-            or ""
-        )
-    challenge = otp.verify(public_id, code, purpose="login", totp_secret=secret)
+        owned = secrets_of.objects.filter(**{owner: challenge.context.get(owner)})
+        secret = owned.values_list("totp_secret", flat=True).first() or ""
+    challenge = otp.verify(public_id, code, purpose=purpose, totp_secret=secret)
     step = getattr(challenge, "totp_step", None)
-    if step is not None and not ClientCredential.objects.filter(
-        client_id=challenge.context["client_id"], totp_last_step__lt=step
+    if step is not None and not secrets_of.objects.filter(
+        **{owner: challenge.context[owner], "totp_last_step__lt": step}
     ).update(totp_last_step=step):
         raise otp.OtpError("used")  # the same app code was already used for another sign-in
+    return challenge
+
+
+def client_verify_second_factor(public_id: str, code: str) -> Client:
+    challenge = _verify_code(public_id, code, "login", ClientCredential, "client_id")
     return Client.objects.get(pk=challenge.context["client_id"])
 
 
@@ -595,21 +599,7 @@ def begin_staff_login(user: Any) -> OtpChallenge:
 def staff_verify_second_factor(request: HttpRequest, public_id: str, code: str) -> Any:
     from django.contrib.auth import get_user_model
 
-    challenge = otp.get(public_id, "staff_login")
-    secret = ""
-    if challenge is not None and challenge.method == SecondFactor.TOTP:
-        secret = (
-            StaffSecurity.objects.filter(user_id=challenge.context.get("user_id"))
-            .values_list("totp_secret", flat=True)
-            .first()
-            or ""
-        )
-    challenge = otp.verify(public_id, code, purpose="staff_login", totp_secret=secret)
-    step = getattr(challenge, "totp_step", None)
-    if step is not None and not StaffSecurity.objects.filter(
-        user_id=challenge.context["user_id"], totp_last_step__lt=step
-    ).update(totp_last_step=step):
-        raise otp.OtpError("used")
+    challenge = _verify_code(public_id, code, "staff_login", StaffSecurity, "user_id")
     user = get_user_model().objects.get(pk=challenge.context["user_id"])
     django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[STAFF_2FA_KEY] = True
