@@ -115,7 +115,8 @@ def _lock_head() -> AuditChainHead:
 
 _EVENT_COLUMNS = (*chain.FIELDS, "prev_hash", "hash")
 _HEAD = "SELECT seq, hash, ts FROM records_auditchainhead WHERE id = 1"
-_INSERT = "INSERT INTO records_auditevent ({}) VALUES ({})".format(  # noqa: S608  # nosec B608 – constant names
+# Column names are constants, never input.
+_INSERT = "INSERT INTO records_auditevent ({}) VALUES ({})".format(  # noqa: S608  # nosec B608
     ", ".join(_EVENT_COLUMNS), ", ".join(["%s"] * len(_EVENT_COLUMNS))
 )
 _MOVE_HEAD = "UPDATE records_auditchainhead SET seq = %s, hash = %s, ts = %s WHERE id = 1"
@@ -130,7 +131,7 @@ _MOVE_HEAD = "UPDATE records_auditchainhead SET seq = %s, hash = %s, ts = %s WHE
 _PG_NEXT_TS = "GREATEST(ts, %s::bigint)"
 # Built from the constant column names only.
 _PG_APPEND = (
-    "WITH head AS ("  # noqa: S608  # nosec B608
+    "WITH head AS ("  # noqa: S608
     "UPDATE records_auditchainhead SET prev_hash = hash, seq = seq + 1, "
     f"ts = {_PG_NEXT_TS}, "
     "hash = encode(sha256(convert_to("
