@@ -1,4 +1,5 @@
-"""The client cabinet shell: home, the MFO's details (R-CAB-2), notifications (R-AUTH-6)."""
+"""The client cabinet shell: home (with the latest applications), the MFO's details (R-CAB-2),
+notifications (R-AUTH-6)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from qaryz.access.decorators import client_required
 from qaryz.clients.selectors import current_bank_account
+from qaryz.lending.selectors import applications_of
 from qaryz.messaging.selectors import notifications_for, unread_count
 from qaryz.messaging.services import mark_read
 
@@ -23,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "notifications": notifications_for(client, 10),
             "unread": unread_count(client),
             "bank": current_bank_account(client),
+            "applications": applications_of(client)[:3],
         },
     )
 

@@ -97,3 +97,19 @@ def test_other_clients_applications_are_not_visible(client, lending_setup):
 
 def test_pages_need_a_session(client, lending_setup):
     assert client.get("/lending/apply/").status_code == 302
+
+
+@pytest.mark.req("R-CAB-1")
+def test_cabinet_home_leads_to_applying_and_lists_own_applications(client, lending_setup):
+    from qaryz.lending import services
+
+    me = make_client(iin=make_iin("900215", "3", 2))
+    other = make_client(iin=make_iin("900216", "3", 3))
+    sign_in_client(client, me)
+    home = client.get("/cabinet/").content.decode()
+    assert 'href="/lending/apply/"' in home and 'href="/lending/"' in home  # card and menu
+    mine = services.create_application(me, lending_setup, "300000", 12, "annuity")
+    theirs = services.create_application(other, lending_setup, "200000", 6, "annuity")
+    home = client.get("/cabinet/").content.decode()
+    assert f'href="/lending/applications/{mine.pk}/"' in home
+    assert f'href="/lending/applications/{theirs.pk}/"' not in home
