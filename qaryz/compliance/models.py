@@ -113,6 +113,11 @@ class Screening(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The AML officer's review queue (back office): possible matches are the officer's cases.
+        permissions = [
+            ("view_case", _("Can view AML review cases")),
+            ("decide_case", _("Can decide AML review cases")),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="screening_result_known", condition=Q(result__in=["clear", "review", "refuse"])

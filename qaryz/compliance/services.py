@@ -28,6 +28,7 @@ from qaryz.compliance.models import (
     ScreeningList,
     ScreeningListVersion,
 )
+from qaryz.compliance.signals import screening_reviewed
 from qaryz.records.services import record_event as audit
 from qaryz.records.services import store_document
 
@@ -214,6 +215,10 @@ def review_screening(screening: Screening, *, confirmed: bool, officer: Any, not
     screening.review_note = note
     screening.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note"])
     audit("compliance.screening_reviewed", actor=officer, target=screening, data={"confirmed": confirmed})
+    # Lending continues or refuses the linked application in the same transaction.
+    screening_reviewed.send(
+        sender=Screening, screening=screening, officer=officer, confirmed=confirmed, note=note
+    )
     return screening
 
 

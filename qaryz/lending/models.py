@@ -211,6 +211,8 @@ class Application(models.Model):
         verbose_name = _("loan application")
         verbose_name_plural = _("loan applications")
         ordering = ["-created_at"]
+        # view_application is Django's default; deciding applications in manual review is not.
+        permissions = [("decide_application", _("Can decide loan applications in manual review"))]
         constraints = [
             models.CheckConstraint(
                 name="application_amount_term", condition=Q(amount__gt=0) & Q(term_months__gte=1)

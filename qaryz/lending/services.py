@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qaryz.clients.models import Client
+from qaryz.compliance import selectors as compliance_selectors
 from qaryz.compliance import services as compliance
 from qaryz.core import identifiers
 from qaryz.lending import decisioning, disclosures, signing
@@ -396,6 +397,10 @@ def manual_decision(
     app = Application.objects.select_for_update().get(pk=application.pk)
     if app.status != Status.REVIEW:
         raise FlowError(_("Only applications in manual review can be decided by staff."))
+    if approve:
+        hold = aml_hold(app)
+        if hold:
+            raise FlowError(hold)
     offer = _offer(app) if approve else None
     outcome = "approve" if approve and offer is not None else "decline"
     if not approve and reason not in Application.DeclineReason.values:
@@ -419,6 +424,64 @@ def manual_decision(
     )
     application.__dict__.update(app.__dict__)
     return app
+
+
+def aml_hold(application: Application) -> str:
+    """Why the application's AML screening forbids an approval ("" when it does not): a possible
+    match still waiting for the AML officer, or a listed person (R-PRE-1, R-AML-1)."""
+    screening = compliance_selectors.screening_for("application", str(application.pk))
+    if screening is None:
+        return ""
+    if screening.review_status == screening.Review.PENDING:
+        return _("Waiting for the AML officer: a possible list match is not reviewed yet.")
+    if screening.result == screening.Result.REFUSE or screening.review_status == screening.Review.CONFIRMED:
+        return _("The client is a listed person: the application must be refused.")
+    return ""
+
+
+def on_screening_reviewed(
+    sender: Any, *, screening: Any, officer: Any, confirmed: bool, note: str = "", **kwargs: Any
+) -> None:
+    """The AML officer concluded on an application's screening (signal of compliance.services,
+    inside its transaction). Confirmed match: the application in review is refused (reason "aml").
+    False positive: the AML hold ends and the application waits for the underwriter's decision."""
+    if screening.context != "application":
+        return
+    app = Application.objects.select_for_update().filter(pk=int(screening.context_id)).first()
+    if app is None or app.status != Status.REVIEW:
+        return
+    if not confirmed:
+        audit(
+            "lending.aml_hold_released",
+            actor=officer,
+            target=app,
+            data={"screening": screening.pk, "note": note[:300]},
+        )
+        return
+    Decision.objects.create(
+        application=app,
+        outcome=Decision.Outcome.DECLINE,
+        automatic=False,
+        engine_version=decisioning.ENGINE_VERSION,
+        decided_by=officer,
+        note=note,
+        inputs={"manual": True, "screening_id": screening.pk},
+        rules=[
+            {
+                "rule": "aml",
+                "outcome": "decline",
+                "detail": "list match confirmed by the AML officer",
+                "reason": Application.DeclineReason.AML,
+            }
+        ],
+    )
+    _transition(
+        app,
+        Status.DECLINED,
+        actor=officer,
+        note="AML match confirmed",
+        decline_reason=Application.DeclineReason.AML,
+    )
 
 
 # --- contract and signing --------------------------------------------------------------------
