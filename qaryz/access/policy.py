@@ -25,6 +25,12 @@ PAGES: dict[str, str] = {
     "backoffice:client": "clients.view_client_data",
     "backoffice:client-unlock": "access.unlock_account",
     "backoffice:client-reset-second-factor": "access.unlock_account",
+    # review queues: underwriting (applications in manual review) and AML possible matches
+    "backoffice:review-queue": "lending.view_application",
+    "backoffice:review-application": "lending.view_application",
+    "backoffice:review-decide": "lending.decide_application",
+    "backoffice:aml-queue": "compliance.view_case",
+    "backoffice:aml-review": "compliance.decide_case",
     "records:audit-log": "records.view_auditevent",
     "records:public-key": PUBLIC,
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)

@@ -19,4 +19,9 @@ urlpatterns = [
         views.client_reset_second_factor,
         name="client-reset-second-factor",
     ),
+    path("applications/", views.review_queue, name="review-queue"),
+    path("applications/<int:application_id>/", views.review_application, name="review-application"),
+    path("applications/<int:application_id>/decide/", views.review_decide, name="review-decide"),
+    path("aml/", views.aml_queue, name="aml-queue"),
+    path("aml/<int:screening_id>/review/", views.aml_review, name="aml-review"),
 ]

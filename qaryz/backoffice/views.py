@@ -1,5 +1,7 @@
 """The staff back office shell: login with mandatory second factor, dashboard, demo SMS outbox,
-client list and card (audited access to confidential data, R-ACC-1..2)."""
+client list and card (audited access to confidential data, R-ACC-1..2), and the review queues:
+applications in manual review for the underwriter and possible AML list matches for the AML
+officer (R-PRE-1, R-AML-1)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,20 @@ from qaryz.access import otp, services
 from qaryz.access.decorators import staff_required
 from qaryz.access.models import SecondFactor
 from qaryz.access.roles import ROLES
-from qaryz.backoffice.forms import StaffCodeForm, StaffLoginForm, StaffPasswordForm
+from qaryz.backoffice.forms import (
+    ApplicationDecisionForm,
+    ScreeningReviewForm,
+    StaffCodeForm,
+    StaffLoginForm,
+    StaffPasswordForm,
+)
 from qaryz.clients.models import Client
 from qaryz.clients.selectors import current_bank_account, search_clients
+from qaryz.compliance import selectors as compliance_selectors
+from qaryz.compliance import services as compliance_services
 from qaryz.core.middleware import error_response
+from qaryz.lending import selectors as lending_selectors
+from qaryz.lending import services as lending_services
 from qaryz.messaging.selectors import embedded_outbox
 from qaryz.records.services import record_event as audit
 
@@ -86,6 +98,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "roles": roles,
             "can_clients": request.user.has_perm("clients.view_client_data"),
+            "can_review": request.user.has_perm("lending.view_application"),
+            "can_aml": request.user.has_perm("compliance.view_case"),
             "can_outbox": settings.DEMO_MODE and request.user.has_perm("messaging.view_sms_outbox"),
         },
     )
@@ -218,3 +232,142 @@ def _back_to_client(request: HttpRequest, client: Client) -> HttpResponse:
     if request.user.has_perm("clients.view_client_data"):
         return redirect("backoffice:client", client_id=client.pk)
     return redirect("backoffice:dashboard")
+
+
+# --- underwriting queue (applications in manual review) ----------------------------------------
+@staff_required("lending.view_application")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    queue = lending_selectors.review_queue()
+    audit(
+        "staff.viewed_client_list",
+        category="security",
+        actor=request.user,
+        request=request,
+        data={"queue": "underwriting", "count": len(queue)},
+    )
+    return render(request, "backoffice/review_queue.html", {"queue": queue})
+
+
+@staff_required("lending.view_application")
+def review_application(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = lending_selectors.application_for_staff(application_id)
+    if application is None:
+        return error_response(request, 404)
+    audit(
+        "staff.viewed_client",
+        category="security",
+        actor=request.user,
+        target=application.client,
+        request=request,
+        data={"application": application.pk},
+    )
+    file = lending_selectors.review_file(application)
+    in_review = application.status == application.Status.REVIEW
+    return render(
+        request,
+        "backoffice/review_application.html",
+        {
+            "application": application,
+            "file": file,
+            "matches": compliance_selectors.matches_of(file["screening"]) if file["screening"] else [],
+            "can_decide": in_review and request.user.has_perm("lending.decide_application"),
+            "form": ApplicationDecisionForm(),
+        },
+    )
+
+
+@require_POST
+@staff_required("lending.decide_application")
+def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = lending_selectors.application_for_staff(application_id)
+    if application is None:
+        return error_response(request, 404)
+    form = ApplicationDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("backoffice:review-application", application_id=application.pk)
+    approve = form.cleaned_data["decision"] == form.APPROVE
+    try:
+        lending_services.manual_decision(
+            application,
+            officer=request.user,
+            approve=approve,
+            reason="" if approve else form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except lending_services.FlowError as exc:
+        messages.error(request, exc.message)
+        return redirect("backoffice:review-application", application_id=application.pk)
+    if application.status == application.Status.APPROVED:
+        messages.success(request, _("Application approved; the client sees the offer."))
+    else:
+        messages.success(
+            request,
+            _("Application declined: %(reason)s") % {"reason": application.get_decline_reason_display()},
+        )
+    return redirect("backoffice:review-queue")
+
+
+# --- AML review queue (possible list matches) ---------------------------------------------------
+@staff_required("compliance.view_case")
+def aml_queue(request: HttpRequest) -> HttpResponse:
+    cases = []
+    for screening in compliance_selectors.screenings_pending_review():
+        application = None
+        if screening.context == "application" and screening.context_id.isdigit():
+            application = lending_selectors.application_for_staff(int(screening.context_id))
+        cases.append(
+            {
+                "screening": screening,
+                "matches": compliance_selectors.matches_of(screening),
+                "application": application,
+            }
+        )
+    audit(
+        "staff.viewed_client_list",
+        category="security",
+        actor=request.user,
+        request=request,
+        data={"queue": "aml", "count": len(cases)},
+    )
+    return render(
+        request,
+        "backoffice/aml_queue.html",
+        {
+            "cases": cases,
+            "can_decide": request.user.has_perm("compliance.decide_case"),
+            "form": ScreeningReviewForm(),
+        },
+    )
+
+
+@require_POST
+@staff_required("compliance.decide_case")
+def aml_review(request: HttpRequest, screening_id: int) -> HttpResponse:
+    screening = compliance_selectors.pending_screening(screening_id)
+    if screening is None:
+        messages.error(request, _("This screening is not waiting for review."))
+        return redirect("backoffice:aml-queue")
+    form = ScreeningReviewForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("backoffice:aml-queue")
+    confirmed = form.cleaned_data["conclusion"] == form.CONFIRMED
+    try:
+        compliance_services.review_screening(
+            screening, confirmed=confirmed, officer=request.user, note=form.cleaned_data["note"]
+        )
+    except ValueError:
+        messages.error(request, _("This screening is not waiting for review."))
+    else:
+        if confirmed:
+            messages.success(
+                request, _("Match confirmed: a loan application in manual review is refused (AML).")
+            )
+        else:
+            messages.success(
+                request, _("False positive recorded: a loan application goes on to the underwriter.")
+            )
+    return redirect("backoffice:aml-queue")

@@ -28,3 +28,28 @@ def screening_for(context: str, context_id: str) -> Screening | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def matches_of(screening: Screening) -> list[dict]:
+    """The screening's matches with the list and the entry they hit (for the officer's review)."""
+    from qaryz.compliance.models import ScreeningEntry
+
+    lists = {v.pk: v for v in screening.list_versions.all()}
+    entries = ScreeningEntry.objects.in_bulk([m.get("entry") for m in screening.matches if m.get("entry")])
+    rows = []
+    for match in sorted(screening.matches, key=lambda m: -float(m.get("score", 0))):
+        version = lists.get(match.get("version"))
+        entry = entries.get(match.get("entry"))
+        rows.append(
+            {
+                **match,
+                "list": version.screening_list.name if version else "",
+                "list_version": version.number if version else None,
+                "entry_name": entry.name if entry else match.get("name", ""),
+                "entry_id": entry.external_id if entry else "",
+                "entry_aliases": entry.aliases if entry else [],
+                "entry_birth": entry.birth_date or entry.birth_year if entry else None,
+                "entry_iin": entry.iin if entry else "",
+            }
+        )
+    return rows

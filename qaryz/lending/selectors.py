@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from qaryz.clients.models import Client
-from qaryz.lending.models import Application, ApplicationEvent, Contract, ContractAmendment
+from qaryz.compliance import selectors as compliance_selectors
+from qaryz.lending.models import (
+    Application,
+    ApplicationEvent,
+    BureauReport,
+    Contract,
+    ContractAmendment,
+    Decision,
+)
 
 
 def applications_of(client: Client) -> QuerySet[Application]:
@@ -35,6 +43,51 @@ def applications_in_review() -> QuerySet[Application]:
         .select_related("client")
         .order_by("submitted_at")
     )
+
+
+def review_reasons(application: Application) -> list[dict]:
+    """The rules that sent the application to manual review (from its automatic decision)."""
+    decisions = [d for d in application.decisions.all() if d.automatic]
+    if not decisions:
+        return []
+    latest = max(decisions, key=lambda d: (d.created_at, d.pk))
+    return [r for r in latest.rules if r.get("outcome") == "review"]
+
+
+def review_queue() -> list[tuple[Application, list[dict]]]:
+    """The staff review queue, oldest submission first, each with why it is in review."""
+    apps = applications_in_review().select_related("product").prefetch_related("decisions")
+    return [(app, review_reasons(app)) for app in apps]
+
+
+def application_for_staff(application_id: int) -> Application | None:
+    return (
+        Application.objects.select_related("client", "product", "rule_set")
+        .prefetch_related("decisions")
+        .filter(pk=application_id)
+        .first()
+    )
+
+
+def review_file(application: Application) -> dict:
+    """What the underwriter decides on: the automatic decision (inputs, rules, score), the bureau
+    report, the AML screening, the offer an approval today would make, and the timeline."""
+    from qaryz.lending.services import _offer, aml_hold
+
+    decisions = list(Decision.objects.filter(application=application).select_related("decided_by"))
+    automatic = next((d for d in decisions if d.automatic), None)
+    offer = _offer(application) if application.status == Application.Status.REVIEW else None
+    return {
+        "decision": automatic,
+        "decisions": decisions,
+        "reasons": [r for r in automatic.rules if r.get("outcome") == "review"] if automatic else [],
+        "bureau": BureauReport.objects.filter(application=application).order_by("-requested_at").first(),
+        "screening": compliance_selectors.screening_for("application", str(application.pk)),
+        "offer": offer[0] if offer else (application.offer_schedule or None),
+        "offer_rate": offer[1] if offer else application.effective_rate_percent,
+        "aml_hold": aml_hold(application),
+        "timeline": timeline(application),
+    }
 
 
 def amendments_of(contract: Contract) -> QuerySet[ContractAmendment]:

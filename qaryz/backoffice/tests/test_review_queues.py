@@ -1,0 +1,263 @@
+"""Back-office review queues: the underwriter decides applications in manual review, the AML
+officer concludes on possible list matches (R-PRE-1, R-AML-1, R-ACC-1, R-CB-1)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from qaryz.access.testing import make_staff, sign_in_staff
+from qaryz.compliance.models import Screening
+from qaryz.lending import services
+from qaryz.lending.models import Application, Decision
+from qaryz.lending.tests.conftest import _fresh_bureau_memory, lending_setup  # noqa: F401
+from qaryz.lending.tests.factories import make_client, make_iin
+from qaryz.records.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _ru(text: str) -> str:
+    """A message as the (Russian) back office shows it."""
+    from django.utils import translation
+    from django.utils.html import escape
+
+    with translation.override("ru"):
+        return escape(translation.gettext(text))
+
+
+def _submitted(product, client, income="900000"):
+    app = services.create_application(client, product, D("300000"), 12, "annuity")
+    for key in services.ACK_KEYS:
+        services.acknowledge(app, key)
+    services.choose_disbursement(app, "bank_account", iban="KZ86125KZT5004100100")
+    services.submit(app, monthly_income=D(income), bureau_consent=True)
+    app.refresh_from_db()
+    return app
+
+
+def bureau_review(product):
+    """In review because of 5 inquiries by other lenders in the last hour (bureau serial 93xx)."""
+    app = _submitted(product, make_client(iin=make_iin("880720", "3", 9301)))
+    assert app.status == "review", Decision.objects.get(application=app).rules
+    return app
+
+
+def aml_review(product):
+    """In review because of a fuzzy match on the demo AML list (pending for the AML officer)."""
+    client = make_client(
+        iin="750101370025", surname="Жалғасбеков", given_name="Демобек", patronymic="Тестұлы"
+    )
+    app = _submitted(product, client)
+    assert app.status == "review"
+    return app
+
+
+def staff_client(client, role):
+    user = make_staff(role)
+    sign_in_staff(client, user)
+    return user
+
+
+@pytest.mark.req("R-ACC-1", "R-CB-1")
+def test_underwriter_sees_the_queue_and_the_file_and_views_are_audited(client, lending_setup):  # noqa: F811
+    app = bureau_review(lending_setup)
+    user = staff_client(client, "underwriter")
+    page = client.get("/backoffice/applications/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"/backoffice/applications/{app.pk}/" in body and "applications_last_hour" in body
+    detail = client.get(f"/backoffice/applications/{app.pk}/").content.decode()
+    # decision inputs and rules, the bureau report with the named account (R-CB-1), the offer
+    assert "applications_last_hour" in detail and "demo-credit-officer" in detail
+    assert app.client.iin in detail and 'value="approve"' in detail
+    rate = services._offer(app)[1]
+    assert '<html lang="ru">' in detail and f"{rate}".replace(".", ",") + " %" in detail
+    assert AuditEvent.objects.filter(
+        action="staff.viewed_client", actor_id=str(user.pk), target_id=str(app.client.pk)
+    ).exists()
+    assert AuditEvent.objects.filter(action="staff.viewed_client_list", actor_id=str(user.pk)).exists()
+    # the dashboard links to the queue; an approved application leaves it
+    assert "/backoffice/applications/" in client.get("/backoffice/").content.decode()
+
+
+@pytest.mark.req("R-ACC-1")
+def test_underwriter_approves_with_an_offer(client, lending_setup):  # noqa: F811
+    app = bureau_review(lending_setup)
+    user = staff_client(client, "underwriter")
+    response = client.post(
+        f"/backoffice/applications/{app.pk}/decide/", {"decision": "approve", "note": "ok"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/backoffice/applications/"
+    app.refresh_from_db()
+    assert app.status == "approved" and app.offer_schedule and app.effective_rate_percent
+    decision = Decision.objects.get(application=app, automatic=False)
+    assert decision.decided_by == user and decision.note == "ok"
+    assert AuditEvent.objects.filter(action="lending.application_approved", actor_id=str(user.pk)).exists()
+    assert (
+        f"/backoffice/applications/{app.pk}/" not in client.get("/backoffice/applications/").content.decode()
+    )
+
+
+@pytest.mark.req("R-ACC-1")
+def test_underwriter_declines_only_with_a_permitted_reason(client, lending_setup):  # noqa: F811
+    app = bureau_review(lending_setup)
+    staff_client(client, "underwriter")
+    url = f"/backoffice/applications/{app.pk}/decide/"
+    for data in ({"decision": "decline"}, {"decision": "decline", "reason": "because"}):
+        client.post(url, data)
+        app.refresh_from_db()
+        assert app.status == "review", data
+    # the AML reason is the AML officer's conclusion, not the underwriter's
+    client.post(url, {"decision": "decline", "reason": "aml"})
+    app.refresh_from_db()
+    assert app.status == "review"
+    response = client.post(
+        url, {"decision": "decline", "reason": "credit_policy", "note": "too many inquiries"}
+    )
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert (app.status, app.decline_reason) == ("declined", "credit_policy")
+    # deciding again is a flow error shown as a message, not a crash
+    response = client.post(url, {"decision": "approve"}, follow=True)
+    assert _ru("Only applications in manual review can be decided by staff.") in response.content.decode()
+
+
+@pytest.mark.req("R-PRE-1", "R-AML-1")
+def test_service_refuses_a_reason_outside_the_permitted_list(lending_setup, django_user_model):  # noqa: F811
+    app = bureau_review(lending_setup)
+    officer = django_user_model.objects.create_user("uw")
+    with pytest.raises(services.FlowError):
+        services.manual_decision(app, officer=officer, approve=False, reason="not-a-reason")
+    app.refresh_from_db()
+    assert app.status == "review"
+
+
+@pytest.mark.req("R-PRE-1", "R-AML-1")
+def test_pending_aml_screening_blocks_the_underwriters_approval(client, lending_setup, django_user_model):  # noqa: F811
+    app = aml_review(lending_setup)
+    officer = django_user_model.objects.create_user("uw")
+    with pytest.raises(services.FlowError, match="AML officer"):
+        services.manual_decision(app, officer=officer, approve=True)
+    staff_client(client, "underwriter")
+    detail = client.get(f"/backoffice/applications/{app.pk}/").content.decode()
+    hold = _ru("Waiting for the AML officer: a possible list match is not reviewed yet.")
+    assert hold in detail and 'value="approve"' not in detail
+    client.post(f"/backoffice/applications/{app.pk}/decide/", {"decision": "approve"})
+    app.refresh_from_db()
+    assert app.status == "review"
+
+
+@pytest.mark.req("R-PRE-1", "R-AML-1", "R-ACC-1")
+def test_aml_false_positive_lets_the_application_proceed_to_the_underwriter(client, lending_setup):  # noqa: F811
+    app = aml_review(lending_setup)
+    screening = Screening.objects.get(context="application", context_id=str(app.pk))
+    officer = staff_client(client, "compliance")
+    body = client.get("/backoffice/aml/").content.decode()
+    assert "Zhalgasbekov Demobek" in body and screening.subject_name in body
+    assert f"/backoffice/aml/{screening.pk}/review/" in body
+    assert "/backoffice/aml/" in client.get("/backoffice/").content.decode()
+    # a conclusion needs a note
+    client.post(f"/backoffice/aml/{screening.pk}/review/", {"conclusion": "false_positive"})
+    screening.refresh_from_db()
+    assert screening.review_status == "pending"
+    client.post(
+        f"/backoffice/aml/{screening.pk}/review/",
+        {"conclusion": "false_positive", "note": "other date of birth in the passport"},
+    )
+    screening.refresh_from_db()
+    assert (screening.review_status, screening.reviewed_by) == ("false_positive", officer)
+    app.refresh_from_db()
+    assert app.status == "review"
+    assert AuditEvent.objects.filter(
+        action="compliance.screening_reviewed", actor_id=str(officer.pk)
+    ).exists()
+    assert AuditEvent.objects.filter(action="lending.aml_hold_released", target_id=str(app.pk)).exists()
+    assert f"/backoffice/aml/{screening.pk}/review/" not in client.get("/backoffice/aml/").content.decode()
+    # now the underwriter may approve
+    client.cookies.clear()
+    staff_client(client, "underwriter")
+    client.post(f"/backoffice/applications/{app.pk}/decide/", {"decision": "approve"})
+    app.refresh_from_db()
+    assert app.status == "approved" and app.offer_schedule
+
+
+@pytest.mark.req("R-PRE-1", "R-AML-1")
+def test_aml_confirmed_match_refuses_the_application(client, lending_setup):  # noqa: F811
+    app = aml_review(lending_setup)
+    screening = Screening.objects.get(context="application", context_id=str(app.pk))
+    officer = staff_client(client, "compliance")
+    client.post(f"/backoffice/aml/{screening.pk}/review/", {"conclusion": "confirmed", "note": "same person"})
+    app.refresh_from_db()
+    assert (app.status, app.decline_reason) == ("declined", "aml")
+    decision = Decision.objects.get(application=app, automatic=False)
+    assert decision.decided_by == officer and decision.outcome == "decline"
+    assert AuditEvent.objects.filter(action="lending.application_declined", actor_id=str(officer.pk)).exists()
+    # reviewing twice is refused with a message
+    response = client.post(
+        f"/backoffice/aml/{screening.pk}/review/", {"conclusion": "false_positive", "note": "x"}, follow=True
+    )
+    assert _ru("This screening is not waiting for review.") in response.content.decode()
+    screening.refresh_from_db()
+    assert screening.review_status == "confirmed"
+
+
+@pytest.mark.req("R-PRE-1", "R-AML-1")
+def test_confirmed_match_reached_through_the_service_also_refuses(lending_setup, django_user_model):  # noqa: F811
+    """The refusal is wired in the services (signal), not in the view."""
+    from qaryz.compliance.services import review_screening
+
+    app = aml_review(lending_setup)
+    officer = django_user_model.objects.create_user("aml")
+    review_screening(Screening.objects.get(context_id=str(app.pk)), confirmed=True, officer=officer)
+    app.refresh_from_db()
+    assert (app.status, app.decline_reason) == ("declined", "aml")
+    with pytest.raises(services.FlowError):
+        services.manual_decision(app, officer=officer, approve=True)
+
+
+@pytest.mark.req("R-ACC-1")
+@pytest.mark.parametrize("role", ["cash_desk", "security", "support", "accountant", "administrator", None])
+def test_other_roles_get_403(client, lending_setup, role):  # noqa: F811
+    app = aml_review(lending_setup)
+    screening = Screening.objects.get(context_id=str(app.pk))
+    staff_client(client, role)
+    assert client.get("/backoffice/applications/").status_code == 403
+    assert client.get(f"/backoffice/applications/{app.pk}/").status_code == 403
+    assert (
+        client.post(f"/backoffice/applications/{app.pk}/decide/", {"decision": "approve"}).status_code == 403
+    )
+    assert client.get("/backoffice/aml/").status_code == 403
+    data = {"conclusion": "confirmed", "note": "x"}
+    assert client.post(f"/backoffice/aml/{screening.pk}/review/", data).status_code == 403
+    app.refresh_from_db()
+    screening.refresh_from_db()
+    assert app.status == "review" and screening.review_status == "pending"
+    dashboard = client.get("/backoffice/").content.decode()
+    assert "/backoffice/applications/" not in dashboard and "/backoffice/aml/" not in dashboard
+
+
+@pytest.mark.req("R-ACC-1")
+def test_underwriter_and_aml_officer_cannot_use_each_others_queue(client, lending_setup):  # noqa: F811
+    app = aml_review(lending_setup)
+    screening = Screening.objects.get(context_id=str(app.pk))
+    staff_client(client, "underwriter")
+    assert client.get("/backoffice/aml/").status_code == 403
+    assert (
+        client.post(
+            f"/backoffice/aml/{screening.pk}/review/", {"conclusion": "false_positive", "note": "x"}
+        ).status_code
+        == 403
+    )
+    client.cookies.clear()
+    staff_client(client, "compliance")
+    assert client.get("/backoffice/applications/").status_code == 403
+    assert (
+        client.post(
+            f"/backoffice/applications/{app.pk}/decide/", {"decision": "decline", "reason": "credit_policy"}
+        ).status_code
+        == 403
+    )
+    app.refresh_from_db()
+    assert app.status == Application.Status.REVIEW
