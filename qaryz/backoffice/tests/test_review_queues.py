@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
 from qaryz.access.testing import make_staff, sign_in_staff
 from qaryz.compliance.models import Screening
@@ -20,7 +21,6 @@ pytestmark = pytest.mark.django_db
 
 def _ru(text: str) -> str:
     """A message as the (Russian) back office shows it."""
-    from django.utils import translation
     from django.utils.html import escape
 
     with translation.override("ru"):
@@ -138,7 +138,7 @@ def test_service_refuses_a_reason_outside_the_permitted_list(lending_setup, djan
 def test_pending_aml_screening_blocks_the_underwriters_approval(client, lending_setup, django_user_model):  # noqa: F811
     app = aml_review(lending_setup)
     officer = django_user_model.objects.create_user("uw")
-    with pytest.raises(services.FlowError, match="AML officer"):
+    with translation.override("en"), pytest.raises(services.FlowError, match="AML officer"):
         services.manual_decision(app, officer=officer, approve=True)
     staff_client(client, "underwriter")
     detail = client.get(f"/backoffice/applications/{app.pk}/").content.decode()
