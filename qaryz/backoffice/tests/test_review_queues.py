@@ -261,3 +261,19 @@ def test_underwriter_and_aml_officer_cannot_use_each_others_queue(client, lendin
     )
     app.refresh_from_db()
     assert app.status == Application.Status.REVIEW
+
+
+@pytest.mark.req("R-ACC-1")
+def test_migrations_give_the_roles_the_review_permissions():
+    """The permissions exist (Meta.permissions, migrations) and the post_migrate role sync granted
+    them: roles.py silently skips permissions that do not exist."""
+    from django.contrib.auth.models import Group
+
+    def perms(role):
+        return {
+            f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=role).permissions.all()
+        }
+
+    assert {"lending.view_application", "lending.decide_application"} <= perms("underwriter")
+    assert {"compliance.view_case", "compliance.decide_case"} <= perms("compliance")
+    assert not {"lending.decide_application", "compliance.decide_case"} & perms("support")
