@@ -362,12 +362,16 @@ def aml_review(request: HttpRequest, screening_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, _("This screening is not waiting for review."))
     else:
-        if confirmed:
-            messages.success(
-                request, _("Match confirmed: a loan application in manual review is refused (AML).")
-            )
-        else:
-            messages.success(
-                request, _("False positive recorded: a loan application goes on to the underwriter.")
-            )
+        messages.success(request, _("Match confirmed.") if confirmed else _("False positive recorded."))
+        application = None
+        if screening.context == "application" and screening.context_id.isdigit():
+            application = lending_selectors.application_for_staff(int(screening.context_id))
+        if application is not None:
+            if application.status == application.Status.DECLINED and confirmed:
+                text = _("Application #%(n)s is refused (AML).")
+            elif application.status == application.Status.REVIEW:
+                text = _("Application #%(n)s now waits for the underwriter's decision.")
+            else:
+                text = _("Application #%(n)s: %(status)s.")
+            messages.info(request, text % {"n": application.pk, "status": application.get_status_display()})
     return redirect("backoffice:aml-queue")

@@ -445,7 +445,7 @@ def on_screening_reviewed(
     """The AML officer concluded on an application's screening (signal of compliance.services,
     inside its transaction). Confirmed match: the application in review is refused (reason "aml").
     False positive: the AML hold ends and the application waits for the underwriter's decision."""
-    if screening.context != "application":
+    if screening.context != "application" or not str(screening.context_id).isdigit():
         return
     app = Application.objects.select_for_update().filter(pk=int(screening.context_id)).first()
     if app is None or app.status != Status.REVIEW:

@@ -162,10 +162,13 @@ def test_aml_false_positive_lets_the_application_proceed_to_the_underwriter(clie
     client.post(f"/backoffice/aml/{screening.pk}/review/", {"conclusion": "false_positive"})
     screening.refresh_from_db()
     assert screening.review_status == "pending"
-    client.post(
+    response = client.post(
         f"/backoffice/aml/{screening.pk}/review/",
         {"conclusion": "false_positive", "note": "other date of birth in the passport"},
+        follow=True,
     )
+    waits = _ru("Application #%(n)s now waits for the underwriter's decision.") % {"n": app.pk}
+    assert waits in response.content.decode()
     screening.refresh_from_db()
     assert (screening.review_status, screening.reviewed_by) == ("false_positive", officer)
     app.refresh_from_db()
@@ -188,7 +191,12 @@ def test_aml_confirmed_match_refuses_the_application(client, lending_setup):  # 
     app = aml_review(lending_setup)
     screening = Screening.objects.get(context="application", context_id=str(app.pk))
     officer = staff_client(client, "compliance")
-    client.post(f"/backoffice/aml/{screening.pk}/review/", {"conclusion": "confirmed", "note": "same person"})
+    response = client.post(
+        f"/backoffice/aml/{screening.pk}/review/",
+        {"conclusion": "confirmed", "note": "same person"},
+        follow=True,
+    )
+    assert _ru("Application #%(n)s is refused (AML).") % {"n": app.pk} in response.content.decode()
     app.refresh_from_db()
     assert (app.status, app.decline_reason) == ("declined", "aml")
     decision = Decision.objects.get(application=app, automatic=False)
