@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 
 from qaryz.access import otp, registration, security_keys, services, stepup
 from qaryz.access.api_auth import ClientBearer
+from qaryz.access.models import ClientSession
 from qaryz.clients.services import ClientDataError
 
 router = Router(tags=["access"])
@@ -88,6 +89,20 @@ class KeyVerifyIn(Schema):
 
 class ResendIn(Schema):
     challenge_id: str
+
+
+class RecoverIn(Schema):
+    phone: str
+    id_number: str  # the IIN (individuals, IEs) or BIN (legal entities)
+
+
+class RecoveryTokenOut(Schema):
+    recovery_token: str
+    expires_in: int
+
+
+class NewPasswordIn(Schema):
+    password: str
 
 
 class MeOut(Schema):
@@ -193,6 +208,45 @@ def login_key_verify(request: HttpRequest, payload: KeyVerifyIn) -> dict:
         raise _refuse(401, exc.message) from None
     token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
     return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+
+
+# --- Password recovery: SMS code AND a fresh biometric check (R-AUTH-5), as on the web ----------
+@router.post("/recover", response=ChallengeOut, auth=None)
+def recover_start(request: HttpRequest, payload: RecoverIn) -> dict:
+    """Always answers with a challenge; an SMS goes out only when phone and IIN/BIN match."""
+    try:
+        return _challenge(stepup.start_recovery(payload.phone, payload.id_number))
+    except otp.OtpError as exc:
+        raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
+
+
+@router.post("/recover/verify", response=RecoveryTokenOut, auth=None)
+def recover_verify(request: HttpRequest, payload: LoginCodeIn) -> dict:
+    """The SMS code → a recovery-scope token: it opens the biometric check (purpose ``recovery``,
+    /api/v1/biometrics/…) and /recover/complete, nothing else."""
+    try:
+        client = stepup.verify_recovery_code(payload.challenge_id, payload.code)
+    except otp.OtpError as exc:
+        raise _refuse(400, exc.message) from None
+    token, _session = services.issue_api_token(
+        client, request=request, device_id=payload.device_id, scope=ClientSession.Scope.RECOVERY
+    )
+    return {"recovery_token": token, "expires_in": settings.API_TOKEN_SECONDS}
+
+
+@router.post("/recover/complete", auth=ClientBearer(allow_unconfirmed=True, allow_recovery=True))
+def recover_complete(request: HttpRequest, payload: NewPasswordIn) -> dict:
+    """The new password, once the biometric check passed; every session and token ends."""
+    session = request.client_session  # type: ignore[attr-defined]
+    if session.scope != ClientSession.Scope.RECOVERY:
+        raise _refuse(403, "Start the password recovery first.")
+    try:
+        stepup.complete_recovery(request.auth, payload.password, request=request)
+    except ValidationError as exc:
+        raise _refuse(400, "; ".join(exc.messages)) from None
+    except services.AccessError as exc:
+        raise _refuse(400, exc.message) from None
+    return {"status": "ok"}  # complete_recovery ended every session, this token's too
 
 
 @router.post("/logout", auth=ClientBearer(allow_unconfirmed=True))

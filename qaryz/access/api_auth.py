@@ -12,15 +12,17 @@ from qaryz.clients.models import Client
 
 
 class ClientBearer(HttpBearer):
-    """``request.auth`` is the Client. Unconfirmed clients only where ``allow_unconfirmed=True``."""
+    """``request.auth`` is the Client. Unconfirmed clients only where ``allow_unconfirmed=True``;
+    recovery-scope tokens (password recovery in progress) only where ``allow_recovery=True``."""
 
-    def __init__(self, *, allow_unconfirmed: bool = False) -> None:
+    def __init__(self, *, allow_unconfirmed: bool = False, allow_recovery: bool = False) -> None:
         super().__init__()
         self.allow_unconfirmed = allow_unconfirmed
+        self.scopes = {"full", "recovery"} if allow_recovery else {"full"}
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         session = session_from_token(token)
-        if session is None or session.scope != "full":
+        if session is None or session.scope not in self.scopes:
             return None
         client = session.client
         if client.status == Client.Status.BLOCKED:

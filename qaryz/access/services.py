@@ -210,18 +210,26 @@ def start_web_session(
 
 
 def issue_api_token(
-    client: Client, *, request: HttpRequest | None = None, device_id: str = ""
+    client: Client,
+    *,
+    request: HttpRequest | None = None,
+    device_id: str = "",
+    scope: str = ClientSession.Scope.FULL,
 ) -> tuple[str, ClientSession]:
-    """Short-lived bearer token for the mobile app; only its SHA-256 is stored (R-MOB-1)."""
+    """Short-lived bearer token for the mobile app; only its SHA-256 is stored (R-MOB-1).
+    A recovery-scope token opens only the biometric check and the end of password recovery."""
     token = secrets.token_urlsafe(32)
     session = ClientSession.objects.create(
         client=client,
         kind=ClientSession.Kind.API,
+        scope=scope,
         token_hash=hashlib.sha256(token.encode()).hexdigest(),
         last_seen_at=timezone.now(),
         device_id=device_id[:100],
         **_device(request),
     )
+    if scope != ClientSession.Scope.FULL:
+        return token, session
     audit(
         "access.login",
         category="security",

@@ -22,7 +22,8 @@ from . import services, views
 from .models import Verification
 
 # Unconfirmed clients verify too: biometrics is part of finishing registration (R-ONB-8).
-router = Router(tags=["biometrics"], auth=ClientBearer(allow_unconfirmed=True))
+# Recovery-scope tokens too: password recovery needs a fresh biometric check (R-AUTH-5).
+router = Router(tags=["biometrics"], auth=ClientBearer(allow_unconfirmed=True, allow_recovery=True))
 
 
 class StartIn(Schema):

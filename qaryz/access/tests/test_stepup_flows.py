@@ -156,3 +156,64 @@ def test_totp_enrolment_page(client):
     client.post("/account/second-factor/", {"code": pyotp.TOTP(secret).now()})
     person.credential.refresh_from_db()
     assert person.credential.second_factor == "totp"
+
+
+@pytest.mark.req("R-AUTH-5", "R-AUTH-6", "R-MOB-1")
+@pytest.mark.django_db
+def test_mobile_recovery_needs_sms_code_and_fresh_biometrics(client, outbox, monkeypatch, audited):
+    seams = Seams(monkeypatch)
+    person = make_client()
+    api = "/api/v1/access"
+    challenge = client.post(
+        f"{api}/recover", {"phone": person.phone, "id_number": person.iin}, content_type="application/json"
+    ).json()["challenge_id"]
+    wrong = client.post(
+        f"{api}/recover/verify",
+        {"challenge_id": challenge, "code": "000000"},
+        content_type="application/json",
+    )
+    assert wrong.status_code == 400
+    answer = client.post(
+        f"{api}/recover/verify",
+        {"challenge_id": challenge, "code": _code(outbox, person.phone)},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['recovery_token']}"}
+    # The recovery token opens the biometric check and the last step only – not the account.
+    assert client.get(f"{api}/me", **bearer).status_code == 401
+    assert client.get("/api/v1/records/receipts", **bearer).status_code == 401
+    started = client.post(
+        "/api/v1/biometrics/sessions", {"purpose": "recovery"}, content_type="application/json", **bearer
+    )
+    assert started.status_code == 200, started.content
+    body = {"password": NEW_PASSWORD}
+    no_bio = client.post(f"{api}/recover/complete", body, content_type="application/json", **bearer)
+    assert no_bio.status_code == 400
+    seams.biometrics["recovery"] = True
+    done = client.post(f"{api}/recover/complete", body, content_type="application/json", **bearer)
+    assert done.status_code == 200
+    from qaryz.access import services
+
+    assert services.client_check_password(person.phone, NEW_PASSWORD) == person
+    assert seams.consumed == ["bio-recovery"]
+    assert "access.password_recovered" in audited()
+    # The token ended with every other session; it cannot be used twice.
+    again = client.post(f"{api}/recover/complete", body, content_type="application/json", **bearer)
+    assert again.status_code == 401
+
+
+@pytest.mark.req("R-AUTH-5")
+@pytest.mark.django_db
+def test_full_token_cannot_use_the_recovery_step(client, outbox):
+    from qaryz.access import services
+
+    person = make_client()
+    token, _session = services.issue_api_token(person)
+    response = client.post(
+        "/api/v1/access/recover/complete",
+        {"password": NEW_PASSWORD},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 403
