@@ -134,3 +134,16 @@ def test_percent_of_rounds_once():
     assert percent_of(Decimal("333.33"), Decimal("1.5")) == Decimal("5.00")  # 4.99995 -> 5.00
     with pytest.raises(TypeError):
         percent_of(Decimal("1"), 1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.req("R-PRE-3")
+def test_money_template_filter_follows_the_language():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{% load money %}{{ a|money }}|{{ b|money:"plain" }}|{{ c|money }}|{{ d|money }}')
+    context = Context({"a": Decimal("1234567.5"), "b": "300000.00", "c": None, "d": "n/a"})
+    with translation.override("ru"):
+        assert template.render(context) == "1\u00a0234\u00a0567,50\u00a0₸|300\u00a0000,00|—|n/a"
+    with translation.override("en"):
+        assert template.render(context) == "KZT 1,234,567.50|300,000.00|—|n/a"
