@@ -22,6 +22,9 @@ def test_client_applies_through_the_pages_and_sees_status_and_contract(client, l
     page = client.get("/lending/apply/", {"product": "online", "amount": "300000", "term_months": "12"})
     body = page.content.decode()
     assert page.status_code == 200
+    # SVG coordinates stay numbers in every language (ru would write "30,0" and break the chart).
+    bars = re.findall(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"', body)
+    assert bars and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for bar in bars for v in bar)
     assert (
         body.count('class="card offer"') == 2
         and "<svg" in body
