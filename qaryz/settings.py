@@ -222,6 +222,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Take the request id from the proxy's X-Request-ID header (only behind a proxy that sets it).
+TRUST_REQUEST_ID = env_bool("QARYZ_TRUST_REQUEST_ID", False)
 SECURE_SSL_REDIRECT = env_bool("QARYZ_SSL_REDIRECT", False)
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = env(

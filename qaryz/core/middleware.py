@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -23,7 +24,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = new_request_id()
+        request_id = _trusted_request_id(request) or new_request_id()
         request.request_id = request_id  # type: ignore[attr-defined]
         token = set_request_id(request_id)
         try:
@@ -32,6 +33,18 @@ class RequestIdMiddleware:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+_REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9._-]{8,32}")
+
+
+def _trusted_request_id(request: HttpRequest) -> str:
+    """The proxy's X-Request-ID when settings trust it (QARYZ_TRUST_REQUEST_ID=1) and it has a safe
+    shape: one id then follows a request from the load balancer through the logs and the audit trail."""
+    if not settings.TRUST_REQUEST_ID:
+        return ""
+    value = request.headers.get("X-Request-ID", "")
+    return value if _REQUEST_ID_SHAPE.fullmatch(value) else ""
 
 
 def is_api_request(request: HttpRequest) -> bool:

@@ -117,3 +117,14 @@ def test_csrf_enforced_on_forms():
     response = csrf_client.post("/i18n/setlang/", {"language": "en"})
     assert response.status_code == 403
     assert "X-Request-ID" in response
+
+
+@pytest.mark.req("R-WEB-5", "R-SEC-1")
+@pytest.mark.django_db
+def test_request_id_from_a_trusted_proxy_only_when_configured_and_well_formed(client, settings):
+    proxied = {"HTTP_X_REQUEST_ID": "lb-7f3a9c21e0d4"}
+    assert client.get("/api/v1/health", **proxied)["X-Request-ID"] != "lb-7f3a9c21e0d4"  # off by default
+    settings.TRUST_REQUEST_ID = True
+    assert client.get("/api/v1/health", **proxied)["X-Request-ID"] == "lb-7f3a9c21e0d4"
+    for bad in ("short", "x" * 33, "id with spaces", "<script>alert(1)</script>"):
+        assert client.get("/api/v1/health", HTTP_X_REQUEST_ID=bad)["X-Request-ID"] != bad
