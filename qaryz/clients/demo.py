@@ -1,4 +1,6 @@
-"""Demo clients: a confirmed individual and a registered (not yet confirmed) individual entrepreneur.
+"""Demo clients: a confirmed individual, a registered (not yet confirmed) individual entrepreneur,
+and a confirmed individual whose name resembles an entry of the fictional AML list (his application
+waits in the back-office review queues, see qaryz/backoffice/demo.py).
 
 Idempotent; prints the phone numbers and passwords to sign in with. Codes arrive in the embedded
 SMS outbox (back office "SMS outbox (demo)" page and DATA_DIR/sms-outbox.log).
@@ -35,6 +37,17 @@ DEMO_CLIENTS = [
         "patronymic": "",
         "id_doc_type": "",
         "id_doc_number": "",
+    },
+    {
+        "kind": Client.Kind.INDIVIDUAL,
+        "status": Client.Status.CONFIRMED,
+        "phone": "+77010000003",
+        "iin_base": "7506203000",
+        "surname": "Жалғасбеков",
+        "given_name": "Демобек",
+        "patronymic": "",
+        "id_doc_type": "id_card",
+        "id_doc_number": "041234567",
     },
 ]
 
