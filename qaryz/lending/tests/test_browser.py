@@ -45,7 +45,7 @@ def apply_and_submit(page, amount: str = "300000", term: str = "12") -> None:  #
     page.fill("#id_term_months", term)
     page.click("#terms-form button[type=submit]")
     expect(page.locator(".offer")).to_have_count(2)
-    assert page.locator(".chart svg rect").count() == 2 * int(term)
+    assert page.locator(".chart > svg rect").count() == 2 * int(term)
     page.click(".offer[data-method=annuity] button[name=method]")
     for key in ("rules", "payments", "schedules", "rights"):
         page.click(f"#ack-{key} button")
