@@ -44,6 +44,18 @@ def ocsp_urls(cert: x509.Certificate) -> list[str]:
     ]
 
 
+def is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def publishes_revocation(cert: x509.Certificate) -> bool:
+    """Whether the certificate names an OCSP responder or a CRL for itself."""
+    return bool(ocsp_urls(cert) or crl_urls(cert))
+
+
 def crl_urls(cert: x509.Certificate) -> list[str]:
     try:
         cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
@@ -279,7 +291,9 @@ class OcspCrlChecker:
     def _ask_ocsp(
         self, cert: x509.Certificate, issuer: x509.Certificate, now: datetime, problems: list[str]
     ) -> RevocationStatus | None:
-        urls = [self.ocsp_url] if self.ocsp_url else ocsp_urls(cert)
+        # The configured responder answers for client certificates; a CA certificate's status comes
+        # from its own pointers (usually its issuer's CRL).
+        urls = [self.ocsp_url] if self.ocsp_url and not is_ca(cert) else ocsp_urls(cert)
         if not urls:
             problems.append("no OCSP URL")
         for url in urls:
@@ -310,7 +324,7 @@ class OcspCrlChecker:
     def _ask_crl(
         self, cert: x509.Certificate, issuer: x509.Certificate, now: datetime, problems: list[str]
     ) -> RevocationStatus | None:
-        urls = [self.crl_url] if self.crl_url else crl_urls(cert)
+        urls = [self.crl_url] if self.crl_url and not is_ca(cert) else crl_urls(cert)
         if not urls:
             problems.append("no CRL URL")
         for url in urls:

@@ -78,6 +78,7 @@ def _ca_certificate(
     path_length: int | None,
     not_before: datetime,
     not_after: datetime,
+    crl_url: str = "",
 ) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder()
@@ -107,6 +108,20 @@ def _ca_certificate(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
         )  # type: ignore[arg-type]
     )
+    if crl_url:  # where the issuer publishes this CA certificate's revocation (NCA's CAs do too)
+        builder = builder.add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(crl_url)],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -253,6 +268,7 @@ class TestPki:
             path_length=0,
             not_before=now - timedelta(days=1),
             not_after=now + timedelta(days=365 * 10),
+            crl_url=f"{base_url}/crl/root.crl",
         )
         ocsp_key = new_rsa_key()
         ocsp_cert = leaf_certificate(
@@ -352,6 +368,7 @@ class TestPki:
         revoked[f"{cert.serial_number:x}"] = {
             "at": (at or datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
             "reason": reason,
+            "issuer": "root" if cert.issuer == self.root.subject else "intermediate",
         }
         tmp = self.directory / "revoked.json.tmp"
         tmp.write_text(json.dumps(revoked, sort_keys=True))
@@ -428,16 +445,27 @@ class TestPki:
             builder = builder.add_extension(x509.OCSPNonce(echo), critical=False)
         return builder.sign(responder_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
-    def crl(self, *, now: datetime | None = None, validity: timedelta = timedelta(days=1)) -> bytes:
+    def crl(
+        self,
+        *,
+        now: datetime | None = None,
+        validity: timedelta = timedelta(days=1),
+        issuer: str = "intermediate",
+    ) -> bytes:
+        """The CRL of the intermediate (client certificates) or, with ``issuer="root"``, of the root
+        (the intermediate CA certificate itself)."""
         now = now or datetime.now(UTC)
+        issuer_cert = self.root if issuer == "root" else self.intermediate
         builder = (
             x509.CertificateRevocationListBuilder()
-            .issuer_name(self.intermediate.subject)
+            .issuer_name(issuer_cert.subject)
             .last_update(now - timedelta(seconds=5))
             .next_update(now + validity)
             .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
         )
         for serial_hex, entry in self._revoked().items():
+            if entry.get("issuer", "intermediate") != issuer:
+                continue
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder()
                 .serial_number(int(serial_hex, 16))
@@ -445,9 +473,7 @@ class TestPki:
                 .add_extension(x509.CRLReason(x509.ReasonFlags[entry["reason"]]), critical=False)
                 .build()
             )
-        return builder.sign(self.key("intermediate"), hashes.SHA256()).public_bytes(
-            serialization.Encoding.DER
-        )
+        return builder.sign(self.key(issuer), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
     # --- timestamp authority ------------------------------------------------------------------
     def timestamp_token(self, signature: bytes, *, gen_time: datetime | None = None) -> bytes:

@@ -33,6 +33,7 @@ from .cms import (
     verify_signature_value,
 )
 from .ports import RevocationChecker, RevocationState, RevocationStatus
+from .revocation import publishes_revocation
 from .subject import SubjectInfo, parse_subject
 
 MAX_CHAIN = 6
@@ -297,6 +298,22 @@ def _timestamp_time(token_der: bytes, signature: bytes, trust: TrustStore) -> da
     return gen_time
 
 
+def _check_issuing_cas(chain: list[x509.Certificate], revocation: RevocationChecker, now: datetime) -> None:
+    """Revocation of every intermediate CA that publishes it (its issuer's CRL or an OCSP responder);
+    a CA certificate that names no source is taken as not revocable, like a root."""
+    for ca, parent in zip(chain[1:-1], chain[2:], strict=False):
+        if not publishes_revocation(ca):
+            continue
+        status = revocation.check(ca, parent, now=now)
+        name = ca.subject.rfc4514_string()
+        if status.state == RevocationState.REVOKED:
+            raise _Failure(
+                Reason.REVOKED, f"issuing CA {name} revoked ({status.source}) at {status.revoked_at}"
+            )
+        if status.state != RevocationState.GOOD:
+            raise _Failure(Reason.REVOCATION_UNKNOWN, f"issuing CA {name}: {status.detail or 'no answer'}")
+
+
 def verify_cms(
     cms_data: bytes | str,
     expected_content: bytes,
@@ -376,6 +393,7 @@ def verify_cms(
                 )
             if status.state != RevocationState.GOOD:
                 raise _Failure(Reason.REVOCATION_UNKNOWN, status.detail or "no revocation answer")
+            _check_issuing_cas(result.chain, revocation, now)
     except _Failure as failure:
         result.reason = str(failure.reason)
         result.detail = failure.detail

@@ -46,12 +46,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, self.server.pki().ocsp_respond(body), "application/ocsp-response")
 
     def do_GET(self) -> None:
-        if self.path == "/crl/intermediate.crl":
+        if self.path in ("/crl/intermediate.crl", "/crl/root.crl"):
             if not self.server.crl_online:
                 self._send(503, b"", "text/plain")
                 return
             self.server.crl_requests += 1
-            self._send(200, self.server.pki().crl(), "application/pkix-crl")
+            issuer = "root" if self.path == "/crl/root.crl" else "intermediate"
+            self._send(200, self.server.pki().crl(issuer=issuer), "application/pkix-crl")
         elif self.path == "/ca/intermediate.cer":
             self._send(
                 200,
@@ -130,9 +131,10 @@ class EmbeddedRevocationChecker(OcspCrlChecker):
         self.pki = TestPki(directory)
         super().__init__(
             fetch_ocsp=lambda _url, request: self.pki.ocsp_respond(request),
-            fetch_crl=lambda _url: self.pki.crl(),
+            fetch_crl=lambda url: self.pki.crl(
+                issuer="root" if url.endswith("/root.crl") else "intermediate"
+            ),
             ocsp_url="embedded:ocsp",
-            crl_url="embedded:crl",
             cache_seconds=cache_seconds,
             max_age=timedelta(days=1),
         )

@@ -277,3 +277,36 @@ def test_crl_is_downloaded_again_only_after_its_next_update(test_pki: Pki) -> No
     # Past nextUpdate the CRL is fetched again; the publisher's CRL is then stale too: fail closed.
     assert test_pki.server.crl_requests == before + 2
     assert later.state == RevocationState.UNKNOWN and "stale" in later.detail
+
+
+@pytest.mark.req(*REQS)
+def test_intermediate_ca_revocation_is_checked_and_fails_closed(tmp_path) -> None:
+    """A PKI of its own: revoking its intermediate would break the session's shared test PKI."""
+    from qaryz.signatures.adapters.embedded import TestPkiServer
+    from qaryz.signatures.adapters.http import HttpRevocationChecker
+    from qaryz.signatures.testpki import TestPki
+    from qaryz.signatures.verify import TrustStore
+
+    server = TestPkiServer(tmp_path).start()
+    try:
+        pki = TestPki.create(tmp_path, base_url=server.url)
+        key = pki.issue_client(iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР")
+        cms = pki.sign(key.label, CONTENT)
+        trust = TrustStore([pki.root])
+
+        def verify(checker):  # type: ignore[no-untyped-def]
+            return verify_cms(cms, CONTENT, trust=trust, revocation=checker, expected_iin=GOOD_IIN)
+
+        assert verify(HttpRevocationChecker(cache_seconds=0, timeout=3)).ok
+        # The leaf is answered by OCSP; the intermediate only by the root's CRL – down means fail closed.
+        server.set_online(ocsp=True, crl=False)
+        down = verify(HttpRevocationChecker(cache_seconds=0, timeout=3))
+        assert down.reason == Reason.REVOCATION_UNKNOWN and "issuing CA" in down.detail
+        server.set_online()
+        pki.revoke(pki.intermediate)
+        revoked = verify(HttpRevocationChecker(cache_seconds=0, timeout=3))
+        assert revoked.reason == Reason.REVOKED and "issuing CA" in revoked.detail
+        # The demo's in-process checker reads the same root CRL.
+        assert verify(EmbeddedRevocationChecker(tmp_path, cache_seconds=0)).reason == Reason.REVOKED
+    finally:
+        server.stop()
