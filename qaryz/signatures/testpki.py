@@ -294,6 +294,9 @@ class TestPki:
             signing=True,
             eku=[ExtendedKeyUsageOID.TIME_STAMPING],
         )
+        (directory / "issued").mkdir(exist_ok=True)
+        for service_cert in (ocsp_cert, tsa_cert):  # the responder answers for them too
+            _write_cert(directory / "issued" / f"{service_cert.serial_number:x}.pem", service_cert)
         for stem, cert, key in (
             ("root", root, root_key),
             ("intermediate", inter, inter_key),

@@ -262,8 +262,10 @@ def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
         raise _Failure(Reason.UNSUPPORTED_ALGORITHM, str(exc)) from exc
 
 
-def _timestamp_time(token_der: bytes, signature: bytes, trust: TrustStore) -> datetime:
-    """genTime of a verified RFC 3161 token whose imprint covers ``signature``."""
+def _timestamp_time(
+    token_der: bytes, signature: bytes, trust: TrustStore
+) -> tuple[datetime, list[x509.Certificate]]:
+    """genTime of a verified RFC 3161 token whose imprint covers ``signature``, and the TSA's chain."""
     try:
         parsed = parse_signed_data(token_der)
     except CmsFormatError as exc:
@@ -295,7 +297,7 @@ def _timestamp_time(token_der: bytes, signature: bytes, trust: TrustStore) -> da
         _check_validity(chain, gen_time)
     except _Failure as exc:
         raise _Failure(exc.reason, f"timestamp authority: {exc.detail}") from exc
-    return gen_time
+    return gen_time, chain
 
 
 def _check_issuing_cas(chain: list[x509.Certificate], revocation: RevocationChecker, now: datetime) -> None:
@@ -312,6 +314,22 @@ def _check_issuing_cas(chain: list[x509.Certificate], revocation: RevocationChec
             )
         if status.state != RevocationState.GOOD:
             raise _Failure(Reason.REVOCATION_UNKNOWN, f"issuing CA {name}: {status.detail or 'no answer'}")
+
+
+def _check_timestamp_authority(
+    chain: list[x509.Certificate], revocation: RevocationChecker, now: datetime
+) -> None:
+    """A timestamp from a revoked (or unanswerable) TSA proves no signing time: fail closed."""
+    tsa = chain[0]
+    if len(chain) > 1 and publishes_revocation(tsa):
+        status = revocation.check(tsa, chain[1], now=now)
+        if status.state == RevocationState.REVOKED:
+            raise _Failure(
+                Reason.REVOKED, f"timestamp authority revoked ({status.source}) at {status.revoked_at}"
+            )
+        if status.state != RevocationState.GOOD:
+            raise _Failure(Reason.REVOCATION_UNKNOWN, f"timestamp authority: {status.detail or 'no answer'}")
+    _check_issuing_cas(chain, revocation, now)
 
 
 def verify_cms(
@@ -353,8 +371,9 @@ def verify_cms(
         leaf = parsed.signer_certificate
         assert leaf is not None  # noqa: S101 - _verify_parsed ensured it
 
+        tsa_chain: list[x509.Certificate] = []
         if parsed.timestamp_token is not None:
-            result.signing_time = _timestamp_time(parsed.timestamp_token, parsed.signature, trust)
+            result.signing_time, tsa_chain = _timestamp_time(parsed.timestamp_token, parsed.signature, trust)
             result.signing_time_source = "timestamp"
         elif parsed.signing_time is not None:
             result.signing_time, result.signing_time_source = parsed.signing_time, "signing_time"
@@ -394,6 +413,8 @@ def verify_cms(
             if status.state != RevocationState.GOOD:
                 raise _Failure(Reason.REVOCATION_UNKNOWN, status.detail or "no revocation answer")
             _check_issuing_cas(result.chain, revocation, now)
+            if tsa_chain:
+                _check_timestamp_authority(tsa_chain, revocation, now)
     except _Failure as failure:
         result.reason = str(failure.reason)
         result.detail = failure.detail

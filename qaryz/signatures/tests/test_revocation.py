@@ -280,6 +280,48 @@ def test_crl_is_downloaded_again_only_after_its_next_update(test_pki: Pki) -> No
 
 
 @pytest.mark.req(*REQS)
+def test_timestamp_from_a_revoked_tsa_is_refused(tmp_path) -> None:
+    """A PKI of its own: revoking its TSA would break the session's shared test PKI."""
+    from qaryz.signatures.adapters.embedded import TestPkiServer
+    from qaryz.signatures.adapters.http import HttpRevocationChecker
+    from qaryz.signatures.cms import sign_cms, signature_value
+    from qaryz.signatures.testpki import TestPki
+    from qaryz.signatures.verify import TrustStore
+
+    server = TestPkiServer(tmp_path).start()
+    try:
+        pki = TestPki.create(tmp_path, base_url=server.url)
+        key = pki.issue_client(iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР")
+        signed_at = datetime.now(UTC).replace(microsecond=0)
+
+        def signed(token: bytes | None = None) -> bytes:
+            return sign_cms(
+                CONTENT,
+                key.certificate,
+                key.private_key,
+                extra_certificates=[pki.intermediate],
+                signing_time=signed_at,
+                timestamp_token=token,
+            )
+
+        token = pki.timestamp_token(signature_value(signed()), gen_time=signed_at - timedelta(seconds=5))
+        stamped = signed(token)
+        trust = TrustStore([pki.root])
+
+        def verify():  # type: ignore[no-untyped-def]
+            checker = HttpRevocationChecker(cache_seconds=0, timeout=3)
+            return verify_cms(stamped, CONTENT, trust=trust, revocation=checker, expected_iin=GOOD_IIN)
+
+        ok = verify()
+        assert ok.ok and ok.signing_time_source == "timestamp", ok.detail
+        pki.revoke(pki.tsa_cert)
+        refused = verify()
+        assert refused.reason == Reason.REVOKED and "timestamp authority" in refused.detail
+    finally:
+        server.stop()
+
+
+@pytest.mark.req(*REQS)
 def test_intermediate_ca_revocation_is_checked_and_fails_closed(tmp_path) -> None:
     """A PKI of its own: revoking its intermediate would break the session's shared test PKI."""
     from qaryz.signatures.adapters.embedded import TestPkiServer
