@@ -51,14 +51,14 @@ class LegalRuleSet(models.Model):
         _("short loan: maximum rate per day, %"), max_digits=7, decimal_places=4, null=True, blank=True
     )
     penalty_max_daily_percent = models.DecimalField(
-        _("penalty cap per day, % of overdue"), max_digits=7, decimal_places=4
+        _("penalty cap per day, percent of the overdue amount"), max_digits=7, decimal_places=4
     )
     penalty_high_days = models.PositiveIntegerField(_("days at the higher penalty cap"))
     penalty_after_daily_percent = models.DecimalField(
         _("penalty cap per day afterwards, %"), max_digits=7, decimal_places=4
     )
     penalty_max_annual_percent = models.DecimalField(
-        _("penalties per year, maximum % of the loan"), max_digits=7, decimal_places=2
+        _("penalties per year, maximum percent of the loan"), max_digits=7, decimal_places=2
     )
     max_amount_mci = models.DecimalField(_("maximum microcredit, MCI"), max_digits=12, decimal_places=2)
     mci_value = models.DecimalField(_("MCI value, KZT"), max_digits=12, decimal_places=2)
@@ -118,7 +118,7 @@ class Product(models.Model):
     nominal_rate_percent = models.DecimalField(_("nominal annual rate, %"), max_digits=7, decimal_places=4)
     fees = models.JSONField(_("fees"), default=list, blank=True)
     penalty_daily_percent = models.DecimalField(
-        _("penalty per day, % of overdue"), max_digits=7, decimal_places=4
+        _("penalty per day, percent of the overdue amount"), max_digits=7, decimal_places=4
     )
     penalty_after_days = models.PositiveIntegerField(_("penalty reduced after, days"), default=90)
     penalty_after_daily_percent = models.DecimalField(
