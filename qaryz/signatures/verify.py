@@ -300,35 +300,30 @@ def _timestamp_time(
     return gen_time, chain
 
 
+def _require_good(
+    cert: x509.Certificate, issuer: x509.Certificate, revocation: RevocationChecker, now: datetime, what: str
+) -> None:
+    status = revocation.check(cert, issuer, now=now)
+    if status.state == RevocationState.REVOKED:
+        raise _Failure(Reason.REVOKED, f"{what} revoked ({status.source}) at {status.revoked_at}")
+    if status.state != RevocationState.GOOD:
+        raise _Failure(Reason.REVOCATION_UNKNOWN, f"{what}: {status.detail or 'no revocation answer'}")
+
+
 def _check_issuing_cas(chain: list[x509.Certificate], revocation: RevocationChecker, now: datetime) -> None:
     """Revocation of every intermediate CA that publishes it (its issuer's CRL or an OCSP responder);
     a CA certificate that names no source is taken as not revocable, like a root."""
     for ca, parent in zip(chain[1:-1], chain[2:], strict=False):
-        if not publishes_revocation(ca):
-            continue
-        status = revocation.check(ca, parent, now=now)
-        name = ca.subject.rfc4514_string()
-        if status.state == RevocationState.REVOKED:
-            raise _Failure(
-                Reason.REVOKED, f"issuing CA {name} revoked ({status.source}) at {status.revoked_at}"
-            )
-        if status.state != RevocationState.GOOD:
-            raise _Failure(Reason.REVOCATION_UNKNOWN, f"issuing CA {name}: {status.detail or 'no answer'}")
+        if publishes_revocation(ca):
+            _require_good(ca, parent, revocation, now, f"issuing CA {ca.subject.rfc4514_string()}")
 
 
 def _check_timestamp_authority(
     chain: list[x509.Certificate], revocation: RevocationChecker, now: datetime
 ) -> None:
     """A timestamp from a revoked (or unanswerable) TSA proves no signing time: fail closed."""
-    tsa = chain[0]
-    if len(chain) > 1 and publishes_revocation(tsa):
-        status = revocation.check(tsa, chain[1], now=now)
-        if status.state == RevocationState.REVOKED:
-            raise _Failure(
-                Reason.REVOKED, f"timestamp authority revoked ({status.source}) at {status.revoked_at}"
-            )
-        if status.state != RevocationState.GOOD:
-            raise _Failure(Reason.REVOCATION_UNKNOWN, f"timestamp authority: {status.detail or 'no answer'}")
+    if len(chain) > 1 and publishes_revocation(chain[0]):
+        _require_good(chain[0], chain[1], revocation, now, "timestamp authority")
     _check_issuing_cas(chain, revocation, now)
 
 
