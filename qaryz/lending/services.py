@@ -442,46 +442,57 @@ def aml_hold(application: Application) -> str:
 def on_screening_reviewed(
     sender: Any, *, screening: Any, officer: Any, confirmed: bool, note: str = "", **kwargs: Any
 ) -> None:
-    """The AML officer concluded on an application's screening (signal of compliance.services,
-    inside its transaction). Confirmed match: the application in review is refused (reason "aml").
-    False positive: the AML hold ends and the application waits for the underwriter's decision."""
-    if screening.context != "application" or not str(screening.context_id).isdigit():
-        return
-    app = Application.objects.select_for_update().filter(pk=int(screening.context_id)).first()
-    if app is None or app.status != Status.REVIEW:
-        return
+    """The AML officer concluded on a screening (signal of compliance.services, inside its
+    transaction). Confirmed match: the application it was made for and every other application of
+    the client still before signing (manual review or approved with an offer) are refused (reason
+    "aml") – also when the match came from re-screening the portfolio after a list update.
+    False positive on an application's screening: the AML hold ends and the application waits for
+    the underwriter's decision."""
+    from_application = screening.context == "application" and str(screening.context_id).isdigit()
     if not confirmed:
-        audit(
-            "lending.aml_hold_released",
-            actor=officer,
-            target=app,
-            data={"screening": screening.pk, "note": note[:300]},
-        )
+        if from_application:
+            app = Application.objects.filter(pk=int(screening.context_id), status=Status.REVIEW).first()
+            if app is not None:
+                audit(
+                    "lending.aml_hold_released",
+                    actor=officer,
+                    target=app,
+                    data={"screening": screening.pk, "note": note[:300]},
+                )
         return
-    Decision.objects.create(
-        application=app,
-        outcome=Decision.Outcome.DECLINE,
-        automatic=False,
-        engine_version=decisioning.ENGINE_VERSION,
-        decided_by=officer,
-        note=note,
-        inputs={"manual": True, "screening_id": screening.pk},
-        rules=[
-            {
-                "rule": "aml",
-                "outcome": "decline",
-                "detail": "list match confirmed by the AML officer",
-                "reason": Application.DeclineReason.AML,
-            }
-        ],
-    )
-    _transition(
-        app,
-        Status.DECLINED,
-        actor=officer,
-        note="AML match confirmed",
-        decline_reason=Application.DeclineReason.AML,
-    )
+    open_statuses = (Status.REVIEW, Status.APPROVED)
+    affected = Application.objects.none()
+    if from_application:
+        affected = Application.objects.filter(pk=int(screening.context_id), status__in=open_statuses)
+    if screening.client_id:
+        affected = affected | Application.objects.filter(
+            client_id=screening.client_id, status__in=open_statuses
+        )
+    for app in affected.select_for_update().order_by("pk"):
+        Decision.objects.create(
+            application=app,
+            outcome=Decision.Outcome.DECLINE,
+            automatic=False,
+            engine_version=decisioning.ENGINE_VERSION,
+            decided_by=officer,
+            note=note,
+            inputs={"manual": True, "screening_id": screening.pk},
+            rules=[
+                {
+                    "rule": "aml",
+                    "outcome": "decline",
+                    "detail": "list match confirmed by the AML officer",
+                    "reason": Application.DeclineReason.AML,
+                }
+            ],
+        )
+        _transition(
+            app,
+            Status.DECLINED,
+            actor=officer,
+            note="AML match confirmed",
+            decline_reason=Application.DeclineReason.AML,
+        )
 
 
 # --- contract and signing --------------------------------------------------------------------

@@ -225,6 +225,40 @@ def test_confirmed_match_reached_through_the_service_also_refuses(lending_setup,
         services.manual_decision(app, officer=officer, approve=True)
 
 
+@pytest.mark.req("R-PRE-1", "R-AML-1")
+def test_match_confirmed_after_a_portfolio_rescreen_refuses_open_applications(
+    lending_setup, django_user_model
+):  # noqa: F811
+    """A list update re-screens the portfolio; a match confirmed there refuses the client's
+    applications still before signing (approved with an offer, or in review) – not others."""
+    from qaryz.compliance.services import review_screening
+
+    approved = _submitted(lending_setup, make_client(iin=make_iin("880721", "3", 1)))
+    assert approved.status == "approved", Decision.objects.get(application=approved).rules
+    bystander = _submitted(lending_setup, make_client(iin=make_iin("880722", "3", 2)))
+    assert bystander.status == "approved"
+    screening = Screening.objects.create(
+        client=approved.client,
+        subject_name=approved.client.display_name,
+        subject_iin=approved.client.iin,
+        context="rescreen",
+        result=Screening.Result.REVIEW,
+        best_score=D("91"),
+        review_status=Screening.Review.PENDING,
+    )
+    officer = django_user_model.objects.create_user("aml")
+    review_screening(screening, confirmed=False, officer=officer, note="other person")
+    approved.refresh_from_db()
+    assert approved.status == "approved"  # a false positive changes nothing
+    screening.review_status = Screening.Review.PENDING
+    screening.save(update_fields=["review_status"])
+    review_screening(screening, confirmed=True, officer=officer, note="same person, same birth date")
+    approved.refresh_from_db()
+    bystander.refresh_from_db()
+    assert (approved.status, approved.decline_reason) == ("declined", "aml")
+    assert bystander.status == "approved"
+
+
 @pytest.mark.req("R-ACC-1")
 @pytest.mark.parametrize("role", ["cash_desk", "security", "support", "accountant", "administrator", None])
 def test_other_roles_get_403(client, lending_setup, role):  # noqa: F811
