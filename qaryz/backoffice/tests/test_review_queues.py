@@ -227,8 +227,9 @@ def test_confirmed_match_reached_through_the_service_also_refuses(lending_setup,
 
 @pytest.mark.req("R-PRE-1", "R-AML-1")
 def test_match_confirmed_after_a_portfolio_rescreen_refuses_open_applications(
-    lending_setup, django_user_model
-):  # noqa: F811
+    lending_setup,  # noqa: F811
+    django_user_model,
+):
     """A list update re-screens the portfolio; a match confirmed there refuses the client's
     applications still before signing (approved with an offer, or in review) – not others."""
     from qaryz.compliance.services import review_screening

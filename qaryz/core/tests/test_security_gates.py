@@ -63,7 +63,14 @@ def test_ruff_security_rules_catch_the_unsafe_patterns(unsafe_module: Path) -> N
 @pytest.mark.req("R-SDLC-2")
 def test_bandit_gate_fails_on_the_unsafe_patterns(unsafe_module: Path) -> None:
     # The same options as scripts/security: medium severity and confidence fail the gate.
-    gate = [BIN / "bandit", "-q", "--severity-level", "medium", "--confidence-level", "medium"]
+    gate: list[str | Path] = [
+        BIN / "bandit",
+        "-q",
+        "--severity-level",
+        "medium",
+        "--confidence-level",
+        "medium",
+    ]
     done = subprocess.run([*gate, unsafe_module], capture_output=True, text=True, check=False)
     assert done.returncode == 1
     for test_id in ("B602", "B307", "B324", "B608"):
