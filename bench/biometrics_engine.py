@@ -27,7 +27,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from qaryz.biometrics.engine import faces, liveness, mesh, mrz, synth  # noqa: E402
 
-FACES = ROOT.parent / "shared" / "testdata" / "faces"
+FACES = ROOT / "qaryz" / "biometrics" / "testdata" / "faces"
 
 
 def pct(values: list[float], p: float) -> float:

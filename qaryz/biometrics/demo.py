@@ -1,7 +1,7 @@
 """Demo material for the biometric check: an ID-card photo for each demo individual (idempotent).
 
 The card carries the client's IIN and transliterated name in its MRZ and a public-domain face
-from ../shared/testdata/faces, so the cabinet's "upload your ID card" step can be tried; the
+from qaryz/biometrics/testdata/faces, so the cabinet's "upload your ID card" step can be tried; the
 liveness step then needs the person at the webcam to look like that face, which only the test
 clip does - in a live demo, upload a card photo of yourself rendered the same way.
 """
@@ -18,7 +18,7 @@ from qaryz.clients.models import Client
 
 from .engine import mrz, synth
 
-FACES = Path(settings.BASE_DIR).parent / "shared" / "testdata" / "faces"
+FACES = Path(__file__).resolve().parent / "testdata" / "faces"
 
 
 def card_for(client: Client, face: Path) -> bytes:
@@ -38,7 +38,7 @@ def card_for(client: Client, face: Path) -> bytes:
 def load_demo(out: TextIO) -> None:
     face = FACES / "obama2.jpg"
     if not face.exists():
-        out.write("biometrics: ../shared/testdata/faces not found, no demo ID cards\n")
+        out.write("biometrics: qaryz/biometrics/testdata/faces not found, no demo ID cards\n")
         return
     folder = Path(settings.DATA_DIR) / "demo" / "biometrics"
     clients = Client.objects.filter(kind=Client.Kind.INDIVIDUAL, iin__isnull=False).order_by("pk")[:5]

@@ -11,8 +11,8 @@ import pytest
 
 from qaryz.biometrics.engine import liveness, mrz, synth
 
-# ../shared beside the repository (worktrees and CI clones alike).
-FACES = Path(__file__).resolve().parents[3].parent / "shared" / "testdata" / "faces"
+# Public-domain face photos kept in the repository (see testdata/faces/README.md).
+FACES = Path(__file__).resolve().parents[1] / "testdata" / "faces"
 
 TIMELINE = liveness.Timeline()
 Frames = list[tuple[int, int, bytes]]
