@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -33,6 +34,7 @@ from qaryz.access.forms import (
     TotpEnrolForm,
 )
 from qaryz.access.models import ClientSession, SecondFactor, StepUp
+from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
 from qaryz.core.middleware import error_response
 
@@ -59,18 +61,36 @@ def _error_messages(exc: ValidationError) -> list[str]:
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        client = None
         try:
             client = services.client_check_password(form.cleaned_data["phone"], form.cleaned_data["password"])
             challenge = services.begin_client_login(client)
         except services.AccessError as exc:
             form.add_error(None, exc.message)
         except otp.OtpError as exc:
+            if exc.reason == "throttled" and client is not None and _pending_login_of(request, client):
+                # Back on the login page seconds after a code was sent: that code is still valid.
+                messages.info(request, _("We have just sent you a code: enter it here."))
+                return redirect("access:login-code")
             form.add_error(None, exc.message)
         else:
             request.session[LOGIN_PENDING] = challenge.public_id
             request.session[LOGIN_NEXT] = _safe_next(request, request.GET.get("next"))
             return redirect("access:login-code")
     return render(request, "access/login.html", {"form": form})
+
+
+def _pending_login_of(request: HttpRequest, client: Client) -> bool:
+    """This browser already holds a live sign-in code challenge of this client."""
+    public_id = request.session.get(LOGIN_PENDING)
+    challenge = otp.get(public_id, "login") if public_id else None
+    return (
+        challenge is not None
+        and challenge.context.get("client_id") == client.pk
+        and challenge.verified_at is None
+        and challenge.consumed_at is None
+        and challenge.expires_at > timezone.now()
+    )
 
 
 def login_code_view(request: HttpRequest) -> HttpResponse:

@@ -279,3 +279,21 @@ def test_totp_code_cannot_be_replayed(client, outbox):
         response = other.post("/login/code/", {"code": code})
         assert response.status_code == 200  # the same code a second time is refused
         assert other.get("/cabinet/").status_code == 302
+
+
+@pytest.mark.req("R-AUTH-1", "R-ONB-8")
+@pytest.mark.django_db
+def test_signing_in_again_within_the_resend_pause_goes_back_to_the_code_already_sent(client, outbox):
+    from django.test import Client as Browser
+
+    person = make_client()
+    form = {"phone": person.phone, "password": TEST_PASSWORD}
+    assert client.post("/login/", form)["Location"] == "/login/code/"
+    sent = len(outbox(person.phone))
+    again = client.post("/login/", form)  # back button, password typed again: no second SMS
+    assert again.status_code == 302 and again["Location"] == "/login/code/"
+    assert len(outbox(person.phone)) == sent
+    assert client.post("/login/code/", {"code": _code(outbox, person.phone)})["Location"] == "/cabinet/"
+    # Another browser (no pending challenge of this client) still gets the pause message.
+    other = Browser().post("/login/", form)
+    assert other.status_code == 200 and "/login/code/" not in other.get("Location", "")
