@@ -45,11 +45,9 @@ def create_signing_request(client: Client, purpose: str, content: bytes, title: 
 def usable_signing_request(reference: str) -> bool:
     """True while ``reference`` is signed or can still be signed; an expired or closed request
     must be replaced by a new one (its expiry is inside the signed bytes)."""
-    if not reference:
-        return False
-    from qaryz.signatures.selectors import open_signing_request
+    from qaryz.signatures.selectors import keep_signing_request
 
-    return signature_check(reference) is not None or open_signing_request(reference) is not None
+    return keep_signing_request(reference)
 
 
 def signature_check(reference: str) -> Any:

@@ -37,22 +37,17 @@ def signing_request_id(document: Any, client: Client, *, title: str) -> str:
     """The id of the EDS signing request over ``document.pdf`` ("" when no EDS is needed).
 
     The stored request is kept while it can still be signed or once it was signed; an expired or
-    closed one is replaced by a new request (``signatures.selectors.open_signing_request``), so a
+    closed one is replaced by a new request (``signatures.selectors.keep_signing_request``), so a
     client who comes back after the request's lifetime can still sign.
     """
     if not eds_required(client):
         return ""
-    from qaryz.signatures.models import SigningRequest
-    from qaryz.signatures.selectors import accepted_signature, open_signing_request
+    from qaryz.signatures.selectors import keep_signing_request
     from qaryz.signatures.services import create_signing_request
 
     previous = document.signing_request_id
-    if previous:
-        if open_signing_request(previous) is not None:
-            return previous
-        existing = SigningRequest.objects.filter(pk=previous).first()
-        if existing is not None and accepted_signature(existing) is not None:
-            return previous
+    if keep_signing_request(previous):
+        return previous
     signing_request = create_signing_request(
         client, EDS_PURPOSE, bytes(document.pdf), title=title, media_type="application/pdf"
     )

@@ -49,5 +49,19 @@ def open_signing_request(request_id: uuid.UUID | str) -> SigningRequest | None:
     )
 
 
+def keep_signing_request(request_id: uuid.UUID | str) -> bool:
+    """Whether a kept request id still serves: it can be signed, or it already carries an accepted
+    signature. Otherwise (expired, closed, unknown) the caller creates a new request."""
+    if not request_id:
+        return False
+    if open_signing_request(request_id) is not None:
+        return True
+    try:
+        key = uuid.UUID(str(request_id))
+    except ValueError:
+        return False
+    return SignatureVerification.objects.filter(signing_request_id=key, accepted=True).exists()
+
+
 def attempts(signing_request: SigningRequest) -> list[SignatureVerification]:
     return list(signing_request.verifications.order_by("-created_at"))
