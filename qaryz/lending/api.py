@@ -358,12 +358,11 @@ def contract(request: HttpRequest, application_id: int) -> dict:
     response={200: None},
 )
 def contract_pdf(request: HttpRequest, application_id: int) -> HttpResponse:
-    from qaryz.lending import selectors
+    return _pdf(_contract_of(_owned(request, application_id)))
 
-    existing = selectors.contract_of(_owned(request, application_id))
-    if existing is None:
-        raise HttpError(404, "not found")
-    response = HttpResponse(bytes(existing.pdf), content_type="application/pdf")
+
+def _pdf(document: object) -> HttpResponse:
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -556,9 +555,7 @@ def request_amendment(request: HttpRequest, application_id: int, payload: Amendm
 )
 def amendment_pdf(request: HttpRequest, application_id: int, sequence: int) -> HttpResponse:
     _app, item = _amendment(request, application_id, sequence)
-    response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
-    response["Cache-Control"] = "no-store"
-    return response
+    return _pdf(item)
 
 
 @router.get(

@@ -31,6 +31,14 @@ def _eds_url(request_id: str, next_url: str) -> str:
     return f"/signatures/sign/{request_id}/?{urlencode({'next': next_url})}"
 
 
+def _pdf(document: Contract | ContractAmendment) -> HttpResponse:
+    """The exact PDF shown before signing and kept after (R-CAB-3)."""
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def owned(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Passes the client's own application; anyone else's is "not found" (no existence leak)."""
 
@@ -223,10 +231,7 @@ def contract_pdf(request: HttpRequest, app: Application) -> HttpResponse:
     existing = selectors.contract_of(app)
     if existing is None:
         return error_response(request, 404)
-    response = HttpResponse(bytes(existing.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{existing.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return _pdf(existing)
 
 
 @require_POST
@@ -328,10 +333,7 @@ def amendment(request: HttpRequest, app: Application, item: ContractAmendment) -
 @owned
 @amendment_owned
 def amendment_pdf(request: HttpRequest, app: Application, item: ContractAmendment) -> HttpResponse:
-    response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{item.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return _pdf(item)
 
 
 @require_POST
