@@ -5,6 +5,7 @@ officer (R-PRE-1, R-AML-1)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -234,6 +235,12 @@ def _back_to_client(request: HttpRequest, client: Client) -> HttpResponse:
     return redirect("backoffice:dashboard")
 
 
+def _errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
+    """The queues post small forms from list pages: their errors go back as messages."""
+    for errors in form.errors.values():
+        messages.error(request, errors[0])
+
+
 # --- underwriting queue (applications in manual review) ----------------------------------------
 @staff_required("lending.view_application")
 def review_queue(request: HttpRequest) -> HttpResponse:
@@ -284,8 +291,7 @@ def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
         return error_response(request, 404)
     form = ApplicationDecisionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, errors[0])
+        _errors_as_messages(request, form)
         return redirect("backoffice:review-application", application_id=application.pk)
     approve = form.cleaned_data["decision"] == form.APPROVE
     try:
@@ -314,14 +320,11 @@ def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
 def aml_queue(request: HttpRequest) -> HttpResponse:
     cases = []
     for screening in compliance_selectors.screenings_pending_review():
-        application = None
-        if screening.context == "application" and screening.context_id.isdigit():
-            application = lending_selectors.application_for_staff(int(screening.context_id))
         cases.append(
             {
                 "screening": screening,
                 "matches": compliance_selectors.matches_of(screening),
-                "application": application,
+                "application": lending_selectors.application_of_screening(screening),
             }
         )
     audit(
@@ -351,8 +354,7 @@ def aml_review(request: HttpRequest, screening_id: int) -> HttpResponse:
         return redirect("backoffice:aml-queue")
     form = ScreeningReviewForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, errors[0])
+        _errors_as_messages(request, form)
         return redirect("backoffice:aml-queue")
     confirmed = form.cleaned_data["conclusion"] == form.CONFIRMED
     try:
@@ -363,9 +365,7 @@ def aml_review(request: HttpRequest, screening_id: int) -> HttpResponse:
         messages.error(request, _("This screening is not waiting for review."))
     else:
         messages.success(request, _("Match confirmed.") if confirmed else _("False positive recorded."))
-        application = None
-        if screening.context == "application" and screening.context_id.isdigit():
-            application = lending_selectors.application_for_staff(int(screening.context_id))
+        application = lending_selectors.application_of_screening(screening)
         if application is not None:
             if application.status == application.Status.DECLINED and confirmed:
                 text = _("Application #%(n)s is refused (AML).")

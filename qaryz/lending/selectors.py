@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from qaryz.clients.models import Client
 from qaryz.compliance import selectors as compliance_selectors
+from qaryz.compliance.models import Screening
 from qaryz.lending.models import (
     Application,
     ApplicationEvent,
@@ -67,6 +68,13 @@ def application_for_staff(application_id: int) -> Application | None:
         .filter(pk=application_id)
         .first()
     )
+
+
+def application_of_screening(screening: Screening) -> Application | None:
+    """The application an AML screening was made for (None for re-screens and manual checks)."""
+    if screening.context == "application" and str(screening.context_id).isdigit():
+        return application_for_staff(int(screening.context_id))
+    return None
 
 
 def review_file(application: Application) -> dict:
