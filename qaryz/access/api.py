@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from qaryz.access import otp, registration, security_keys, services, stepup
 from qaryz.access.api_auth import ClientBearer
 from qaryz.access.models import ClientSession
+from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
 
 router = Router(tags=["access"])
@@ -120,6 +121,12 @@ def _challenge(ch) -> dict:
     return {"challenge_id": ch.public_id, "method": ch.method, "expires_in": settings.OTP_TTL_SECONDS}
 
 
+def _token_out(client: Client, request: HttpRequest, device_id: str) -> dict:
+    """A full-scope bearer token for the signed-in client (the answer of every sign-in step)."""
+    token, _session = services.issue_api_token(client, request=request, device_id=device_id)
+    return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+
+
 def _refuse(status: int, message: str) -> HttpError:
     return HttpError(status, message)
 
@@ -154,8 +161,7 @@ def register_complete(request: HttpRequest, payload: CompleteIn) -> dict:
         raise _refuse(400, "; ".join(exc.messages)) from None
     except services.AccessError as exc:
         raise _refuse(400, exc.message) from None
-    token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
-    return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+    return _token_out(client, request, payload.device_id)
 
 
 @router.post("/otp/resend", response=ChallengeOut, auth=None)
@@ -183,8 +189,7 @@ def login_verify(request: HttpRequest, payload: LoginCodeIn) -> dict:
         client = services.client_verify_second_factor(payload.challenge_id, payload.code)
     except otp.OtpError as exc:
         raise _refuse(401, exc.message) from None
-    token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
-    return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+    return _token_out(client, request, payload.device_id)
 
 
 @router.post("/login/key/options", response=KeyOptionsOut, auth=None)
@@ -206,8 +211,7 @@ def login_key_verify(request: HttpRequest, payload: KeyVerifyIn) -> dict:
         )
     except security_keys.KeyRefused as exc:
         raise _refuse(401, exc.message) from None
-    token, _session = services.issue_api_token(client, request=request, device_id=payload.device_id)
-    return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
+    return _token_out(client, request, payload.device_id)
 
 
 # --- Password recovery: SMS code AND a fresh biometric check (R-AUTH-5), as on the web ----------

@@ -150,6 +150,12 @@ def _key_refused(exc: security_keys.KeyRefused) -> JsonResponse:
     return JsonResponse({"error": exc.message, "restart": exc.restart}, status=400)
 
 
+def _login_key_refused(request: HttpRequest, exc: security_keys.KeyRefused) -> JsonResponse:
+    if exc.restart:  # this sign-in is over: back to the password step
+        request.session.pop(LOGIN_PENDING, None)
+    return _key_refused(exc)
+
+
 @require_POST
 def login_key_options_view(request: HttpRequest) -> HttpResponse:
     """Sign-in step 2 with a security key: options for navigator.credentials.get() (JSON)."""
@@ -157,9 +163,7 @@ def login_key_options_view(request: HttpRequest) -> HttpResponse:
     try:
         options = security_keys.login_options(public_id, security_keys.relying_party(request))
     except security_keys.KeyRefused as exc:
-        if exc.restart:
-            request.session.pop(LOGIN_PENDING, None)
-        return _key_refused(exc)
+        return _login_key_refused(request, exc)
     return JsonResponse({"publicKey": options})
 
 
@@ -175,9 +179,7 @@ def login_key_verify_view(request: HttpRequest) -> HttpResponse:
             request=request,
         )
     except security_keys.KeyRefused as exc:
-        if exc.restart:
-            request.session.pop(LOGIN_PENDING, None)
-        return _key_refused(exc)
+        return _login_key_refused(request, exc)
     next_url = request.session.get(LOGIN_NEXT, "/cabinet/")
     request.session.pop(LOGIN_PENDING, None)
     services.start_web_session(request, client)
