@@ -315,7 +315,7 @@ def store_document(
     blob = crypto.encrypt(dek, content, doc_id.bytes)
     kek_id, wrapped = keyring().wrap(dek)
     now = timezone.now()
-    name = storage.save_object(f"vault/{now:%Y/%m}/{doc_id.hex}.bin", blob, created=now)
+    name = storage.save_object(f"{storage.VAULT_PREFIX}{now:%Y/%m}/{doc_id.hex}.bin", blob, created=now)
     owner_type, owner_id = _owner_fields(owner)
     with transaction.atomic():
         document = StoredDocument(
