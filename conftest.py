@@ -76,3 +76,13 @@ hypothesis_settings.register_profile(
     "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True, print_blob=True
 )
 hypothesis_settings.load_profile(os.environ.get("QARYZ_HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ledger_account_cache() -> Iterator[None]:
+    """The ledger caches account ids per process; test databases roll back, so each test starts empty."""
+    from qaryz.servicing.ledger import _account_id
+
+    _account_id.cache_clear()
+    yield
+    _account_id.cache_clear()

@@ -579,6 +579,9 @@ def complete_signing(contract: Contract) -> Contract:
         raise FlowError(_("The contract is already signed."))
     signing.seal(contract, app.client, kind="contract")
     _transition(app, Status.SIGNED, actor=app.client, note=f"contract {contract.number}")
+    from qaryz.lending.signals import contract_signed
+
+    contract_signed.send(sender=Contract, contract=contract)
     return contract
 
 

@@ -10,6 +10,21 @@ from __future__ import annotations
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 APPEND_ONLY_TABLES = ("records_auditevent", "records_auditcheckpoint")
+# Tables of other rooms that are append-only too (the servicing ledger). They register here (their
+# AppConfig.ready) so that ``flush`` lifts and restores their triggers as well; records imports no room.
+_registered: list[str] = []
+
+
+def register(table: str) -> None:
+    if table not in _registered and table not in APPEND_ONLY_TABLES:
+        _registered.append(table)
+
+
+def _tables(connection: BaseDatabaseWrapper, tables: tuple[str, ...] | list[str] | None) -> list[str]:
+    if tables is not None:
+        return list(tables)
+    existing = set(connection.introspection.table_names())
+    return [t for t in (*APPEND_ONLY_TABLES, *_registered) if t in existing]
 
 
 def _pg_statements(table: str) -> list[str]:
@@ -44,24 +59,27 @@ def _sqlite_statements(table: str) -> list[str]:
     ]
 
 
-def install(connection: BaseDatabaseWrapper) -> None:
+def install(connection: BaseDatabaseWrapper, tables: tuple[str, ...] | list[str] | None = None) -> None:
+    """Triggers on ``tables`` (default: every append-only table that exists)."""
+    tables = _tables(connection, tables)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(PG_FUNCTION)
-            for table in APPEND_ONLY_TABLES:
+            for table in tables:
                 for sql in _pg_statements(table):
                     cursor.execute(sql)
         elif connection.vendor == "sqlite":
-            for table in APPEND_ONLY_TABLES:
+            for table in tables:
                 for sql in _sqlite_statements(table):
                     cursor.execute(sql)
         else:
             raise NotImplementedError(f"append-only triggers for {connection.vendor}")
 
 
-def remove(connection: BaseDatabaseWrapper) -> None:
+def remove(connection: BaseDatabaseWrapper, tables: tuple[str, ...] | list[str] | None = None) -> None:
+    tables = _tables(connection, tables)
     with connection.cursor() as cursor:
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
