@@ -142,6 +142,7 @@ class Loan(models.Model):
     cur_due = models.DateField(null=True, blank=True)
     cur_interest = models.BigIntegerField(default=0)
     last_accrual = models.BigIntegerField(default=0)
+    last_penalty = models.BigIntegerField(default=0)  # the close of business: penalty of ``penalty_through``
 
     overdue_since = models.DateField(_("first day of the delay"), null=True, blank=True)
     days_past_due = models.PositiveIntegerField(default=0)
@@ -217,6 +218,10 @@ class Instalment(models.Model):
 
     class Meta:
         ordering = ["loan", "version", "number"]
+        indexes = [
+            # The close of business finds what falls due on a day (only rows not yet fallen due).
+            models.Index(fields=["due_date", "loan"], condition=Q(fell_due=False), name="instalment_falling_due"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["loan", "version", "number"], name="instalment_unique"),
             models.CheckConstraint(
