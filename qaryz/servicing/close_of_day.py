@@ -126,7 +126,9 @@ TRANSFER_COLUMNS = "key, kind, entry, loan_id, debit_id, credit_id, amount, valu
 
 
 def _account(alias: str, product: str, kind: str) -> str:
-    return f"JOIN servicing_ledgeraccount {alias} ON {alias}.product_id = {product} AND {alias}.kind = '{kind}'"
+    return (
+        f"JOIN servicing_ledgeraccount {alias} ON {alias}.product_id = {product} AND {alias}.kind = '{kind}'"
+    )
 
 
 def _ensure_staging(cursor) -> None:
@@ -161,7 +163,7 @@ def close_chunk(day: dt.date, first_id: int, last_id: int, *, booking_date: dt.d
     return result
 
 
-def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> ChunkResult:  # noqa: PLR0915
+def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> ChunkResult:
     d = _date(day)
     prev = _date(day - dt.timedelta(days=1))
     next_day = _date(day + dt.timedelta(days=1))
@@ -190,10 +192,13 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             f"{_least(round_div_sql(f'(principal_overdue + interest_overdue) * {ppm}', '1000000'), f'penalty_year_cap - {year_accrued}')}"
             " ELSE 0 END)"
         )
-        bucket = " + ".join(
-            f"(CASE WHEN {in_delay} AND overdue_since <= {_date(day - dt.timedelta(days=th - 1))} THEN 1 ELSE 0 END)"
-            for th in dpd_thresholds()
-        ) or "0"
+        bucket = (
+            " + ".join(
+                f"(CASE WHEN {in_delay} AND overdue_since <= {_date(day - dt.timedelta(days=th - 1))} THEN 1 ELSE 0 END)"
+                for th in dpd_thresholds()
+            )
+            or "0"
+        )
         cursor.execute(
             "UPDATE servicing_loan SET"  # noqa: S608  # nosec B608 – literals from Python dates and ints
             f" last_accrual = {accrual},"
@@ -268,7 +273,8 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
                 (6, "od_principal", "principal_overdue", "principal_current"),
             ]
             selects = " UNION ALL ".join(
-                f"SELECT 'due:' || s.instalment_id || ':{leg}', 'falling_due', 'due:' || s.instalment_id,"
+                f"SELECT"  # noqa: S608  # nosec B608
+                f" 'due:' || s.instalment_id || ':{leg}', 'falling_due', 'due:' || s.instalment_id,"
                 f" s.loan_id, da.id, ca.id, s.{column}, {d}, {booked} FROM cob_due s"
                 f" {_account('da', 's.product_id', debit)} {_account('ca', 's.product_id', credit)}"
                 f" WHERE s.{column} > 0"
@@ -449,7 +455,9 @@ def start_retention_clock(loan: Loan, day: dt.date) -> None:
     ids = [contract.vault_document_id, *contract.amendments.values_list("vault_document_id", flat=True)]
     for document in StoredDocument.objects.filter(pk__in=[i for i in ids if i]):
         set_obligations_end(document, day)
-    live = Loan.objects.filter(client_id=loan.client_id, status__in=[Loan.Status.AWAITING, Loan.Status.ACTIVE])
+    live = Loan.objects.filter(
+        client_id=loan.client_id, status__in=[Loan.Status.AWAITING, Loan.Status.ACTIVE]
+    )
     if not live.exists():
         set_obligations_end(loan.client, day)
 

@@ -92,7 +92,18 @@ def differences() -> Iterator[Difference]:
                 if cached != expected:
                     yield Difference(loan_id, number, str(kind), cached, expected)
         cursor.execute(POINTER_SQL, [False])
-        for loan_id, number, cur_number, cur_start, cur_due, _ci, i_number, i_start, i_due, _ii in cursor.fetchall():
+        for (
+            loan_id,
+            number,
+            cur_number,
+            cur_start,
+            cur_due,
+            _ci,
+            i_number,
+            i_start,
+            i_due,
+            _ii,
+        ) in cursor.fetchall():
             yield Difference(
                 loan_id,
                 number,

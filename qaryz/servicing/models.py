@@ -220,7 +220,9 @@ class Instalment(models.Model):
         ordering = ["loan", "version", "number"]
         indexes = [
             # The close of business finds what falls due on a day (only rows not yet fallen due).
-            models.Index(fields=["due_date", "loan"], condition=Q(fell_due=False), name="instalment_falling_due"),
+            models.Index(
+                fields=["due_date", "loan"], condition=Q(fell_due=False), name="instalment_falling_due"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["loan", "version", "number"], name="instalment_unique"),

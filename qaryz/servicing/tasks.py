@@ -60,7 +60,9 @@ def send_delay_notices() -> int:
     from qaryz.messaging.services import notify_client
 
     sent = 0
-    for notice_id in DelayNotice.objects.filter(status=DelayNotice.Status.QUEUED).values_list("id", flat=True):
+    for notice_id in DelayNotice.objects.filter(status=DelayNotice.Status.QUEUED).values_list(
+        "id", flat=True
+    ):
         with transaction.atomic():
             notice = (
                 DelayNotice.objects.select_for_update()

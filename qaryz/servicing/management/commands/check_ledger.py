@@ -12,7 +12,9 @@ from qaryz.servicing import ledger_check
 
 
 class Command(BaseCommand):
-    help = "Recompute cached loan balances and schedule sums from the ledger; non-zero exit on any difference."
+    help = (
+        "Recompute cached loan balances and schedule sums from the ledger; non-zero exit on any difference."
+    )
 
     def handle(self, *args, **options) -> None:
         count = 0
