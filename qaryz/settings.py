@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -161,6 +162,22 @@ TASKS = {
             else "django_tasks.backends.immediate.ImmediateBackend"
         )
     }
+}
+# Close of business (servicing, docs/servicing.md): loan ids per chunk transaction, the queue of
+# the chunk jobs, days-past-due bucket thresholds (bucket = number of thresholds <= days past due).
+QARYZ_COB_CHUNK = int(env("QARYZ_COB_CHUNK", "50000"))
+QARYZ_COB_QUEUE = env("QARYZ_COB_QUEUE", "default")
+QARYZ_SERVICING_DPD_BUCKETS = env("QARYZ_SERVICING_DPD_BUCKETS", "1,31,61,91")
+if QARYZ_COB_QUEUE != "default":
+    TASKS["default"]["QUEUES"] = ["default", QARYZ_COB_QUEUE]
+# Nightly close of business at 00:30 local time: fans the chunks out to the workers and waits.
+CELERY_TIMEZONE = "Asia/Almaty"
+CELERY_BEAT_SCHEDULE = {
+    "close-business-day": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(hour=0, minute=30),
+        "args": ["qaryz.servicing.tasks.close_business_day_job", [], {}],
+    },
 }
 
 # --- Files ------------------------------------------------------------------------------

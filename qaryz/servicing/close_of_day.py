@@ -476,6 +476,7 @@ def run(
     size: int | None = None,
     progress: Progress | None = None,
     booking_date: dt.date | None = None,
+    send_notices: bool = True,
 ) -> list[BusinessDay]:
     """Close every pending day up to ``target`` in this process. Returns the days' rows."""
     target = target or default_date()
@@ -493,7 +494,7 @@ def run(
             if progress:
                 progress(done, total)
         done_rows.append(finish_day(day))
-    if done_rows:
+    if done_rows and send_notices:
         enqueue_notices()
     return done_rows
 
@@ -514,6 +515,7 @@ def run_distributed(
     progress: Progress | None = None,
     timeout: float = 3600,
     poll: float = 0.5,
+    send_notices: bool = True,
 ) -> list[BusinessDay]:
     """Fan the chunks of each pending day out as jobs (Celery workers in production), wait until
     every active loan is closed through the day, then finish it. Day by day: a day's chunks need
@@ -522,12 +524,13 @@ def run_distributed(
 
     target = target or default_date()
     booking_date = timezone.localdate()
+    job = close_chunk_job.using(queue_name=getattr(settings, "QARYZ_COB_QUEUE", "default"))
     rows = []
     for day in pending_days(target):
         _start_day(day)
         parts = chunks(size)
         for lo, hi in parts:
-            close_chunk_job.enqueue(day.isoformat(), lo, hi, booking_date.isoformat())
+            job.enqueue(day.isoformat(), lo, hi, booking_date.isoformat())
         deadline = time.monotonic() + timeout
         while True:
             left = Loan.objects.filter(
@@ -541,7 +544,7 @@ def run_distributed(
                 raise TimeoutError(f"{day}: {left} loans not closed by the workers")
             time.sleep(poll)
         rows.append(finish_day(day))
-    if rows:
+    if rows and send_notices:
         enqueue_notices()
     return rows
 

@@ -16,6 +16,7 @@ from qaryz.servicing import close_of_day
 
 class Command(BaseCommand):
     help = "Accrue interest and penalties, move what fell due to overdue, close repaid loans (set-based SQL)."
+    requires_system_checks: list[str] = []  # a nightly job: start fast, checks belong to deploys
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--date", help="business day to close through, YYYY-MM-DD (default: yesterday)")
@@ -25,8 +26,15 @@ class Command(BaseCommand):
             action="store_true",
             help="hand the chunks to the job workers (Celery in production) and wait for them",
         )
+        parser.add_argument(
+            "--no-notice-job",
+            action="store_true",
+            help="queue the delay notices but do not start the job that sends them (a later run sends them)",
+        )
 
-    def handle(self, *args, date: str | None, chunk_size: int | None, workers: bool, **options) -> None:
+    def handle(
+        self, *args, date: str | None, chunk_size: int | None, workers: bool, no_notice_job: bool, **options
+    ) -> None:
         try:
             target = dt.date.fromisoformat(date) if date else close_of_day.default_date()
         except ValueError as exc:
@@ -36,7 +44,7 @@ class Command(BaseCommand):
         progress = close_of_day.text_progress(self.stderr._out)
         started = time.perf_counter()
         runner = close_of_day.run_distributed if workers else close_of_day.run
-        rows = runner(target, size=chunk_size, progress=progress)
+        rows = runner(target, size=chunk_size, progress=progress, send_notices=not no_notice_job)
         elapsed = time.perf_counter() - started
         if not rows:
             self.stdout.write(f"Nothing to close: every active loan is closed through {target}.")
