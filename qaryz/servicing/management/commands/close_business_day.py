@@ -53,3 +53,6 @@ class Command(BaseCommand):
             figures = ", ".join(f"{key} {value}" for key, value in sorted(row.figures.items()))
             self.stdout.write(f"{row.date}: {row.loans} loans; {figures}")
         self.stdout.write(f"Closed {len(rows)} day(s) through {target} in {elapsed:.2f} s")
+        if options.get("verbosity", 1) >= 2:
+            for label, seconds in sorted(close_of_day.TIMINGS.items(), key=lambda item: -item[1]):
+                self.stdout.write(f"  {seconds:8.3f} s  {label}")
