@@ -314,7 +314,7 @@ def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> 
             )
         masked = merchant.name[:40]
     else:
-        masked = loan.client.phone[:-4].replace("+7", "+7 ") + "…" + loan.client.phone[-2:]
+        masked = "+7 … " + loan.client.phone[-4:]
     bank_key = _scoped_key(loan, key)
     try:
         with transaction.atomic():
@@ -478,8 +478,15 @@ def handle_webhook(body: bytes, signature: str) -> Payout:
         data = json.loads(body)
         key, state = str(data["key"]), str(data["state"])
         value_date = dt.date.fromisoformat(data["value_date"]) if data.get("value_date") else None
+        amount = int(data["amount"]) if data.get("amount") is not None else None
     except (ValueError, KeyError, TypeError) as exc:
         raise WebhookError("unreadable body") from exc
+    payout = Payout.objects.filter(key=key).first()
+    if payout is None:
+        raise WebhookError("unknown payout")
+    if amount is not None and amount != payout.amount:
+        logger.error("payout %s: the bank reports %s tiyn, we sent %s", key, amount, payout.amount)
+        raise WebhookError("amount differs")
     return apply_outcome(
         key,
         state,

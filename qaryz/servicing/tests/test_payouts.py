@@ -22,6 +22,15 @@ from qaryz.servicing.tests.payout_helpers import CARD, IBAN, merchant, ready_loa
 pytestmark = pytest.mark.django_db
 
 
+def _refusals() -> list[str]:
+    from qaryz.records.models import AuditEvent
+
+    return [
+        json.loads(e.data)["reason"]
+        for e in AuditEvent.objects.filter(action="servicing.payout_refused").order_by("seq")
+    ]
+
+
 def _disbursements(loan) -> int:
     return Transfer.objects.filter(loan=loan, kind="disbursement").count()
 
@@ -51,7 +60,8 @@ def test_an_application_iban_other_than_the_registered_one_is_refused(lending_se
     loan = ready_loan(lending_setup, payout_iban="KZ09125KZT5004100200")
     with pytest.raises(ServicingError) as err:
         payouts.request_payout(loan)
-    assert "registered account" in err.value.message
+    assert err.value.field == "account" and "KZ86…0100" in err.value.message
+    assert _refusals() == ["iban_differs"]
     assert not Payout.objects.exists() and not SimulatedBankTransfer.objects.exists()
 
 
@@ -70,7 +80,8 @@ def test_ownership_not_confirmed_means_no_transfer(lending_setup, sim, settings,
     settings.PAYOUT_SIM_ACCOUNTS = {IBAN: "990101300123" if holder == "someone-else" else "?"}
     with pytest.raises(ServicingError) as err:
         payouts.request_payout(loan)
-    assert "did not confirm" in err.value.message
+    assert err.value.field == "account"
+    assert _refusals() == ["ownership_not_owned" if holder == "someone-else" else "ownership_unknown"]
     assert not Payout.objects.exists() and not SimulatedBankTransfer.objects.exists()
     assert payouts.payout_status(loan)["state"] == "awaiting"
 
@@ -363,3 +374,17 @@ def test_cash_terminal_through_the_port_sends_the_withdrawal_code_by_sms(lending
     sim.deliver_pending()
     loan.refresh_from_db()
     assert loan.status == Loan.Status.ACTIVE and _disbursements(loan) == 2
+
+
+def test_webhook_for_an_unknown_payout_or_another_amount_is_refused(lending_setup, sim, client):
+    loan = ready_loan(lending_setup)
+    payout = payouts.request_payout(loan)
+    url = "/servicing/payouts/webhook/"
+    for body in (
+        json.dumps({"key": "po-unknown", "state": "paid"}).encode(),
+        json.dumps({"key": payout.key, "state": "paid", "amount": payout.amount + 100}).encode(),
+    ):
+        answer = client.post(url, body, content_type="application/json", HTTP_X_QARYZ_SIGNATURE=sign(body))
+        assert answer.status_code == 400
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.AWAITING and _disbursements(loan) == 0
