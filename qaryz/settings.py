@@ -432,4 +432,8 @@ PAYOUT_SIM_DELAY_SECONDS = float(env("QARYZ_PAYOUT_SIM_DELAY_SECONDS", "3"))
 PAYOUT_SIM_AUTO_DELIVER = env_bool("QARYZ_PAYOUT_SIM_AUTO_DELIVER", DEMO_MODE)
 PAYOUT_SIM_WEBHOOK_URL = env("QARYZ_PAYOUT_SIM_WEBHOOK_URL", "")
 PAYOUT_SIM_MODE = env("QARYZ_PAYOUT_SIM_MODE", "normal")
-PAYOUT_SIM_ACCOUNTS = json.loads(env("QARYZ_PAYOUT_SIM_ACCOUNTS", "{}") or "{}")
+# In the demo the simulated bank knows the demo partner merchant's account (qaryz/servicing/demo.py).
+PAYOUT_SIM_ACCOUNTS = json.loads(
+    env("QARYZ_PAYOUT_SIM_ACCOUNTS", '{"KZ156010000000123456": "150140000012"}' if DEMO_MODE else "{}")
+    or "{}"
+)
