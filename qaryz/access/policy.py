@@ -82,6 +82,13 @@ PAGES: dict[str, str] = {
     "lending:amendment-pdf": CLIENT,
     "lending:amendment-sign": CLIENT,
     "lending:amendment-withdraw": CLIENT,
+    # servicing room: the payout step and the payout bank's webhook (HMAC-signed, R-DISB-1..5)
+    "servicing:payout": CLIENT,
+    "servicing:payout-consent": CLIENT,
+    "servicing:payout-request": CLIENT,
+    "servicing:payout-webhook": PUBLIC,
+    "backoffice:cash-desk": "servicing.disburse_cash",
+    "backoffice:cash-desk-payout": "servicing.disburse_cash",
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -127,6 +134,9 @@ API: dict[str, str] = {
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/withdraw": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/payout/consent": CLIENT,
 }
 
 # Namespaces whose pages must all be declared in PAGES.

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from qaryz.servicing import payouts_views
 
 app_name = "servicing"
-urlpatterns: list = []
+urlpatterns: list = [
+    # payouts (R-DISB-1..5)
+    path("loans/<int:loan_id>/payout/", payouts_views.payout_page, name="payout"),
+    path("loans/<int:loan_id>/payout/consent/", payouts_views.payout_consent, name="payout-consent"),
+    path("loans/<int:loan_id>/payout/request/", payouts_views.payout_request, name="payout-request"),
+    path("payouts/webhook/", payouts_views.payout_webhook, name="payout-webhook"),
+]
