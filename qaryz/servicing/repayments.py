@@ -110,10 +110,9 @@ def post_payment(
         return existing
     try:
         with transaction.atomic():
+            # A concurrent duplicate (same loan: it waited for the lock; another loan: it waits on the
+            # unique index) fails on the Payment insert and rolls back to here.
             locked = _lock(loan)
-            existing = Payment.objects.filter(channel=channel, payer_reference=payer_reference).first()
-            if existing is not None:  # a concurrent poster of the same loan won the lock first
-                return existing
             payment = _post_locked(locked, channel, payer_reference, amount_tiyn, value_date, actor, purpose)
     except IntegrityError:
         existing = Payment.objects.filter(channel=channel, payer_reference=payer_reference).first()
@@ -142,25 +141,24 @@ def _post_locked(
         raise ServicingError(_("This loan is not being repaid."))
     split = allocate(amount, owed(loan) if loan.status == Loan.Status.ACTIVE else {}, loan.allocation_order)
     parts = {item: value for item, value in split.parts.items() if value}
-    with transaction.atomic():  # a duplicate reference of another loan rolls back only this
-        payment = Payment.objects.create(
-            loan=loan,
-            channel=channel,
-            payer_reference=payer_reference,
-            amount=amount,
-            value_date=value_date,
-            received_at=timezone.now(),
-            allocation={**parts, "advance": split.advance},
-            purpose=purpose,
-            posted_by=_staff(actor),
-        )
+    payment = Payment.objects.create(
+        loan=loan,
+        channel=channel,
+        payer_reference=payer_reference,
+        amount=amount,
+        value_date=value_date,
+        received_at=timezone.now(),
+        allocation={**parts, "advance": split.advance},
+        purpose=purpose,
+        posted_by=_staff(actor),
+    )
     legs = [
         Leg(AccountKind.CLEARING, ITEM_ACCOUNT[item], value, channel=channel) for item, value in parts.items()
     ]
     legs.append(Leg(AccountKind.CLEARING, AccountKind.ADVANCE, split.advance, channel=channel))
     ledger.post(loan, legs, key=f"pay:{payment.pk}", kind="repayment", value_date=value_date)
-    _pay_overdue_instalments(loan, parts, value_date)
-    _recompute_delay(loan)
+    rows = _pay_overdue_instalments(loan, parts, value_date)
+    _recompute_delay(loan, rows)
     receipt = _store_receipt(loan, payment)
     payment.receipt_document_id = str(receipt.pk)
     Payment.objects.filter(pk=payment.pk).update(receipt_document_id=payment.receipt_document_id)
@@ -207,11 +205,13 @@ _LOAN_FIELDS = [
 ]
 
 
-def _pay_overdue_instalments(loan: Loan, parts: dict[str, int], value_date: dt.date) -> None:
+def _pay_overdue_instalments(
+    loan: Loan, parts: dict[str, int], value_date: dt.date
+) -> list[Instalment] | None:
     """The overdue parts paid go onto the fallen-due instalments of the schedule in force, oldest first."""
     columns = {"overdue_principal": "principal", "overdue_interest": "interest", "overdue_fees": "fee"}
     if not any(parts.get(item) for item in columns):
-        return
+        return None
     rows = list(
         Instalment.objects.filter(
             loan=loan, version=loan.schedule_version, fell_due=True, paid_on__isnull=True
@@ -230,13 +230,17 @@ def _pay_overdue_instalments(loan: Loan, parts: dict[str, int], value_date: dt.d
         if row.unpaid == 0:
             row.paid_on = value_date
     Instalment.objects.bulk_update(rows, ["principal_paid", "interest_paid", "fee_paid", "paid_on"])
+    return rows
 
 
-def _recompute_delay(loan: Loan) -> None:
+def _recompute_delay(loan: Loan, rows: list[Instalment] | None = None) -> None:
     """overdue_since = the day after the due date of the oldest fallen-due instalment still unpaid
-    (None when there is none); days past due counted to the last business day closed."""
+    (None when there is none); days past due counted to the last business day closed. ``rows``:
+    the fallen-due unpaid rows just updated, if any (saves reading them again)."""
     if loan.principal_overdue == 0 and loan.interest_overdue == 0 and loan.fee_overdue == 0:
         oldest = None
+    elif rows is not None:
+        oldest = next((r.due_date for r in rows if r.paid_on is None), None)
     else:
         oldest = (
             Instalment.objects.filter(
