@@ -24,7 +24,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         [
             "clients.view_client_data",
             "servicing.view_loan",
-            "servicing.record_payment",
+            "servicing.post_payment",
         ],
     ),
     "compliance": (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -780,6 +781,131 @@ def refund_paid(
             )
     _copy_state(locked, loan)
     return posted
+
+
+# --- incoming channels ---------------------------------------------------------------------------
+REFERENCE_IN_TEXT = re.compile(r"(?<!\d)(\d{11})(?!\d)")
+
+
+def loan_by_payment_reference(reference: str) -> Loan | None:
+    from qaryz.servicing.services import valid_payment_reference
+
+    if not valid_payment_reference(reference):
+        return None
+    return Loan.objects.filter(payment_reference=reference).first()
+
+
+def card_webhook(body: bytes, signature: str) -> Payment | None:
+    """The acquirer's webhook: signature checked (HMAC-SHA256, constant time), then the payment
+    posted with the acquirer's payment id as payer reference – a redelivered webhook returns the
+    same payment. Events other than ``payment.succeeded`` are acknowledged (None).
+    Raises AcquirerError (bad signature / malformed) or ServicingError (unknown loan)."""
+    from qaryz.servicing.payments_ports import acquirer
+
+    event = acquirer().parse_webhook(body, signature)
+    if event.event != "payment.succeeded":
+        return None
+    loan = loan_by_payment_reference(event.payment_reference)
+    if loan is None:
+        raise ServicingError(_("No loan has this payment reference."), "payment_reference")
+    return post_payment(
+        loan,
+        channel=Channel.CARD,
+        payer_reference=event.payment_id,
+        amount_tiyn=event.amount,
+        value_date=event.paid_on,
+        actor="api:acquirer",
+    )
+
+
+@dataclass
+class StatementResult:
+    posted: list[Payment] = field(default_factory=list)
+    unmatched: list[Any] = field(default_factory=list)  # StatementLine without a known loan reference
+
+
+def import_statement(lines: list[Any]) -> StatementResult:
+    """Bank statement lines of incoming transfers: each line whose purpose holds a loan's payment
+    reference (11 digits, Luhn-valid) is posted with the bank's reference as payer reference
+    (importing the same statement twice posts nothing twice). Lines without a known reference are
+    returned as unmatched and audited, for an operator to resolve (no posting to suspense here)."""
+    result = StatementResult()
+    for line in lines:
+        loan = None
+        for candidate in REFERENCE_IN_TEXT.findall(line.purpose or ""):
+            loan = loan_by_payment_reference(candidate)
+            if loan is not None:
+                break
+        if loan is None or line.amount <= 0:
+            result.unmatched.append(line)
+            audit(
+                "servicing.statement_line_unmatched",
+                actor="system",
+                data={
+                    "bank_reference": line.bank_reference,
+                    "amount": line.amount,
+                    "purpose": line.purpose[:200],
+                },
+            )
+            continue
+        result.posted.append(
+            post_payment(
+                loan,
+                channel=Channel.BANK,
+                payer_reference=line.bank_reference,
+                amount_tiyn=line.amount,
+                value_date=line.value_date,
+                actor="api:bank-statement",
+            )
+        )
+    return result
+
+
+def fetch_statement(since: dt.date | None = None) -> StatementResult:
+    """Read the incoming-bank port's new statement lines and import them."""
+    from qaryz.servicing.payments_ports import incoming_bank
+
+    return import_statement(incoming_bank().statement(since))
+
+
+def terminal_payment(
+    *, terminal_id: str, receipt_number: str, payment_reference: str, amount_tiyn: int, value_date: dt.date
+) -> Payment:
+    """A cash terminal's payment: deduplicated by the terminal and its receipt number."""
+    loan = loan_by_payment_reference(payment_reference.strip())
+    if loan is None:
+        raise ServicingError(_("No loan has this payment reference."), "payment_reference")
+    return post_payment(
+        loan,
+        channel=Channel.CASH_TERMINAL,
+        payer_reference=f"{terminal_id}:{receipt_number}",
+        amount_tiyn=amount_tiyn,
+        value_date=value_date,
+        actor=f"api:terminal-{terminal_id}"[:60],
+    )
+
+
+def cash_desk_payment(
+    loan: Loan,
+    *,
+    cashier: Any,
+    cash_order: str,
+    amount_tiyn: int,
+    token: str,
+    value_date: dt.date | None = None,
+) -> Payment:
+    """Cash taken at the cash desk by staff with ``servicing.post_payment``. ``token``: the form's
+    one-time token, so a double submission posts once; ``cash_order``: the cash receipt order number."""
+    if cashier is None or not cashier.has_perm("servicing.post_payment"):
+        raise ServicingError(_("You may not post cash payments."))
+    return post_payment(
+        loan,
+        channel=Channel.CASH_DESK,
+        payer_reference=f"{token}"[:40] + f":{cash_order}"[:40],
+        amount_tiyn=amount_tiyn,
+        value_date=value_date or timezone.localdate(),
+        actor=cashier,
+    )
 
 
 __all__ = [
