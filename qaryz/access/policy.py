@@ -32,6 +32,9 @@ PAGES: dict[str, str] = {
     "backoffice:aml-queue": "compliance.view_case",
     "backoffice:aml-review": "compliance.decide_case",
     "records:audit-log": "records.view_auditevent",
+    # servicing room: repayment channels (issue 10 item 4)
+    "servicing:acquirer-webhook": PUBLIC,  # HMAC-signed by the acquirer, no session
+    "servicing:cash-desk-payment": "servicing.post_payment",
     "records:public-key": PUBLIC,
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
     "access:login": PUBLIC,
