@@ -189,7 +189,7 @@ def render_amendment(amendment: ContractAmendment, *, version: str) -> bytes:
 HUNDRED = Decimal(100)
 TIYN = Decimal("0.01")
 # Annex table: number, date, principal, interest, fee, payment, remaining (mm; A4 minus 15 mm margins).
-WIDTHS = (9, 22, 30, 30, 27, 37, 35)
+WIDTHS = (8, 24, 30, 30, 26, 37, 35)
 
 
 class _Document(FPDF):
@@ -451,7 +451,7 @@ def _pdf2(doc: dict, values: dict, flags: set[str], schedule: dict, language: st
     pdf.set_font("DejaVu", "", 9)
     pdf.cell(0, 6, doc["place_date"].format(**values), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
-    pdf.multi_cell(0, 4.6, doc["preamble"].format(**values), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.6, doc["preamble"].format(**values), align="L", new_x="LMARGIN", new_y="NEXT")
     for kind, text in _clauses(doc, values, flags):
         if kind == "heading":
             pdf.ln(1.5)
@@ -461,7 +461,7 @@ def _pdf2(doc: dict, values: dict, flags: set[str], schedule: dict, language: st
         else:
             if kind == "plain" and text.count("\n"):
                 pdf.set_x(pdf.l_margin + 4)
-            pdf.multi_cell(0, 4.6, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 4.6, text, align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(0.6)
     # Annex 1: the schedule, every row, with a totals row.
     annex = doc["annex"]
@@ -510,7 +510,7 @@ def _pdf2(doc: dict, values: dict, flags: set[str], schedule: dict, language: st
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 9)
     for line in annex["after"]:
-        pdf.multi_cell(0, 4.8, line.format(**values), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.8, line.format(**values), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.6)
     return bytes(pdf.output())
 
