@@ -95,17 +95,29 @@ def registration_requirements(client: Client) -> Requirements:
     )
 
 
+def _signed_at() -> str:
+    return timezone.localtime().strftime("%d.%m.%Y %H:%M:%S")
+
+
 def registration_document(client: Client) -> bytes:
+    """The statement the client signs with the EDS at registration, in the interface language
+    (the active translation: ru, kk or en)."""
     from qaryz.core.selectors import current_mfo_profile
 
     mfo = current_mfo_profile()
-    text = (
-        f"Registration with {mfo.legal_name} (BIN {mfo.bin})\n"
-        f"Client: {client.display_name}\nIIN/BIN: {client.id_number}\nPhone: {client.phone}\n"
-        f"I confirm that the data above is mine and correct and I register in the MFO's cabinet.\n"
-        f"Date: {timezone.localtime().isoformat(timespec='seconds')}\n"
-    )
-    return text.encode()
+    lines = [
+        _("Registration in the personal cabinet of %(mfo)s (BIN %(bin)s)")
+        % {"mfo": mfo.legal_name, "bin": mfo.bin},
+        _("Client: %(name)s") % {"name": client.display_name},
+        _("IIN/BIN: %(number)s") % {"number": client.id_number},
+        _("Mobile phone: %(phone)s") % {"phone": client.phone},
+        _(
+            "I confirm that the data above are mine and correct, and I register in the personal cabinet "
+            "of the microfinance organisation."
+        ),
+        _("Date and time: %(when)s") % {"when": _signed_at()},
+    ]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def start_registration_signature(client: Client) -> str:
@@ -183,15 +195,23 @@ def verify_new_phone(step: StepUp, public_id: str, code: str) -> None:
 
 
 def change_document(step: StepUp) -> bytes:
+    """The request the client signs with the EDS to change the phone or bank details, in the
+    interface language."""
     client = step.client
     if step.purpose == StepUp.Purpose.CHANGE_PHONE:
-        what = f"Change the registered mobile number from {client.phone} to {step.payload['phone']}"
+        what = _("Change the registered mobile number from %(old)s to %(new)s.") % {
+            "old": client.phone,
+            "new": step.payload["phone"],
+        }
     else:
-        what = f"Change the registered bank details to {step.payload['kind']} {step.payload['value']}"
-    return (
-        f"Request No. {step.pk} of {client.display_name}, IIN/BIN {client.id_number}\n{what}.\n"
-        f"Date: {timezone.localtime().isoformat(timespec='seconds')}\n"
-    ).encode()
+        what = _("Change the registered bank details to: %(value)s.") % {"value": step.payload["value"]}
+    lines = [
+        _("Request No. %(number)s of %(name)s, IIN/BIN %(id)s")
+        % {"number": step.pk, "name": client.display_name, "id": client.id_number},
+        what,
+        _("Date and time: %(when)s") % {"when": _signed_at()},
+    ]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def start_change_signature(step: StepUp) -> str:

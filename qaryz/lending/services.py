@@ -529,7 +529,6 @@ def prepare_contract(application: Application, *, language: str | None = None) -
         number=number,
         template_version=settings.LENDING_CONTRACT_TEMPLATE,
         language=language,
-        pdf=pdf,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         allocation_order=app.product.allocation_order,
         vault_document_id=str(
