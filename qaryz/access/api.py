@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from qaryz.access import otp, registration, security_keys, services, stepup
+from qaryz.access import consent, otp, registration, security_keys, services, stepup
 from qaryz.access.api_auth import ClientBearer
 from qaryz.access.models import ClientSession
 from qaryz.clients.models import Client
@@ -35,6 +35,16 @@ class RegisterIn(Schema):
     signer_iin: str = ""
     phone: str
     language: str = "ru"
+    # Consent to personal-data processing: the app shows GET /register/consent in the interface
+    # language; ``pd_consent`` must be true and ``consent_sha256`` (optional) names the text shown.
+    pd_consent: bool = False
+    consent_sha256: str = ""
+
+
+class ConsentOut(Schema):
+    language: str
+    text: str
+    sha256: str
 
 
 class ChallengeOut(Schema):
@@ -131,10 +141,18 @@ def _refuse(status: int, message: str) -> HttpError:
     return HttpError(status, message)
 
 
+@router.get("/register/consent", response=ConsentOut, auth=None)
+def register_consent(request: HttpRequest, language: str = "ru") -> dict:
+    """The consent to personal-data processing to show before registration (ru, kk or en)."""
+    language = language if language in consent.LANGUAGES else "ru"
+    text = consent.consent_text(language)
+    return {"language": language, "text": text, "sha256": consent.text_sha256(text)}
+
+
 @router.post("/register", response=ChallengeOut, auth=None)
 def register_start(request: HttpRequest, payload: RegisterIn) -> dict:
     try:
-        return _challenge(registration.start(payload.dict()))
+        return _challenge(registration.start(payload.dict(), channel="api"))
     except ClientDataError as exc:
         raise _refuse(400, "; ".join(exc.messages)) from None
     except otp.OtpError as exc:

@@ -98,6 +98,11 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     phone = PhoneField()
+    pd_consent = forms.BooleanField(
+        label=_("I have read the text above and agree to the processing of my personal data"),
+        error_messages={"required": _("To register, agree to the processing of your personal data.")},
+    )
+    consent_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class NewPasswordForm(forms.Form):

@@ -90,6 +90,7 @@ API: dict[str, str] = {
     "GET /api/v1/records/public-key": PUBLIC,
     "GET /api/v1/records/receipts": CLIENT,
     "GET /api/v1/records/receipts/{receipt_id}.{fmt}": CLIENT,
+    "GET /api/v1/access/register/consent": PUBLIC,
     "POST /api/v1/access/register": PUBLIC,
     "POST /api/v1/access/register/verify": PUBLIC,
     "POST /api/v1/access/register/complete": PUBLIC,

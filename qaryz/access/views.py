@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qaryz.access import otp, registration, security_keys, services, stepup
+from qaryz.access import consent, otp, registration, security_keys, services, stepup
 from qaryz.access.decorators import client_required
 from qaryz.access.forms import (
     BankChangeForm,
@@ -194,7 +194,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 # --- Registration (R-ONB-8) ------------------------------------------------------------------
 def register_view(request: HttpRequest) -> HttpResponse:
-    form = RegistrationForm(request.POST or None)
+    text = consent.consent_text(request.LANGUAGE_CODE)
+    form = RegistrationForm(request.POST or None, initial={"consent_sha256": consent.text_sha256(text)})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data, language=request.LANGUAGE_CODE)
         try:
@@ -207,7 +208,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session[REG_PENDING] = challenge.public_id
             return redirect("access:register-code")
-    return render(request, "access/register.html", {"form": form})
+    return render(request, "access/register.html", {"form": form, "consent_text": text})
 
 
 def register_code_view(request: HttpRequest) -> HttpResponse:

@@ -160,3 +160,33 @@ class BankAccount(models.Model):
     @property
     def masked(self) -> str:
         return self.value[:4] + "…" + self.value[-4:]
+
+
+class Consent(models.Model):
+    """A consent the client gave (personal-data processing at registration, Law "On personal data").
+
+    The exact text shown is kept in the records vault (``document_ref``) with its SHA-256; the row
+    is never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        PERSONAL_DATA = "personal_data", _("Processing of personal data")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=2)
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    document_ref = models.CharField(_("text (vault reference)"), max_length=64)
+    channel = models.CharField(max_length=16, default="web")
+    given_at = models.DateTimeField(_("given at"))
+
+    class Meta:
+        verbose_name = _("consent")
+        constraints = [
+            models.CheckConstraint(name="consent_kind_known", condition=models.Q(kind__in=["personal_data"])),
+            models.CheckConstraint(
+                name="consent_sha256_hex", condition=models.Q(text_sha256__regex=r"^[0-9a-f]{64}$")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.given_at:%Y-%m-%d}"

@@ -29,6 +29,8 @@ def test_register_then_sign_in(page, live_server, artifacts_dir):
     page.fill("input[name=surname]", "Жумабекова")
     page.fill("input[name=given_name]", "Алия")
     page.fill("input[name=phone]", "8 701 555 09 09")
+    assert page.locator(".consent-text").is_visible()
+    page.check("input[name=pd_consent]")
     page.click("button[type=submit].primary")
     page.wait_for_url("**/register/code/")
     page.fill("input[name=code]", _last_code(PHONE))
