@@ -19,15 +19,16 @@ def consent_text(language: str) -> str:
 
     language = language if language in LANGUAGES else "ru"
     mfo = current_mfo_profile()
+    name = mfo.legal_name or mfo.short_name
     with translation.override(language):
         paragraphs = [
             _("Consent to the collection and processing of personal data"),
             _(
-                "I, the applicant, give %(mfo)s (BIN %(bin)s), hereinafter the MFO, my consent to "
-                "collect and process my personal data and, for a legal entity, the personal data of "
-                "its authorised signer."
+                "I, the applicant, give %(mfo)s, hereinafter the MFO, my consent to collect and "
+                "process my personal data and, for a legal entity, the personal data of its "
+                "authorised signer."
             )
-            % {"mfo": mfo.legal_name, "bin": mfo.bin},
+            % {"mfo": _("%(name)s (BIN %(bin)s)") % {"name": name, "bin": mfo.bin} if mfo.bin else name},
             _(
                 "The data: surname, name, patronymic, IIN, identity document details, photograph "
                 "and biometric data of the face, phone number, bank details, data of my electronic "
