@@ -9,6 +9,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def mask_document_number(number: str) -> str:
+    """A document number as staff see it: only the last four characters (••••1234)."""
+    number = (number or "").strip()
+    if not number:
+        return ""
+    return "••••" + number[-4:] if len(number) > 4 else "••••"
+
+
 class IdDocType(models.TextChoices):
     # A birth certificate is deliberately absent (R-ONB-1): services refuse it with a message.
     ID_CARD = "id_card", _("Identity card")
@@ -83,6 +91,10 @@ class Client(models.Model):
         return " ".join(part for part in (self.surname, self.given_name, self.patronymic) if part)
 
     @property
+    def id_doc_masked(self) -> str:
+        return mask_document_number(self.id_doc_number)
+
+    @property
     def id_number(self) -> str:
         """IIN for a person, BIN for an entity."""
         return (self.bin if self.kind == self.Kind.LEGAL_ENTITY else self.iin) or ""
@@ -128,6 +140,10 @@ class LegalEntitySigner(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.surname, self.given_name, self.patronymic) if part)
+
+    @property
+    def id_doc_masked(self) -> str:
+        return mask_document_number(self.id_doc_number)
 
 
 class BankAccount(models.Model):
