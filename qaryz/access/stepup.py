@@ -162,7 +162,7 @@ def _aml_state(client: Client) -> tuple[str, bool]:
         return "", False
     if screening.refuses:
         return _("We cannot complete your registration. Contact the MFO."), False
-    waiting = screening.review_status == screening.Review.PENDING and screening.refusal_list
+    waiting = screening.review_status == screening.Review.PENDING and not screening.pep_only
     return "", waiting
 
 

@@ -136,16 +136,21 @@ class Screening(models.Model):
         return f"{self.subject_name}: {self.result}"
 
     @property
+    def pep_only(self) -> bool:
+        """Every counted match is on a PEP list: enhanced review, never refusal (R-AML-1)."""
+        return self.pep and not self.refusal_list
+
+    @property
     def refuses(self) -> bool:
-        """The client must be refused: an exact hit, or a confirmed match on a refusal list."""
+        """The client must be refused: an exact hit, or a confirmed match that is not PEP-only."""
         return self.result == self.Result.REFUSE or (
-            self.review_status == self.Review.CONFIRMED and self.refusal_list
+            self.review_status == self.Review.CONFIRMED and not self.pep_only
         )
 
     @property
     def pep_confirmed(self) -> bool:
         """Confirmed politically exposed person with no refusal-list match: enhanced review."""
-        return self.pep and not self.refusal_list and self.review_status == self.Review.CONFIRMED
+        return self.pep_only and self.review_status == self.Review.CONFIRMED
 
 
 class RescreenRun(models.Model):

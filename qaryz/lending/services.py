@@ -331,7 +331,7 @@ def run_checks(application: Application) -> Application:
             aml_result=screening.result,
             aml_review_status=screening.review_status,
             aml_pep=screening.pep,
-            aml_refusal_list=screening.refusal_list or screening.result == screening.Result.REFUSE,
+            aml_refusal_list=not screening.pep_only,
             debt_burden_limit=app.rule_set.debt_burden_limit,
             debt_burden_limit_overdue=app.rule_set.debt_burden_limit_overdue,
         )
