@@ -21,7 +21,7 @@ def _last_code(phone: str) -> str:
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 @pytest.mark.req("R-ONB-8", "R-AUTH-1", "R-AUTH-4", "R-WEB-1", "R-WEB-3", "R-WEB-4")
-def test_register_then_sign_in(page, live_server, artifacts_dir):
+def test_register_then_sign_in(page, live_server, artifacts_dir, transactional_db):
     page.goto("/register/")
     page.select_option("select[name=kind]", "individual")
     assert page.is_hidden("input[name=bin]")  # entity fields hidden for a person (JS file, no inline script)
