@@ -12,6 +12,20 @@ from django.utils.translation import gettext as _
 from qaryz.lending.models import Application
 from qaryz.lending.products import offers
 
+
+def allocation_label(item: str) -> str:
+    """The words for a repayment allocation item (never its code name)."""
+    labels = {
+        "overdue_principal": _("overdue principal"),
+        "overdue_interest": _("overdue interest"),
+        "penalty": _("penalty"),
+        "current_interest": _("interest due"),
+        "current_principal": _("principal due"),
+        "fee": _("fees"),
+    }
+    return labels.get(item, item)
+
+
 KEYS = ["rules", "payments", "schedules", "rights"]
 
 
@@ -95,7 +109,8 @@ def _payments(app: Application) -> str:
         }
     )
     lines.append(
-        _("Payments are applied in this order: %(order)s.") % {"order": ", ".join(product.allocation_order)}
+        _("Payments are applied in this order: %(order)s.")
+        % {"order": ", ".join(allocation_label(item) for item in product.allocation_order)}
     )
     for offer in offers(product, app.amount, app.term_months):
         lines.append(
