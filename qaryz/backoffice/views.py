@@ -277,8 +277,13 @@ def review_application(request: HttpRequest, application_id: int) -> HttpRespons
         file = {
             **file,
             "rules_shown": [_decision_rule(r) for r in (decision.rules or [])],
+            # Identifiers (product and rule-set codes, report ids) are shown as codes, not words.
             "inputs_shown": [
-                (_INPUT_LABELS.get(k, k), _VALUE_LABELS.get(v, v) if isinstance(v, str) else v)
+                (
+                    _INPUT_LABELS.get(k, k),
+                    _VALUE_LABELS.get(v, v) if isinstance(v, str) and k not in _CODE_INPUTS else v,
+                    k in _CODE_INPUTS,
+                )
                 for k, v in (decision.inputs or {}).items()
             ],
             "reasons": [_decision_rule(r) for r in file.get("reasons") or []],
@@ -311,6 +316,7 @@ _OUTCOME_LABELS = {
     "review": gettext_lazy("to review"),
     "decline": gettext_lazy("decline"),
 }
+_CODE_INPUTS = {"product", "rule_set", "bureau_report_id", "screening_id"}
 _VALUE_LABELS = {
     "pass": gettext_lazy("no match"),
     "review": gettext_lazy("possible match, to review"),
