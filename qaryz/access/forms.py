@@ -30,6 +30,8 @@ def code_input() -> forms.TextInput:
             "pattern": "[0-9]*",
             "maxlength": "8",
             "data-secret": "1",
+            "data-show": _("Show"),
+            "data-hide": _("Hide"),
         }
     )
 
