@@ -194,6 +194,10 @@ def update_client(client: Client, *, actor: object = None, **changes: str) -> Cl
     forbidden = set(changes) - EDITABLE_FIELDS
     if forbidden:
         raise ClientDataError(_("These details cannot be changed."), code="immutable")
+    changes = {
+        field: check_name(value, field) if field in _NAME_LABELS else value
+        for field, value in changes.items()
+    }
     client = Client.objects.select_for_update().get(pk=client.pk)
     for field, value in changes.items():
         setattr(client, field, value)
