@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "qaryz.core.middleware.RequestIdMiddleware",
+    "qaryz.core.input_guard.NulByteGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -336,6 +337,8 @@ LOGIN_LOCK_SECONDS = int(env("QARYZ_LOGIN_LOCK_SECONDS", "900"))
 # Window in which a registration / recovery step (verified code, biometrics) stays usable.
 ACCESS_STEP_SECONDS = int(env("QARYZ_ACCESS_STEP_SECONDS", "900"))
 REGISTRATION_STEP_SECONDS = int(env("QARYZ_REGISTRATION_STEP_SECONDS", "86400"))
+# Requests per client address and hour that may start a password recovery or a registration.
+ACCESS_START_PER_ADDRESS_PER_HOUR = int(env("QARYZ_ACCESS_START_PER_ADDRESS_PER_HOUR", "20"))
 API_TOKEN_SECONDS = int(env("QARYZ_API_TOKEN_SECONDS", "600"))
 API_TOKEN_MAX_SECONDS = int(env("QARYZ_API_TOKEN_MAX_SECONDS", "43200"))
 STAFF_PASSWORD_MIN_LENGTH = int(env("QARYZ_STAFF_PASSWORD_MIN_LENGTH", "12"))

@@ -18,6 +18,7 @@ from qaryz.access.api_auth import ClientBearer
 from qaryz.access.models import ClientSession
 from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
+from qaryz.core import ratelimit
 
 router = Router(tags=["access"])
 
@@ -164,7 +165,9 @@ def register_consent(request: HttpRequest, language: str = "ru") -> dict:
 @router.post("/register", response=ChallengeOut, auth=None)
 def register_start(request: HttpRequest, payload: RegisterIn) -> dict:
     try:
-        return _challenge(registration.start(payload.dict(), channel="api"))
+        return _challenge(
+            registration.start(payload.dict(), channel="api", address=ratelimit.client_address(request))
+        )
     except ClientDataError as exc:
         raise _refuse(400, "; ".join(exc.messages)) from None
     except otp.OtpError as exc:
@@ -249,7 +252,9 @@ def login_key_verify(request: HttpRequest, payload: KeyVerifyIn) -> dict:
 def recover_start(request: HttpRequest, payload: RecoverIn) -> dict:
     """Always answers with a challenge; an SMS goes out only when phone and IIN/BIN match."""
     try:
-        return _challenge(stepup.start_recovery(payload.phone, payload.id_number))
+        return _challenge(
+            stepup.start_recovery(payload.phone, payload.id_number, address=ratelimit.client_address(request))
+        )
     except otp.OtpError as exc:
         raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
 

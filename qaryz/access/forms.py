@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qaryz.clients.models import BankAccount, Client, LegalEntitySigner
+from qaryz.clients.names import NAME_MAX
 
 
 def secret_input(autocomplete: str) -> forms.PasswordInput:
@@ -70,16 +71,19 @@ class RegistrationForm(forms.Form):
     )
     surname = forms.CharField(
         label=_("Surname"),
-        max_length=100,
+        max_length=NAME_MAX,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     given_name = forms.CharField(
-        label=_("Name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Name"),
+        max_length=NAME_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     patronymic = forms.CharField(
         label=_("Patronymic (if any)"),
-        max_length=100,
+        max_length=NAME_MAX,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -90,9 +94,9 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     legal_name = forms.CharField(label=_("Name of the legal entity"), max_length=300, required=False)
-    signer_surname = forms.CharField(label=_("Signer's surname"), max_length=100, required=False)
-    signer_given_name = forms.CharField(label=_("Signer's name"), max_length=100, required=False)
-    signer_patronymic = forms.CharField(label=_("Signer's patronymic"), max_length=100, required=False)
+    signer_surname = forms.CharField(label=_("Signer's surname"), max_length=NAME_MAX, required=False)
+    signer_given_name = forms.CharField(label=_("Signer's name"), max_length=NAME_MAX, required=False)
+    signer_patronymic = forms.CharField(label=_("Signer's patronymic"), max_length=NAME_MAX, required=False)
     signer_iin = forms.CharField(
         label=_("Signer's IIN"),
         max_length=12,

@@ -23,6 +23,7 @@ from qaryz.clients.services import (
     SignerData,
     check_bin,
     check_iin,
+    check_name,
     normalize_phone,
     record_consent,
     register_client,
@@ -46,8 +47,23 @@ FIELDS = (
 )
 
 
+NAME_FIELDS = (
+    "surname",
+    "given_name",
+    "patronymic",
+    "legal_name",
+    "signer_surname",
+    "signer_given_name",
+    "signer_patronymic",
+)
+
+
 def clean_registration(data: dict) -> dict:
-    """Validate what the applicant typed; raise ClientDataError with a translated message."""
+    """Validate what the applicant typed; raise ClientDataError with a translated message.
+
+    Whether the IIN, BIN or phone already belongs to a client is not decided here: `start` gives the
+    same answer either way and tells the rest only to the owner of the phone, by SMS.
+    """
     clean = {key: str(data.get(key) or "").strip() for key in FIELDS}
     if clean["language"] not in consent.LANGUAGES:
         clean["language"] = settings.LANGUAGE_CODE
@@ -73,6 +89,8 @@ def clean_registration(data: dict) -> dict:
     clean["kind"] = kind
     if kind not in Client.Kind.values:
         raise ClientDataError(_("Choose who is registering."), code="kind")
+    for name in NAME_FIELDS:
+        clean[name] = check_name(clean[name], name)
     if kind == Client.Kind.LEGAL_ENTITY:
         check_bin(clean["bin"])
         check_iin(clean["signer_iin"])
@@ -81,31 +99,52 @@ def clean_registration(data: dict) -> dict:
                 _("Enter the entity's name and the signer's surname and name."), code="name"
             )
         clean["iin"] = ""
-        if Client.objects.filter(bin=clean["bin"]).exists():
-            raise ClientDataError(_("This BIN is already registered."), code="bin_taken")
     else:
         check_iin(clean["iin"])
         clean["bin"] = ""
         if not clean["surname"] or not clean["given_name"]:
             raise ClientDataError(_("Enter your surname and name as in your identity document."), code="name")
-        if Client.objects.filter(iin=clean["iin"]).exists():
-            raise ClientDataError(
-                _("This IIN is already registered: sign in or recover your password."), code="iin_taken"
-            )
-    if Client.objects.filter(phone=clean["phone"]).exists():
-        raise ClientDataError(
-            _("This phone number is already registered: sign in or recover your password."),
-            code="phone_taken",
-        )
     clean["consent_text"] = text
     clean["consent_sha256"] = sha
     clean["consent_at"] = timezone.now().isoformat()
     return clean
 
 
-def start(data: dict, *, channel: str = "web") -> OtpChallenge:
+def already_registered(clean: dict) -> str:
+    """'iin_taken', 'bin_taken', 'phone_taken' or '' (for `start` only; never shown to the applicant)."""
+    if clean["kind"] == Client.Kind.LEGAL_ENTITY:
+        if Client.objects.filter(bin=clean["bin"]).exists():
+            return "bin_taken"
+    elif Client.objects.filter(iin=clean["iin"]).exists():
+        return "iin_taken"
+    if Client.objects.filter(phone=clean["phone"]).exists():
+        return "phone_taken"
+    return ""
+
+
+def start(data: dict, *, channel: str = "web", address: str = "") -> OtpChallenge:
+    """The same answer for a new and an already registered IIN/BIN/phone: a challenge for the phone.
+
+    New data: the SMS carries the code. Known data: the SMS tells the phone's owner that the IIN, BIN
+    or number already has a cabinet (sign in or recover the password) and carries no code, so the
+    registration cannot go on. Throttling is the same in both cases (per phone, per address).
+    """
+    from qaryz.core import ratelimit
+
     clean = clean_registration(data)
     clean["channel"] = channel
+    if address and not ratelimit.allow(
+        "registration", address, limit=settings.ACCESS_START_PER_ADDRESS_PER_HOUR, window=3600
+    ):
+        raise otp.OtpError("throttled", wait_seconds=3600)
+    taken = already_registered(clean)
+    if taken:
+        return otp.issue(
+            clean["phone"],
+            "registration",
+            context={"decoy": True, "notice": taken},
+            language=clean["language"],
+        )
     return otp.issue(clean["phone"], "registration", context=clean, language=clean["language"])
 
 

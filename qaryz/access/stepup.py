@@ -395,10 +395,21 @@ def apply_change(step: StepUp, *, request: Any = None) -> Client:
 
 
 # --- Password recovery: SMS code AND fresh biometrics (R-AUTH-5) ---------------------------------
-def start_recovery(phone: str, id_number: str) -> otp.OtpChallenge:
-    """Always returns a challenge; no SMS goes out when phone and IIN/BIN do not match (no enumeration)."""
-    from qaryz.clients.services import ClientDataError, normalize_phone
+def start_recovery(phone: str, id_number: str, *, address: str = "") -> otp.OtpChallenge:
+    """Always the same answer: an SMS challenge. The code goes out only when phone and IIN/BIN match;
+    otherwise (and when the matching phone is throttled) a decoy bound to no phone is returned, so the
+    answer tells nothing and wrong guesses never use up the real client's hourly cap.
 
+    ``address`` (the caller's network address) is limited to ACCESS_START_PER_ADDRESS_PER_HOUR starts,
+    match or not: the only refusal, and the same for everyone.
+    """
+    from qaryz.clients.services import ClientDataError, normalize_phone
+    from qaryz.core import ratelimit
+
+    if address and not ratelimit.allow(
+        "recovery", address, limit=settings.ACCESS_START_PER_ADDRESS_PER_HOUR, window=3600
+    ):
+        raise otp.OtpError("throttled", wait_seconds=3600)
     try:
         phone = normalize_phone(phone)
     except ClientDataError:
@@ -406,10 +417,14 @@ def start_recovery(phone: str, id_number: str) -> otp.OtpChallenge:
     id_number = (id_number or "").strip()
     client = Client.objects.filter(phone=phone).first() if phone else None
     if client is not None and client.id_number == id_number and hasattr(client, "credential"):
-        return otp.issue(
-            phone, "recovery", context={"client_id": client.pk}, language=client.preferred_language
-        )
-    return otp.issue(phone or "+70000000000", "recovery", context={}, method="totp")  # unverifiable decoy
+        try:
+            return otp.issue(
+                phone, "recovery", context={"client_id": client.pk}, language=client.preferred_language
+            )
+        except otp.OtpError as exc:
+            if exc.reason != "throttled":
+                raise
+    return otp.issue_decoy("recovery")
 
 
 def verify_recovery_code(public_id: str, code: str) -> Client:

@@ -37,6 +37,7 @@ from qaryz.access.forms import (
 from qaryz.access.models import ClientSession, SecondFactor, StepUp
 from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
+from qaryz.core import ratelimit
 from qaryz.core.middleware import error_response
 
 LOGIN_PENDING = "qaryz_login_challenge"
@@ -200,7 +201,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data, language=request.LANGUAGE_CODE)
         try:
-            challenge = registration.start(data)
+            challenge = registration.start(data, address=ratelimit.client_address(request))
         except ClientDataError as exc:
             for message in _error_messages(exc):
                 form.add_error(None, message)
@@ -334,7 +335,11 @@ def recover_view(request: HttpRequest) -> HttpResponse:
     form = RecoveryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = stepup.start_recovery(form.cleaned_data["phone"], form.cleaned_data["id_number"])
+            challenge = stepup.start_recovery(
+                form.cleaned_data["phone"],
+                form.cleaned_data["id_number"],
+                address=ratelimit.client_address(request),
+            )
         except otp.OtpError as exc:
             form.add_error(None, exc.message)
         else:

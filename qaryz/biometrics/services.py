@@ -62,7 +62,10 @@ MESSAGES = {
     # document
     "no_face": _("No face was found on the photo."),
     "mrz_unreadable": _("The machine-readable zone of the card could not be read. Take a sharper photo."),
-    "mrz_invalid": _("The machine-readable zone failed its check digits."),
+    "mrz_invalid": _(
+        "The machine-readable zone of the card did not pass its check digits. Take a new, sharp photo of "
+        "the whole card in good light; a card whose zone does not agree with its check digits is not accepted."
+    ),
     "document_mismatch": _("The identity document does not match your data."),
     "document_expired": _("The identity document has expired."),
 }

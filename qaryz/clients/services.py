@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from qaryz.clients import names
 from qaryz.clients.idnumbers import luhn_valid, normalize_kz_mobile, valid_bin, valid_iin
 from qaryz.clients.models import BankAccount, Client, Consent, IdDocType, LegalEntitySigner
 from qaryz.records.services import record_event as audit
@@ -39,6 +41,49 @@ def check_iin(iin: str) -> str:
     if not valid_iin(iin):
         raise ClientDataError(_("The IIN is not valid: check the 12 digits."), code="iin")
     return iin
+
+
+_NAME_LABELS = {
+    "surname": gettext_lazy("Surname"),
+    "given_name": gettext_lazy("Name"),
+    "patronymic": gettext_lazy("Patronymic"),
+    "signer_surname": gettext_lazy("Signer's surname"),
+    "signer_given_name": gettext_lazy("Signer's name"),
+    "signer_patronymic": gettext_lazy("Signer's patronymic"),
+    "legal_name": gettext_lazy("Name of the legal entity"),
+}
+
+
+def check_name(value: str, field: str) -> str:
+    """A person's name as typed (surname, name, patronymic of a client or signer), or ClientDataError.
+
+    Letters (Cyrillic with the Kazakh letters, Latin), spaces, hyphens and apostrophes, at most
+    names.NAME_MAX characters; a legal entity's name may hold more but never markup or control characters.
+    """
+    value = names.normalise_name(value)
+    label = _NAME_LABELS.get(field, field)
+    if field == "legal_name":
+        problem = names.free_text_problem(value)
+        limit = names.LEGAL_NAME_MAX
+    else:
+        problem = names.name_problem(value)
+        limit = names.NAME_MAX
+    if problem == "too_long":
+        raise ClientDataError(
+            _("%(field)s: at most %(limit)s characters.") % {"field": label, "limit": limit},
+            code="name_length",
+        )
+    if problem and field == "legal_name":
+        raise ClientDataError(
+            _("%(field)s: the characters < > and control characters are not allowed.") % {"field": label},
+            code="name_characters",
+        )
+    if problem:
+        raise ClientDataError(
+            _("%(field)s: use letters, spaces, hyphens and apostrophes only.") % {"field": label},
+            code="name_characters",
+        )
+    return value
 
 
 def check_bin(bin_: str) -> str:
@@ -150,6 +195,10 @@ def update_client(client: Client, *, actor: object = None, **changes: str) -> Cl
     forbidden = set(changes) - EDITABLE_FIELDS
     if forbidden:
         raise ClientDataError(_("These details cannot be changed."), code="immutable")
+    changes = {
+        field: check_name(value, field) if field in _NAME_LABELS else value
+        for field, value in changes.items()
+    }
     client = Client.objects.select_for_update().get(pk=client.pk)
     for field, value in changes.items():
         setattr(client, field, value)

@@ -30,6 +30,7 @@ from fpdf import FPDF
 
 from qaryz.core.money import format_money
 from qaryz.core.selectors import current_mfo_profile
+from qaryz.core.templatetags.bidi import without_bidi_controls
 from qaryz.lending.models import Application, ContractAmendment, DisbursementMethod, LegalRuleSet, Product
 
 TEMPLATES = Path(__file__).parent / "contract_templates"
@@ -67,7 +68,7 @@ def _common_values(app: Application, rule_set: LegalRuleSet, schedule: dict, lan
     return {
         "date": timezone.localdate().strftime("%d.%m.%Y"),
         "mfo": getattr(profile, "legal_name", "") or settings.MFO_NAME,
-        "client": app.client.display_name,
+        "client": without_bidi_controls(app.client.display_name),
         "iin": app.client.iin or app.client.bin or "",
         "amount": _money(app.amount),
         "rate": product.nominal_rate_percent.normalize(),

@@ -229,7 +229,9 @@ def submit(
     recorded; then the checks run (in-process; a task in production)."""
     with transaction.atomic():
         if idempotency_key:
-            earlier = Application.objects.filter(idempotency_key=idempotency_key).first()
+            earlier = Application.objects.filter(
+                client_id=application.client_id, idempotency_key=idempotency_key
+            ).first()
             if earlier is not None:
                 if earlier.pk != application.pk:
                     raise FlowError(_("This request was already used for another application."))

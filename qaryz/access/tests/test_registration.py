@@ -93,7 +93,10 @@ def test_registration_refuses_bad_iin_and_duplicates(client, outbox):
             "pd_consent": "on",
         },
     )
-    assert response.status_code == 200 and len(outbox("+77015550004")) == 0
+    # A known IIN gets the same answer as a new one (issue 11); the phone gets a notice, not a code.
+    assert response.status_code == 302 and response["Location"] == "/register/code/"
+    assert not re.search(r"\b\d{6}\b", outbox("+77015550004")[-1].text)
+    assert Client.objects.filter(iin="900101300017").count() == 1
 
 
 @pytest.mark.req("R-ONB-8", "R-AUTH-4")
