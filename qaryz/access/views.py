@@ -469,6 +469,7 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
             "credential": credential,
             "secret": secret,
             "uri": services.totp_uri(secret, client.phone),
+            "qr_svg": services.totp_qr_svg(services.totp_uri(secret, client.phone)),
             "keys": security_keys.client_keys(client),
         },
     )
