@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,6 +163,22 @@ TASKS = {
             else "django_tasks.backends.immediate.ImmediateBackend"
         )
     }
+}
+# Close of business (servicing, docs/servicing.md): loan ids per chunk transaction, the queue of
+# the chunk jobs, days-past-due bucket thresholds (bucket = number of thresholds <= days past due).
+QARYZ_COB_CHUNK = int(env("QARYZ_COB_CHUNK", "50000"))
+QARYZ_COB_QUEUE = env("QARYZ_COB_QUEUE", "default")
+QARYZ_SERVICING_DPD_BUCKETS = env("QARYZ_SERVICING_DPD_BUCKETS", "1,31,61,91")
+if QARYZ_COB_QUEUE != "default":
+    TASKS["default"]["QUEUES"] = ["default", QARYZ_COB_QUEUE]
+# Nightly close of business at 00:30 local time: fans the chunks out to the workers and waits.
+CELERY_TIMEZONE = "Asia/Almaty"
+CELERY_BEAT_SCHEDULE = {
+    "close-business-day": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(hour=0, minute=30),
+        "args": ["qaryz.servicing.tasks.close_business_day_job", [], {}],
+    },
 }
 
 # --- Files ------------------------------------------------------------------------------
@@ -398,7 +415,7 @@ LENDING_BUREAU_ACCOUNT = env("QARYZ_BUREAU_ACCOUNT", "demo-credit-officer")
 # Credit policy of the decision engine (JSON object overriding DecisionConfig fields, docs/lending.md).
 LENDING_DECISION_CONFIG = env("QARYZ_DECISION_CONFIG", "{}")
 # Contract template version (qaryz/lending/templates/lending/contract_<version>.json).
-LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-11")
+LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-12")
 # TrueType font with Cyrillic and Kazakh glyphs for contract PDFs (Debian fonts-dejavu-core).
 LENDING_PDF_FONT = env("QARYZ_LENDING_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 LENDING_PDF_FONT_BOLD = env(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qaryz.servicing import payouts_views
+from qaryz.servicing import payouts_views, repayment_views
 
 app_name = "servicing"
 urlpatterns: list = [
@@ -9,4 +9,6 @@ urlpatterns: list = [
     path("loans/<int:loan_id>/payout/consent/", payouts_views.payout_consent, name="payout-consent"),
     path("loans/<int:loan_id>/payout/request/", payouts_views.payout_request, name="payout-request"),
     path("payouts/webhook/", payouts_views.payout_webhook, name="payout-webhook"),
+    path("acquirer/webhook/", repayment_views.acquirer_webhook, name="acquirer-webhook"),
+    path("cash-desk/payment/", repayment_views.cash_desk_payment, name="cash-desk-payment"),
 ]
