@@ -124,7 +124,13 @@ def test_nul_bytes_are_refused_in_query_strings_and_web_forms(client) -> None:
 
 @pytest.mark.req("R-ONB-8")
 def test_an_over_long_surname_through_the_api_is_a_clear_400(client, outbox) -> None:
-    body = {"iin": make_iin(), "surname": "Ж" * 101, "given_name": "Айжан", "phone": "+77015550101"}
+    body = {
+        "pd_consent": True,
+        "iin": make_iin(),
+        "surname": "Ж" * 101,
+        "given_name": "Айжан",
+        "phone": "+77015550101",
+    }
     answer = client.post(f"{API}/register", body, content_type="application/json")
     assert answer.status_code == 400, answer.content
     assert "60" in answer.json()["detail"]
@@ -144,8 +150,20 @@ def test_registering_with_an_existing_iin_answers_as_for_a_new_one_and_tells_the
     client, outbox
 ) -> None:
     existing = make_client()
-    new_body = {"iin": make_iin(), "surname": "Сапарова", "given_name": "Айжан", "phone": "+77015550201"}
-    old_body = {"iin": existing.iin, "surname": "Сапарова", "given_name": "Айжан", "phone": "+77015550202"}
+    new_body = {
+        "pd_consent": True,
+        "iin": make_iin(),
+        "surname": "Сапарова",
+        "given_name": "Айжан",
+        "phone": "+77015550201",
+    }
+    old_body = {
+        "pd_consent": True,
+        "iin": existing.iin,
+        "surname": "Сапарова",
+        "given_name": "Айжан",
+        "phone": "+77015550202",
+    }
     new = client.post(f"{API}/register", new_body, content_type="application/json")
     old = client.post(f"{API}/register", old_body, content_type="application/json")
     assert new.status_code == old.status_code == 200
@@ -172,7 +190,13 @@ def test_registering_with_an_existing_iin_answers_as_for_a_new_one_and_tells_the
 @pytest.mark.req("R-ONB-8")
 def test_registering_with_an_existing_phone_answers_the_same(client, outbox) -> None:
     existing = make_client()
-    body = {"iin": make_iin(), "surname": "Сапарова", "given_name": "Айжан", "phone": existing.phone}
+    body = {
+        "pd_consent": True,
+        "iin": make_iin(),
+        "surname": "Сапарова",
+        "given_name": "Айжан",
+        "phone": existing.phone,
+    }
     answer = client.post(f"{API}/register", body, content_type="application/json")
     assert answer.status_code == 200 and answer.json()["method"] == "sms"
     assert _code(outbox, existing.phone) is None
@@ -197,6 +221,7 @@ BAD_NAMES = [
 @pytest.mark.parametrize("name", GOOD_NAMES)
 def test_names_with_kazakh_latin_letters_hyphens_and_apostrophes_are_accepted(client, outbox, name) -> None:
     body = {
+        "pd_consent": True,
         "iin": make_iin(),
         "surname": name,
         "given_name": name,
@@ -212,6 +237,7 @@ def test_names_with_kazakh_latin_letters_hyphens_and_apostrophes_are_accepted(cl
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_markup_digits_bidi_controls_and_long_names_are_refused_with_a_message(client, field, name) -> None:
     body = {
+        "pd_consent": True,
         "iin": make_iin(),
         "surname": "Сапарова",
         "given_name": "Айжан",
