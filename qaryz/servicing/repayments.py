@@ -160,11 +160,18 @@ def _post_locked(
     ledger.post(loan, legs, key=f"pay:{payment.pk}", kind="repayment", value_date=value_date)
     rows = _pay_overdue_instalments(loan, parts, value_date)
     _recompute_delay(loan, rows)
+    # The receipt stores a document, which appends to the audit trail: the trail's head row stays
+    # locked until commit, so it comes last – unless the loan closes, whose retention clock must
+    # cover the receipt too.
+    closing = loan.status == Loan.Status.ACTIVE and total_owed(loan) == 0
+    if not closing:
+        loan.save(update_fields=_LOAN_FIELDS)
     receipt = _store_receipt(loan, payment)
     payment.receipt_document_id = str(receipt.pk)
     Payment.objects.filter(pk=payment.pk).update(receipt_document_id=payment.receipt_document_id)
-    closed = _close_if_repaid(loan, value_date, actor)
-    loan.save(update_fields=_LOAN_FIELDS)
+    closed = _close_if_repaid(loan, value_date, actor) if closing else False
+    if closing:
+        loan.save(update_fields=_LOAN_FIELDS)
     audit(
         "servicing.payment_posted",
         actor=actor,

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qaryz.lending.errors import FlowError
 from qaryz.lending.tests.test_signing import passed_biometrics
