@@ -8,6 +8,7 @@ README.md ("Configuration").
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -414,7 +415,7 @@ LENDING_BUREAU_ACCOUNT = env("QARYZ_BUREAU_ACCOUNT", "demo-credit-officer")
 # Credit policy of the decision engine (JSON object overriding DecisionConfig fields, docs/lending.md).
 LENDING_DECISION_CONFIG = env("QARYZ_DECISION_CONFIG", "{}")
 # Contract template version (qaryz/lending/templates/lending/contract_<version>.json).
-LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-11")
+LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-12")
 # TrueType font with Cyrillic and Kazakh glyphs for contract PDFs (Debian fonts-dejavu-core).
 LENDING_PDF_FONT = env("QARYZ_LENDING_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 LENDING_PDF_FONT_BOLD = env(
@@ -430,3 +431,26 @@ WEBAUTHN_RP_ID = env("QARYZ_WEBAUTHN_RP_ID", "")
 WEBAUTHN_ORIGINS = env_list("QARYZ_WEBAUTHN_ORIGINS", "")
 # How long a registration or sign-in challenge may be answered (seconds); single use either way.
 WEBAUTHN_TIMEOUT_SECONDS = int(env("QARYZ_WEBAUTHN_TIMEOUT_SECONDS", "120"))
+
+# --- servicing: payout bank (R-DISB-1..5, docs/servicing.md "Payout bank") ---------------------
+# "embedded" (the stateful bank simulator, adapters/bank_embedded.py) or "http" (a real bank).
+PAYOUT_BANK = env("QARYZ_PAYOUT_BANK", "embedded")
+PAYOUT_URL = env("QARYZ_PAYOUT_URL", "")
+PAYOUT_TOKEN = env("QARYZ_PAYOUT_TOKEN", "")
+PAYOUT_TIMEOUT = float(env("QARYZ_PAYOUT_TIMEOUT", "10"))
+# Shared secret of the bank's webhook signature (HMAC-SHA256 over the raw body).
+PAYOUT_WEBHOOK_SECRET = env("QARYZ_PAYOUT_WEBHOOK_SECRET", "demo-payout-webhook-secret")
+# reconcile_payouts asks the bank about pending/sent payouts older than this many minutes.
+PAYOUT_RECONCILE_AFTER_MINUTES = int(env("QARYZ_PAYOUT_RECONCILE_AFTER_MINUTES", "10"))
+# Simulator: settle delay, automatic webhook delivery by a timer thread, webhook URL (empty: the
+# handler in-process), failure mode (normal / fail / timeout / down), foreign accounts (JSON
+# {"<IBAN or card>": "<IIN/BIN>" or "?"}).
+PAYOUT_SIM_DELAY_SECONDS = float(env("QARYZ_PAYOUT_SIM_DELAY_SECONDS", "3"))
+PAYOUT_SIM_AUTO_DELIVER = env_bool("QARYZ_PAYOUT_SIM_AUTO_DELIVER", DEMO_MODE)
+PAYOUT_SIM_WEBHOOK_URL = env("QARYZ_PAYOUT_SIM_WEBHOOK_URL", "")
+PAYOUT_SIM_MODE = env("QARYZ_PAYOUT_SIM_MODE", "normal")
+# In the demo the simulated bank knows the demo partner merchant's account (qaryz/servicing/demo.py).
+PAYOUT_SIM_ACCOUNTS = json.loads(
+    env("QARYZ_PAYOUT_SIM_ACCOUNTS", '{"KZ156010000000123456": "150140000012"}' if DEMO_MODE else "{}")
+    or "{}"
+)

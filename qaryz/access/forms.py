@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qaryz.clients.models import BankAccount, Client
+from qaryz.clients.models import BankAccount, Client, LegalEntitySigner
 
 
 def secret_input(autocomplete: str) -> forms.PasswordInput:
@@ -98,6 +98,11 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     phone = PhoneField()
+    pd_consent = forms.BooleanField(
+        label=_("I have read the text above and agree to the processing of my personal data"),
+        error_messages={"required": _("To register, agree to the processing of your personal data.")},
+    )
+    consent_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class NewPasswordForm(forms.Form):
@@ -148,3 +153,19 @@ class BankChangeForm(forms.Form):
 
 class TotpEnrolForm(forms.Form):
     code = forms.CharField(label=_("Code from the app"), max_length=8, widget=code_input())
+
+
+class AuthorityForm(forms.Form):
+    """A legal entity's representative: the order appointing the head or a power of attorney (R-ONB-2)."""
+
+    authority = forms.ChoiceField(
+        label=_("Document that authorises the signer"),
+        choices=LegalEntitySigner.Authority.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an order of appointment or a power of attorney.")},
+    )
+    scan = forms.FileField(
+        label=_("Scan of the document (PDF, JPEG or PNG, up to 8 MB)"),
+        error_messages={"required": _("Attach the scan of the document.")},
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )

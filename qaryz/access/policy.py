@@ -32,6 +32,9 @@ PAGES: dict[str, str] = {
     "backoffice:aml-queue": "compliance.view_case",
     "backoffice:aml-review": "compliance.decide_case",
     "records:audit-log": "records.view_auditevent",
+    # servicing room: repayment channels (issue 10 item 4)
+    "servicing:acquirer-webhook": PUBLIC,  # HMAC-signed by the acquirer, no session
+    "servicing:cash-desk-payment": "servicing.post_payment",
     "records:public-key": PUBLIC,
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
     "access:login": PUBLIC,
@@ -44,6 +47,7 @@ PAGES: dict[str, str] = {
     "access:register-password": PUBLIC,
     "access:finish-registration": CLIENT,
     "access:registration-sign": CLIENT,
+    "access:representative": CLIENT,
     "access:recover-password": PUBLIC,
     "access:recover-code": PUBLIC,
     "access:recover-new": CLIENT,
@@ -82,6 +86,13 @@ PAGES: dict[str, str] = {
     "lending:amendment-pdf": CLIENT,
     "lending:amendment-sign": CLIENT,
     "lending:amendment-withdraw": CLIENT,
+    # servicing room: the payout step and the payout bank's webhook (HMAC-signed, R-DISB-1..5)
+    "servicing:payout": CLIENT,
+    "servicing:payout-consent": CLIENT,
+    "servicing:payout-request": CLIENT,
+    "servicing:payout-webhook": PUBLIC,
+    "backoffice:cash-desk": "servicing.disburse_cash",
+    "backoffice:cash-desk-payout": "servicing.disburse_cash",
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -90,9 +101,11 @@ API: dict[str, str] = {
     "GET /api/v1/records/public-key": PUBLIC,
     "GET /api/v1/records/receipts": CLIENT,
     "GET /api/v1/records/receipts/{receipt_id}.{fmt}": CLIENT,
+    "GET /api/v1/access/register/consent": PUBLIC,
     "POST /api/v1/access/register": PUBLIC,
     "POST /api/v1/access/register/verify": PUBLIC,
     "POST /api/v1/access/register/complete": PUBLIC,
+    "POST /api/v1/access/register/representative": CLIENT,
     "POST /api/v1/access/otp/resend": PUBLIC,
     "POST /api/v1/access/login": PUBLIC,
     "POST /api/v1/access/login/verify": PUBLIC,
@@ -127,6 +140,9 @@ API: dict[str, str] = {
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/withdraw": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/payout/consent": CLIENT,
 }
 
 # Namespaces whose pages must all be declared in PAGES.

@@ -6,22 +6,25 @@ so an abandoned registration leaves nothing behind but an expired challenge.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qaryz.access import otp
+from qaryz.access import consent, otp
 from qaryz.access.models import ClientCredential, OtpChallenge
 from qaryz.access.services import AccessError, validate_client_password
-from qaryz.clients.models import Client
+from qaryz.clients.models import Client, Consent
 from qaryz.clients.services import (
     ClientDataError,
     SignerData,
     check_bin,
     check_iin,
     normalize_phone,
+    record_consent,
     register_client,
 )
 from qaryz.records.services import record_event as audit
@@ -46,6 +49,25 @@ FIELDS = (
 def clean_registration(data: dict) -> dict:
     """Validate what the applicant typed; raise ClientDataError with a translated message."""
     clean = {key: str(data.get(key) or "").strip() for key in FIELDS}
+    if clean["language"] not in consent.LANGUAGES:
+        clean["language"] = settings.LANGUAGE_CODE
+    # Consent to personal-data processing (shown in the interface language) is required; the
+    # exact text agreed to travels with the challenge and is kept in the vault at completion.
+    if data.get("pd_consent") is not True and str(data.get("pd_consent", "")).lower() not in (
+        "on",
+        "true",
+        "1",
+    ):
+        raise ClientDataError(
+            _("To register, agree to the processing of your personal data."), code="pd_consent"
+        )
+    text = consent.consent_text(clean["language"])
+    sha = consent.text_sha256(text)
+    shown = str(data.get("consent_sha256") or "").strip().lower()
+    if shown and shown != sha:
+        raise ClientDataError(
+            _("The consent text has changed: read it again and agree to it."), code="pd_consent_changed"
+        )
     clean["phone"] = normalize_phone(clean["phone"])
     kind = clean["kind"] or Client.Kind.INDIVIDUAL
     clean["kind"] = kind
@@ -75,13 +97,15 @@ def clean_registration(data: dict) -> dict:
             _("This phone number is already registered: sign in or recover your password."),
             code="phone_taken",
         )
-    if clean["language"] not in ("ru", "kk", "en"):
-        clean["language"] = settings.LANGUAGE_CODE
+    clean["consent_text"] = text
+    clean["consent_sha256"] = sha
+    clean["consent_at"] = timezone.now().isoformat()
     return clean
 
 
-def start(data: dict) -> OtpChallenge:
+def start(data: dict, *, channel: str = "web") -> OtpChallenge:
     clean = clean_registration(data)
+    clean["channel"] = channel
     return otp.issue(clean["phone"], "registration", context=clean, language=clean["language"])
 
 
@@ -124,6 +148,8 @@ def complete(public_id: str, password: str) -> Client:
         except ValidationError:
             raise
         ctx = challenge.context
+        if not ctx.get("consent_text") or not ctx.get("consent_at"):
+            raise AccessError(_("Start the registration again."), code="restart")
         signer = None
         if ctx["kind"] == Client.Kind.LEGAL_ENTITY:
             signer = SignerData(
@@ -140,6 +166,14 @@ def complete(public_id: str, password: str) -> Client:
             legal_name=ctx.get("legal_name", ""),
             preferred_language=ctx.get("language", "ru"),
             signer=signer,
+        )
+        record_consent(
+            client,
+            kind=Consent.Kind.PERSONAL_DATA,
+            text=ctx["consent_text"],
+            language=ctx.get("language", "ru"),
+            given_at=dt.datetime.fromisoformat(ctx["consent_at"]),
+            channel=ctx.get("channel", "web"),
         )
         ClientCredential.objects.create(
             client=client, password_hash=make_password(password), password_changed_at=timezone.now()

@@ -191,6 +191,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "credential": credential,
             "bank": current_bank_account(client),
             "signer": getattr(client, "signer", None),
+            "consent": client.consents.order_by("-given_at").first(),
             "can_unlock": request.user.has_perm("access.unlock_account"),
             "keys": client.webauthn_keys.count(),
         },

@@ -15,6 +15,9 @@ DEMO_PROFILE = {
     "website": "qaryz.kz",
     "other_contacts": "Telegram: @qaryz_support",
     "licence": "Регистрационный номер МФО 02.21.0001.М (демо)",
+    "bank_name": "АО «Демо Банк» (демо)",
+    "bank_bic": "DEMOKZKA",
+    "bank_account": "KZ86125KZT5004100100",
     "primary_color": "#0b6e4f",
     "accent_color": "#f2a900",
 }

@@ -355,7 +355,8 @@ class Contract(models.Model):
     language = models.CharField(max_length=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     pdf_sha256 = models.CharField(max_length=64)
-    pdf = models.BinaryField()  # the exact bytes shown and signed; also stored in the vault
+    # The exact bytes shown and signed are kept only in the records vault (R-3P-1):
+    # selectors.document_pdf reads them by this id and checks them against pdf_sha256.
     vault_document_id = models.CharField(max_length=64, blank=True)
     allocation_order = models.JSONField(default=list)
     signing_request_id = models.CharField(max_length=64, blank=True)
@@ -409,7 +410,8 @@ class ContractAmendment(models.Model):
     language = models.CharField(max_length=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     pdf_sha256 = models.CharField(max_length=64)
-    pdf = models.BinaryField()  # the exact bytes shown and signed; also stored in the vault
+    # The exact bytes shown and signed are kept only in the records vault (R-3P-1):
+    # selectors.document_pdf reads them by this id and checks them against pdf_sha256.
     vault_document_id = models.CharField(max_length=64, blank=True)
     signing_request_id = models.CharField(max_length=64, blank=True)
     signature_evidence = models.JSONField(default=dict, blank=True)

@@ -33,7 +33,7 @@ def _eds_url(request_id: str, next_url: str) -> str:
 
 def _pdf(document: Contract | ContractAmendment) -> HttpResponse:
     """The exact PDF shown before signing and kept after (R-CAB-3)."""
-    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response = HttpResponse(selectors.document_pdf(document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

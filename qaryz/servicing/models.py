@@ -403,3 +403,94 @@ class BusinessDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+class SimulatedBankTransfer(models.Model):
+    """The store of the EMBEDDED BANK SIMULATOR (``adapters/bank_embedded.py``), not of Qaryz: what
+    the simulated bank has accepted, keyed by our idempotency key. A table rather than memory so that
+    the web server, Celery workers and ``manage.py`` commands see the same bank."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "accepted"
+        PAID = "paid", "paid"
+        FAILED = "failed", "failed"
+
+    key = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=32, unique=True)
+    amount = models.BigIntegerField()
+    destination_kind = models.CharField(max_length=12)  # iban / card / merchant / terminal
+    destination = models.CharField(max_length=40)
+    owner_id_number = models.CharField(max_length=12, blank=True)
+    status = models.CharField(max_length=10, default=Status.ACCEPTED)
+    reason = models.CharField(max_length=200, blank=True)
+    withdrawal_code = models.CharField(max_length=8, blank=True)  # cash terminal only
+    accepted_at = models.DateTimeField()
+    settle_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    webhook_delivered_at = models.DateTimeField(null=True, blank=True)
+    webhook_attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"sim:{self.key}"
+class Restructuring(models.Model):
+    """A supplementary agreement changing a loan's schedule after its first instalment (issue 10
+    item 6): a new term, a lower instalment, or a payment holiday, built from the loan's actual
+    balance, signed like the contract (``lending.signing``: the same document fields), and in
+    force from its signature as a new schedule version."""
+
+    class Kind(models.TextChoices):
+        NEW_TERM = "new_term", _("New term")
+        LOWER_INSTALMENT = "lower_instalment", _("Lower instalment")
+        HOLIDAY = "holiday", _("Payment holiday")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Awaiting signature")
+        SIGNED = "signed", _("Signed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="restructurings")
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    term_months = models.PositiveIntegerField()  # instalments of the new schedule
+    holiday_months = models.PositiveIntegerField(default=0)
+    max_instalment = models.BigIntegerField(default=0)  # lower instalment: the ceiling asked, tiyn
+    effective_on = models.DateField()  # the day it was built for; it must be signed that day
+    base_version = models.PositiveIntegerField()  # the schedule version it replaces
+    principal = models.BigIntegerField()  # principal rescheduled (current + overdue), tiyn
+    schedule = models.JSONField(default=list)  # rows in tiyn, see restructuring.schedule_json
+    language = models.CharField(max_length=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pdf_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    vault_document_id = models.CharField(max_length=64, blank=True)
+    signing_request_id = models.CharField(max_length=64, blank=True)
+    signature_evidence = models.JSONField(default=dict, blank=True)
+    proposed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["loan", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "sequence"], name="restructuring_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status="draft"), name="restructuring_one_draft_per_loan"
+            ),
+            models.CheckConstraint(
+                name="restructuring_status_known", condition=Q(status__in=["draft", "signed", "withdrawn"])
+            ),
+            models.CheckConstraint(
+                name="restructuring_kind_known",
+                condition=Q(kind__in=["new_term", "lower_instalment", "holiday"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

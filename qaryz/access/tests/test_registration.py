@@ -18,7 +18,7 @@ def _code(outbox, phone):
 
 
 def _register_web(client, outbox, *, kind="individual", phone="+77015550001", **extra):
-    data = {"kind": kind, "phone": phone, **extra}
+    data = {"kind": kind, "phone": phone, "pd_consent": "on", **extra}
     if kind != "legal_entity":
         data.setdefault("iin", make_iin())
         data.setdefault("surname", "Сапарова")
@@ -71,6 +71,7 @@ def test_registration_refuses_bad_iin_and_duplicates(client, outbox):
             "surname": "А",
             "given_name": "Б",
             "phone": "+77015550002",
+            "pd_consent": "on",
         },
     )
     assert response.status_code == 200
@@ -89,6 +90,7 @@ def test_registration_refuses_bad_iin_and_duplicates(client, outbox):
             "surname": "А",
             "given_name": "Б",
             "phone": "+77015550004",
+            "pd_consent": "on",
         },
     )
     assert response.status_code == 200 and len(outbox("+77015550004")) == 0
@@ -100,7 +102,14 @@ def test_password_rules_and_never_echoed(client, outbox):
     phone = "+77015550005"
     client.post(
         "/register/",
-        {"kind": "individual", "iin": make_iin(), "surname": "Ким", "given_name": "Ли", "phone": phone},
+        {
+            "kind": "individual",
+            "iin": make_iin(),
+            "surname": "Ким",
+            "given_name": "Ли",
+            "phone": phone,
+            "pd_consent": "on",
+        },
     )
     client.post("/register/code/", {"code": _code(outbox, phone)})
     for weak in ("short1", "password123", "1234567890123"):
@@ -212,6 +221,7 @@ def test_api_registration_flow(client, outbox):
             "surname": "Ахметов",
             "given_name": "Нурлан",
             "phone": "8 701 555 00 07",
+            "pd_consent": True,
         },
         content_type="application/json",
     )
