@@ -131,6 +131,15 @@ def _account(alias: str, product: str, kind: str) -> str:
     )
 
 
+def _account_case(product: str, kind: str) -> str:
+    """The account of ``kind`` of the row's product as a CASE over the products' account ids."""
+    from qaryz.servicing.models import LedgerAccount
+
+    ids = LedgerAccount.objects.filter(kind=kind, product__isnull=False).values_list("product_id", "id")
+    branches = " ".join(f"WHEN {int(p)} THEN {int(a)}" for p, a in ids)
+    return f"(CASE {product} {branches} END)" if branches else "NULL"
+
+
 def _ensure_staging(cursor) -> None:
     """Per-session temporary tables (not WAL-logged on PostgreSQL), emptied per chunk."""
     cursor.execute(
@@ -219,22 +228,26 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
         result.loans = cursor.rowcount
         if not result.loans:
             return result
-        # The day's accrual and penalty transfers in one pass over the chunk (leg 1 / leg 2).
-        leg = "CASE WHEN x.leg = 1 THEN '{}' ELSE '{}' END".format
+        # The day's accrual and penalty transfers in one pass over the chunk (leg 1 / leg 2). The
+        # accounts are constants per product (a CASE over the few products), no join. No ON CONFLICT:
+        # only loans updated by this transaction qualify, so a duplicate key would be a bug to see.
+        leg = "CASE WHEN x.leg = 1 THEN {} ELSE {} END".format
+        prefix = leg("'accr:'", "'pen:'")
+        kind = leg("'accrual'", "'penalty'")
+        debit = leg(
+            _account_case("l.product_id", "interest_accrued"), _account_case("l.product_id", "penalty")
+        )
+        credit = leg(
+            _account_case("l.product_id", "interest_income"), _account_case("l.product_id", "penalty_income")
+        )
         cursor.execute(
             f"INSERT INTO servicing_transfer ({TRANSFER_COLUMNS})"  # noqa: S608  # nosec B608
-            f" SELECT {leg('accr:', 'pen:')} || l.id || ':{iso}:1', {leg('accrual', 'penalty')},"
-            f" {leg('accr:', 'pen:')} || l.id || ':{iso}', l.id, da.id, ca.id,"
-            f" CASE WHEN x.leg = 1 THEN l.last_accrual ELSE l.last_penalty END, {d}, {booked}"
+            f" SELECT {prefix} || l.id || ':{iso}:1', {kind}, {prefix} || l.id || ':{iso}', l.id,"
+            f" {debit}, {credit}, CASE WHEN x.leg = 1 THEN l.last_accrual ELSE l.last_penalty END, {d}, {booked}"
             " FROM servicing_loan l JOIN (SELECT 1 AS leg UNION ALL SELECT 2 AS leg) x"
             f" ON (x.leg = 1 AND l.last_accrual > 0 AND l.accrued_through = {d})"
             f" OR (x.leg = 2 AND l.last_penalty > 0 AND l.penalty_through = {d})"
-            " JOIN servicing_ledgeraccount da ON da.product_id = l.product_id"
-            f" AND da.kind = {leg('interest_accrued', 'penalty')}"
-            " JOIN servicing_ledgeraccount ca ON ca.product_id = l.product_id"
-            f" AND ca.kind = {leg('interest_income', 'penalty_income')}"
             f" WHERE l.{rng} AND l.status = 'active' AND l.closed_through = {d}"
-            " ON CONFLICT (key) DO NOTHING"
         )
         _stall_for_test()
 
@@ -264,6 +277,8 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             f" WHERE l.{rng} AND l.status = 'active' AND l.closed_through = {d}"
             f" AND i.due_date = {d} AND i.fell_due = {f}) raw) paid"
         )
+        if _pg():
+            cursor.execute("ANALYZE cob_due")  # a temporary table has no statistics: join it by index
         cursor.execute("SELECT COUNT(*), COUNT(DISTINCT loan_id) FROM cob_due")
         falling, falling_loans = cursor.fetchone()
         if falling != falling_loans:
@@ -463,9 +478,19 @@ def finish_day(day: dt.date) -> BusinessDay:
     the few CLOSED loans, not over the portfolio; idempotent), the day's row finished."""
     for loan in Loan.objects.filter(status=Loan.Status.CLOSED, closed_on=day).select_related("contract"):
         start_retention_clock(loan, day)
-    row = _start_day(day)
-    row.finished_at = timezone.now()
-    row.save(update_fields=["finished_at"])
+    from qaryz.records.services import record_event
+
+    with transaction.atomic():
+        row = BusinessDay.objects.select_for_update().get(pk=_start_day(day).pk)
+        first = row.finished_at is None
+        row.finished_at = timezone.now()
+        row.save(update_fields=["finished_at"])
+        record_event(
+            "servicing.business_day_closed" if first else "servicing.business_day_rerun",
+            actor="system",
+            target=row,
+            data={"date": day.isoformat(), "loans": row.loans, "figures": row.figures},
+        )
     return row
 
 

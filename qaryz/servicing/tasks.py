@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from qaryz.core.money import format_money
+from qaryz.records.services import record_event
 from qaryz.servicing import close_of_day
 from qaryz.servicing.amounts import to_kzt
 from qaryz.servicing.models import DelayNotice
@@ -79,5 +80,14 @@ def send_delay_notices() -> int:
             notice.status = DelayNotice.Status.SENT
             notice.sent_at = timezone.now()
             notice.save(update_fields=["status", "sent_at"])
+            record_event(
+                "servicing.delay_notice_sent",
+                actor="system",
+                target=notice.loan,
+                data={
+                    "overdue_since": notice.overdue_since.isoformat(),
+                    "deadline": notice.deadline.isoformat(),
+                },
+            )
             sent += 1
     return sent
