@@ -304,6 +304,7 @@ def review_application(request: HttpRequest, application_id: int) -> HttpRespons
 
 _RULE_LABELS = {
     "aml": gettext_lazy("AML lists"),
+    "aml_pep": gettext_lazy("Politically exposed person: enhanced review"),
     "voluntary_refusal": gettext_lazy("Voluntary refusal of loans"),
     "overdue": gettext_lazy("Current overdue"),
     "debt_burden": gettext_lazy("Debt burden"),
@@ -331,6 +332,8 @@ _INPUT_LABELS = {
     "monthly_income": gettext_lazy("Average monthly income, KZT"),
     "aml_result": gettext_lazy("AML screening result"),
     "aml_review_status": gettext_lazy("AML review"),
+    "aml_pep": gettext_lazy("Politically exposed person"),
+    "aml_refusal_list": gettext_lazy("Match on a list that requires refusal"),
     "voluntary_refusal": gettext_lazy("Voluntary refusal of loans"),
     "active_loans": gettext_lazy("Active loans"),
     "current_overdue_days": gettext_lazy("Overdue now, days"),

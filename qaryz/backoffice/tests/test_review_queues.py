@@ -67,10 +67,11 @@ def test_underwriter_sees_the_queue_and_the_file_and_views_are_audited(client, l
     page = client.get("/backoffice/applications/")
     assert page.status_code == 200
     body = page.content.decode()
-    assert f"/backoffice/applications/{app.pk}/" in body and "applications_last_hour" in body
+    assert f"/backoffice/applications/{app.pk}/" in body and "Заявки за последний час" in body
     detail = client.get(f"/backoffice/applications/{app.pk}/").content.decode()
     # decision inputs and rules, the bureau report with the named account (R-CB-1), the offer
-    assert "applications_last_hour" in detail and "demo-credit-officer" in detail
+    # (rule codes are shown as labels in the staff member's language, never as codes)
+    assert "Заявки за последний час" in detail and "demo-credit-officer" in detail
     assert app.client.iin in detail and 'value="approve"' in detail
     rate = services._offer(app)[1]
     assert '<html lang="ru">' in detail and f"{rate}".replace(".", ",") + " %" in detail
