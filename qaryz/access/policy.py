@@ -82,6 +82,14 @@ PAGES: dict[str, str] = {
     "lending:amendment-pdf": CLIENT,
     "lending:amendment-sign": CLIENT,
     "lending:amendment-withdraw": CLIENT,
+    # servicing room: the client's loans (R-CAB-5, R-CAB-6) and the staff loan card
+    "servicing:loans": CLIENT,
+    "servicing:loan": CLIENT,
+    "servicing:payments": CLIENT,
+    "servicing:early-repayment": CLIENT,
+    "servicing:receipt": CLIENT,
+    "backoffice:loans": "servicing.view_loan",
+    "backoffice:loan": "servicing.view_loan",
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -125,9 +133,25 @@ API: dict[str, str] = {
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/signing": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/sign": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/withdraw": CLIENT,
+    "GET /api/v1/servicing/loans": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/schedule": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/transactions": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/payments": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/how-to-repay": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/early-repayment/quote": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
 }
 
 # Namespaces whose pages must all be declared in PAGES.
-CHECKED_NAMESPACES = ("access", "backoffice", "cabinet", "records", "biometrics", "signatures", "lending")
+CHECKED_NAMESPACES = (
+    "access",
+    "backoffice",
+    "cabinet",
+    "records",
+    "biometrics",
+    "signatures",
+    "lending",
+    "servicing",
+)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qaryz.backoffice import views
+from qaryz.servicing import staff_views as servicing_views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -24,4 +25,6 @@ urlpatterns = [
     path("applications/<int:application_id>/decide/", views.review_decide, name="review-decide"),
     path("aml/", views.aml_queue, name="aml-queue"),
     path("aml/<int:screening_id>/review/", views.aml_review, name="aml-review"),
+    path("loans/", servicing_views.loan_list, name="loans"),
+    path("loans/<int:loan_id>/", servicing_views.loan_card, name="loan"),
 ]
