@@ -140,6 +140,7 @@ API: dict[str, str] = {
     "GET /api/v1/servicing/loans/{loan_id}/payments": CLIENT,
     "GET /api/v1/servicing/loans/{loan_id}/how-to-repay": CLIENT,
     "POST /api/v1/servicing/loans/{loan_id}/early-repayment/quote": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/early-repayment": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
 }
