@@ -62,6 +62,17 @@ PURPOSES: dict[str, Any] = {
     "early_partial": _("Early partial repayment"),
     "early_full": _("Full early repayment"),
 }
+# What a payment paid, in the borrower's words (the account names are the accountant's).
+PAID_PARTS: dict[str, Any] = {
+    AccountKind.PRINCIPAL_CURRENT: _("Principal"),
+    AccountKind.PRINCIPAL_OVERDUE: _("Overdue principal"),
+    AccountKind.INTEREST_ACCRUED: _("Interest"),
+    AccountKind.INTEREST_OVERDUE: _("Overdue interest"),
+    AccountKind.PENALTY: _("Penalty"),
+    AccountKind.FEE_OVERDUE: _("Fees"),
+    AccountKind.ADVANCE: _("Advance (paid ahead)"),
+    AccountKind.REFUND_PAYABLE: _("To be refunded"),
+}
 PAGE_SIZE = 20
 
 
@@ -219,7 +230,7 @@ def schedule_rows(instalments: list[Instalment], today: dt.date | None = None) -
     return rows
 
 
-def schedule_chart(rows: list[ScheduleRow], width: int = 640, height: int = 200) -> dict:
+def schedule_chart(rows: list[ScheduleRow], width: int = 640, height: int = 140) -> dict:
     """SVG bars of each instalment (paid part and what is left), like lending's draft chart."""
     if not rows:
         return {"bars": [], "width": width, "height": height}
@@ -477,7 +488,8 @@ def how_to_repay(loan: Loan) -> HowToRepay:
 
 # --- the next payment ----------------------------------------------------------------------------
 def next_instalment(rows: list[ScheduleRow]) -> ScheduleRow | None:
-    return next((r for r in rows if r.state != "paid"), None)
+    """The next instalment to pay on time (what is overdue is shown as overdue, not as "next")."""
+    return next((r for r in rows if r.state not in ("paid", "overdue")), None)
 
 
 def kzt(tiyn: int) -> Any:
@@ -522,7 +534,11 @@ def payment_rows(payments: list[Payment]) -> list[dict]:
                 "purpose": p.purpose,
                 "purpose_label": purpose_label(p.purpose),
                 "allocation": [
-                    {"kind": kind, "label": account_label(kind), "amount": int(amount)}
+                    {
+                        "kind": kind,
+                        "label": str(PAID_PARTS.get(kind) or account_label(kind)),
+                        "amount": int(amount),
+                    }
                     for kind, amount in allocation.items()
                     if isinstance(amount, int) and amount
                 ],

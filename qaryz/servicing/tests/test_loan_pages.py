@@ -172,3 +172,47 @@ def test_staff_loan_card_shows_every_transfer_with_accounts_in_words(client, loa
     client.cookies.clear()
     sign_in_staff(client, make_staff("security"))
     assert client.get(f"/backoffice/loans/{loan.pk}/").status_code == 403
+
+
+def make_second_instalment_overdue(loan: Loan, days: int = 7) -> None:
+    """What the close of business does when instalment 2 falls due unpaid (the unit under test
+    here is the page, not the close): interest accrued, principal and interest moved to overdue,
+    a penalty, the delay dates on the loan."""
+    with transaction.atomic():
+        locked = Loan.objects.select_for_update().get(pk=loan.pk)
+        second = Instalment.objects.get(loan=locked, version=locked.schedule_version, number=2)
+        penalty = (second.principal + second.interest) * 5 // 1000 * days
+        ledger.post(
+            locked,
+            [
+                Leg(AccountKind.INTEREST_ACCRUED, AccountKind.INTEREST_INCOME, second.interest),
+                Leg(AccountKind.INTEREST_OVERDUE, AccountKind.INTEREST_ACCRUED, second.interest),
+                Leg(AccountKind.PRINCIPAL_OVERDUE, AccountKind.PRINCIPAL_CURRENT, second.principal),
+                Leg(AccountKind.PENALTY, AccountKind.PENALTY_INCOME, penalty),
+            ],
+            key=f"test-overdue:{loan.pk}",
+            kind="overdue",
+            value_date=second.due_date,
+        )
+        locked.overdue_since = timezone.localdate() - dt.timedelta(days=days - 1)
+        locked.days_past_due = days
+        locked.penalty_year_accrued = penalty
+        locked.save()
+        second.fell_due = True
+        second.save()
+
+
+@pytest.mark.req("R-CAB-5")
+def test_overdue_loan_shows_days_past_due_and_the_overdue_split(client, lending_setup):
+    loan = active_loan(lending_setup, timezone.localdate() - dt.timedelta(days=70))
+    pay_first_instalment(loan)
+    make_second_instalment_overdue(loan, days=9)
+    loan.refresh_from_db()
+    sign_in_client(client, loan.client)
+    body = client.get(f"/servicing/loans/{loan.pk}/").content.decode()
+    assert 'id="days-past-due"' in body and "9 дней просрочки" in body
+    assert 'data-state="overdue"' in body
+    overdue = f"{(loan.principal_overdue + loan.interest_overdue + loan.penalty) // 100:,}".replace(
+        ",", "\u00a0"
+    )
+    assert overdue in body.split('id="debt-overdue"')[1][:80]
