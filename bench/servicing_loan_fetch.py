@@ -25,7 +25,7 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qaryz.settings")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -86,12 +86,12 @@ def make_loan(transactions: int, payments: int):
         have = Transfer.objects.filter(loan=loan).count()
         for n in range(transactions - have):
             rows.append(
-                dict(
-                    legs=[Leg(AccountKind.INTEREST_ACCRUED, AccountKind.INTEREST_INCOME, 1)],
-                    key=f"bench-accrual:{loan.pk}:{n}",
-                    kind="accrual",
-                    value_date=loan.disbursed_on + dt.timedelta(days=n % 200),
-                )
+                {
+                    "legs": [Leg(AccountKind.INTEREST_ACCRUED, AccountKind.INTEREST_INCOME, 1)],
+                    "key": f"bench-accrual:{loan.pk}:{n}",
+                    "kind": "accrual",
+                    "value_date": loan.disbursed_on + dt.timedelta(days=n % 200),
+                }
             )
         for row in rows:
             ledger.post(locked, row["legs"], key=row["key"], kind=row["kind"], value_date=row["value_date"])
