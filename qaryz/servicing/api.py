@@ -131,8 +131,10 @@ class TransactionsOut(Schema):
 
 
 class DisbursementOut(Schema):
-    code: str = Field(..., description="awaiting, pending, sent, confirmed, failed or cancelled")
+    code: str = Field(..., description="awaiting, pending, sent, paid, failed, cash_desk or cancelled")
     label: str
+    detail: str = Field("", description="what it means and what to do")
+    can_request: bool = Field(False, description="the payout can be requested now (payouts API)")
     channel: str
     channel_label: str
     destination: str = Field(..., description="masked account, card or merchant")
@@ -276,6 +278,8 @@ def _disbursement(s: selectors.DisbursementStatus) -> dict:
         "channel_label": s.channel_label,
         "destination": s.destination,
         "at": s.at,
+        "detail": s.detail,
+        "can_request": s.can_request,
     }
 
 

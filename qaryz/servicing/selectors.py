@@ -98,7 +98,7 @@ def loans_of(client: Client) -> QuerySet[Loan]:
 
 def loan_of(client: Client, loan_id: int) -> Loan | None:
     """The client's own loan, or None (also when it is someone else's: no existence leak)."""
-    return loans_of(client).select_related("product").filter(pk=loan_id).first()
+    return loans_of(client).filter(pk=loan_id).first()
 
 
 def total_debt(loan: Loan) -> int:
@@ -385,61 +385,66 @@ def transfers_page(
 # --- disbursement status -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DisbursementStatus:
-    code: str  # awaiting / pending / sent / confirmed / failed / cancelled
+    code: str  # awaiting / pending / sent / paid / failed / cash_desk / cancelled
     label: str
     channel: str = ""
     channel_label: str = ""
     destination: str = ""
     at: dt.datetime | None = None
     detail: str = ""
+    can_request: bool = False  # the client may (re)request the payout now (payouts' page)
 
 
 DISBURSEMENT_LABELS = {
     "awaiting": _("Awaiting disbursement"),
     "pending": _("Being sent to the bank"),
     "sent": _("Sent, awaiting the bank's confirmation"),
-    "confirmed": _("Paid out"),
+    "paid": _("Paid out"),
     "failed": _("The payout failed; we will contact you"),
+    "cash_desk": _("Awaiting you at the cash desk"),
     "cancelled": _("Cancelled before disbursement"),
 }
 
 
 def disbursement_status(loan: Loan) -> DisbursementStatus:
-    """Where the money is. ``payouts.payout_status(loan)`` decides once the payouts module is in;
-    until then (or if it answers nothing) the latest ``Payout`` row and the loan's status do."""
+    """Where the money is. ``payouts.payout_status(loan)`` decides once the payouts module is in
+    (its dict: ``state``, ``label``, ``explanation``, ``payout``, ``can_request``...); until then
+    the latest ``Payout`` row and the loan's status do."""
     try:
         from qaryz.servicing import payouts  # type: ignore[attr-defined]
 
         status_of = getattr(payouts, "payout_status", None)
     except ImportError:
         status_of = None
-    payout = Payout.objects.filter(loan=loan).order_by("-created_at", "-id").first()
-    code = ""
-    detail = ""
-    if status_of is not None:
-        answer = status_of(loan)
-        if isinstance(answer, str):
-            code = answer
-        elif isinstance(answer, dict):
-            code = str(answer.get("code") or answer.get("status") or "")
-            detail = str(answer.get("label") or answer.get("message") or "")
-        elif answer is not None:
-            code = str(getattr(answer, "code", "") or getattr(answer, "status", "") or "")
-            detail = str(getattr(answer, "label", "") or getattr(answer, "message", "") or "")
-    if code not in DISBURSEMENT_LABELS:
+    answer: Any = status_of(loan) if status_of is not None else None
+    if isinstance(answer, dict) and answer.get("state") in DISBURSEMENT_LABELS:
+        payout = answer.get("payout")
+        code = "cancelled" if loan.status == Loan.Status.CANCELLED else answer["state"]
+        label = str(answer.get("label") or DISBURSEMENT_LABELS[code])
+        detail = str(answer.get("explanation") or "")
+        can_request = bool(answer.get("can_request"))
+    else:
+        payout = (
+            Payout.objects.filter(loan=loan)
+            .only("channel", "status", "destination_masked", "created_at", "sent_at", "confirmed_at")
+            .order_by("-created_at", "-id")
+            .first()
+        )
         code = _fallback_code(loan, payout)
-    channel = payout.channel if payout else ""
+        label, detail, can_request = str(DISBURSEMENT_LABELS[code]), "", False
+    channel = getattr(payout, "channel", "") if payout is not None else ""
     at = None
     if payout is not None:
         at = payout.confirmed_at or payout.sent_at or payout.created_at
     return DisbursementStatus(
         code=code,
-        label=str(DISBURSEMENT_LABELS[code]),
+        label=label,
         channel=channel,
         channel_label=str(Channel(channel).label) if channel in Channel.values else "",
-        destination=payout.destination_masked if payout else "",
+        destination=payout.destination_masked if payout is not None else "",
         at=at,
-        detail=detail if detail and detail != str(DISBURSEMENT_LABELS[code]) else "",
+        detail=detail,
+        can_request=can_request,
     )
 
 
@@ -447,7 +452,7 @@ def _fallback_code(loan: Loan, payout: Payout | None) -> str:
     if loan.status == Loan.Status.CANCELLED:
         return "cancelled"
     if loan.status != Loan.Status.AWAITING:
-        return "confirmed"
+        return "paid"
     if payout is not None and payout.status in ("pending", "sent", "failed"):
         return payout.status
     return "awaiting"

@@ -40,7 +40,7 @@ def test_loan_detail_splits_the_debt_and_lists_schedule_payments_and_how_to_repa
     assert set(lines) == {"principal", "interest", "penalty", "fees"}
     assert body["schedule"][0]["state"] == "paid" and body["schedule"][1]["state"] == "upcoming"
     assert body["next_instalment"]["number"] == 2
-    assert body["disbursement"]["code"] == "confirmed"
+    assert body["disbursement"]["code"] == "paid"
     assert body["how_to_repay"]["payment_reference"] == loan.payment_reference
     assert body["how_to_repay"]["terminals"][0]["name"] == "Kassa24"
     assert body["recent_payments"][0]["purpose"] == "instalment"

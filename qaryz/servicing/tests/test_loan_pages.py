@@ -88,7 +88,7 @@ def test_owner_sees_debt_schedule_payments_and_how_to_repay(client, loan, settin
     bars = re.findall(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"', body)
     assert bars and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for bar in bars for v in bar)
     assert "style=" not in body and "<script>" not in body
-    assert 'data-status="confirmed"' in body  # paid out (fallback until payouts.payout_status)
+    assert 'data-status="paid"' in body  # paid out (fallback until payouts.payout_status)
     listing = client.get("/servicing/loans/").content.decode()
     assert loan.number in listing
     home = client.get("/cabinet/").content.decode()
