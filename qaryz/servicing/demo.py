@@ -1,0 +1,224 @@
+"""Demo loans (issue 10 item 8): three individual entrepreneurs, each with a business loan signed
+through the lending room's real path (an IE's business loan: fresh biometrics, no EDS, R-SIGN-1),
+paid out in the past and then lived through by the real services up to today:
+
+- Сейткали Айжан – disbursed 45 days ago, first instalment paid: an ordinary active loan;
+- Омаров Бауыржан – disbursed 75 days ago, nothing paid after the first instalment: overdue;
+- Тулегенова Сауле – disbursed 100 days ago and repaid in full early: closed.
+
+The historic payout is booked by ``services.activate`` on its past value date (what the bank's
+confirmation does); the days since are closed by ``close_of_day`` and the payments posted by
+``repayments`` when those modules are installed (each step is skipped, and said so, otherwise).
+The demo face check of the signing step is recorded as passed, as the demo signer does for EDS.
+Idempotent; prints the phone numbers (password as the other demo clients).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from typing import Any, TextIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from qaryz.clients.models import Client
+from qaryz.servicing.models import Instalment, Loan
+
+DEMO_LOANS = [
+    {
+        "phone": "+77010000011",
+        "iin_base": "8504124000",
+        "surname": "Сейткали",
+        "given_name": "Айжан",
+        "amount": "400000",
+        "term": 12,
+        "days_ago": 45,
+        "story": "active",
+    },
+    {
+        "phone": "+77010000012",
+        "iin_base": "7911083000",
+        "surname": "Омаров",
+        "given_name": "Бауыржан",
+        "amount": "250000",
+        "term": 6,
+        "days_ago": 75,
+        "story": "overdue",
+    },
+    {
+        "phone": "+77010000013",
+        "iin_base": "9002274000",
+        "surname": "Тулегенова",
+        "given_name": "Сауле",
+        "amount": "150000",
+        "term": 6,
+        "days_ago": 100,
+        "story": "repaid",
+    },
+]
+
+
+def _module(name: str) -> Any:
+    try:
+        return __import__(f"qaryz.servicing.{name}", fromlist=[name])
+    except ImportError:
+        return None
+
+
+def _client(spec: dict) -> Client:
+    from qaryz.access.services import set_client_password
+    from qaryz.clients.demo import DEMO_PASSWORD, _iin
+
+    client = Client.objects.filter(phone=spec["phone"]).first()
+    if client is None:
+        today = timezone.localdate()
+        client = Client.objects.create(
+            kind=Client.Kind.ENTREPRENEUR,
+            status=Client.Status.CONFIRMED,
+            phone=spec["phone"],
+            iin=_iin(spec["iin_base"]),
+            surname=spec["surname"],
+            given_name=spec["given_name"],
+            patronymic="",
+            id_doc_type="id_card",
+            id_doc_number=f"05{spec['iin_base'][:7]}",
+            id_doc_expiry=today.replace(year=today.year + 5),
+        )
+        set_client_password(client, DEMO_PASSWORD)
+    return client
+
+
+def _demo_face_check(client: Client) -> None:
+    """The signing step's fresh biometric identification, recorded as passed (demo only)."""
+    from qaryz.biometrics.models import LivenessSession, Verification
+
+    session = LivenessSession.objects.create(
+        client=client,
+        purpose="contract_signing",
+        challenges=f"left,right,{secrets.token_hex(3)}",
+        nonce=secrets.token_hex(16),
+        baseline_ms=800,
+        step_ms=1200,
+        status="passed",
+        expires_at=timezone.now() + dt.timedelta(minutes=5),
+    )
+    Verification.objects.create(
+        client=client,
+        purpose="contract_signing",
+        session=session,
+        provider="embedded",
+        passed=True,
+        similarity_document=97.0,
+        threshold=95.0,
+    )
+
+
+def _signed_loan(client: Client, spec: dict) -> Loan | None:
+    from qaryz.lending import services as lending
+    from qaryz.lending.products import current_products
+
+    products = current_products(Client.Kind.ENTREPRENEUR)
+    if not products:
+        return None
+    app = lending.create_application(client, products[0], Decimal(spec["amount"]), spec["term"], "annuity")
+    for key in lending.ACK_KEYS:
+        lending.acknowledge(app, key)
+    lending.choose_disbursement(app, "bank_account", iban="KZ86125KZT5004100100")
+    lending.submit(app, monthly_income=Decimal("1200000"), bureau_consent=True)
+    app.refresh_from_db()
+    if app.status != "approved":
+        return None
+    contract = lending.prepare_contract(app)
+    lending.start_signing(contract)
+    _demo_face_check(client)
+    lending.complete_signing(contract)
+    return Loan.objects.get(contract=contract)
+
+
+def _disburse_in_the_past(loan: Loan, on: dt.date) -> Loan:
+    from qaryz.servicing import services
+
+    app = loan.application
+    app.signed_at = timezone.make_aware(dt.datetime.combine(on - dt.timedelta(days=2), dt.time(10)))
+    app.acknowledgements = {**app.acknowledgements, "disbursement_consent": {"at": "demo"}}
+    app.save(update_fields=["signed_at", "acknowledgements"])
+    with transaction.atomic():
+        locked = Loan.objects.select_for_update().get(pk=loan.pk)
+        services.activate(
+            locked, value_date=on, channel="bank", net_amount=locked.principal - locked.upfront_fee
+        )
+    loan.refresh_from_db()
+    return loan
+
+
+def _close_through(loan: Loan, day: dt.date, out: TextIO) -> bool:
+    """Close business days up to ``day`` (the close of business catches up from closed_through)."""
+    close_of_day = _module("close_of_day")
+    run = getattr(close_of_day, "close_business_day", None) if close_of_day else None
+    if run is None:
+        out.write("  (close of business not installed: no accrual / overdue in the demo yet)\n")
+        return False
+    run(day)
+    return True
+
+
+def _pay(loan: Loan, amount: int, on: dt.date, reference: str, out: TextIO) -> bool:
+    repayments = _module("repayments")
+    post = getattr(repayments, "post_payment", None) if repayments else None
+    if post is None:
+        out.write("  (repayments not installed: no demo payment posted)\n")
+        return False
+    post(
+        loan,
+        channel="bank",
+        payer_reference=reference,
+        amount=amount,
+        value_date=on,
+        received_at=timezone.make_aware(dt.datetime.combine(on, dt.time(12))),
+    )
+    return True
+
+
+def _live(loan: Loan, spec: dict, out: TextIO) -> None:
+    today = timezone.localdate()
+    first = Instalment.objects.get(loan=loan, version=loan.schedule_version, number=1)
+    if spec["story"] in ("active", "overdue"):
+        # The first instalment paid two days before it fell due; the rest of the story is the
+        # close of business up to today (the overdue loan's second instalment stays unpaid).
+        pay_day = first.due_date - dt.timedelta(days=2)
+        _close_through(loan, pay_day - dt.timedelta(days=1), out)
+        _pay(loan, first.total, pay_day, f"demo-{loan.number}-1", out)
+        _close_through(loan, today - dt.timedelta(days=1), out)
+    else:  # repaid: the first instalment, then the whole rest early
+        pay_day = first.due_date - dt.timedelta(days=1)
+        _close_through(loan, pay_day - dt.timedelta(days=1), out)
+        _pay(loan, first.total, pay_day, f"demo-{loan.number}-1", out)
+        early_day = first.due_date + dt.timedelta(days=10)
+        _close_through(loan, early_day - dt.timedelta(days=1), out)
+        repayments = _module("repayments")
+        if repayments is not None and hasattr(repayments, "repay_early"):
+            loan.refresh_from_db()
+            repayments.repay_early(loan, mode="full", amount=None, on=early_day, actor=None)
+        else:
+            out.write("  (early repayment not installed: the demo loan stays active)\n")
+        _close_through(loan, today - dt.timedelta(days=1), out)
+
+
+def load_demo(out: TextIO) -> None:
+    for spec in DEMO_LOANS:
+        client = _client(spec)
+        loan = Loan.objects.filter(client=client).first()
+        if loan is None:
+            loan = _signed_loan(client, spec)
+            if loan is None:
+                out.write(f"demo loan of {client.display_name}: not approved, skipped\n")
+                continue
+            loan = _disburse_in_the_past(loan, timezone.localdate() - dt.timedelta(days=spec["days_ago"]))
+            _live(loan, spec, out)
+            loan.refresh_from_db()
+        out.write(
+            f"demo loan {loan.number} of {client.display_name} ({spec['story']}): {loan.get_status_display()},"
+            f" {loan.days_past_due} days past due – sign in with {client.phone} (cabinet → My loans)\n"
+        )
