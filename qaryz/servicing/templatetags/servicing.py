@@ -19,3 +19,16 @@ def tiyn_money(value: object, style: str = "") -> str:
     except (TypeError, ValueError):
         return str(value)
     return money(amount, style)
+
+
+@register.filter
+def ppm_percent(value: object) -> str:
+    """Parts per million as a percentage (5000 → "0,5" in ru/kk)."""
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+
+    try:
+        return str(floatformat(Decimal(int(value)) / 10_000, "-4"))
+    except (TypeError, ValueError):
+        return str(value)
