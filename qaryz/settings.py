@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,6 +163,22 @@ TASKS = {
             else "django_tasks.backends.immediate.ImmediateBackend"
         )
     }
+}
+# Close of business (servicing, docs/servicing.md): loan ids per chunk transaction, the queue of
+# the chunk jobs, days-past-due bucket thresholds (bucket = number of thresholds <= days past due).
+QARYZ_COB_CHUNK = int(env("QARYZ_COB_CHUNK", "50000"))
+QARYZ_COB_QUEUE = env("QARYZ_COB_QUEUE", "default")
+QARYZ_SERVICING_DPD_BUCKETS = env("QARYZ_SERVICING_DPD_BUCKETS", "1,31,61,91")
+if QARYZ_COB_QUEUE != "default":
+    TASKS["default"]["QUEUES"] = ["default", QARYZ_COB_QUEUE]
+# Nightly close of business at 00:30 local time: fans the chunks out to the workers and waits.
+CELERY_TIMEZONE = "Asia/Almaty"
+CELERY_BEAT_SCHEDULE = {
+    "close-business-day": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(hour=0, minute=30),
+        "args": ["qaryz.servicing.tasks.close_business_day_job", [], {}],
+    },
 }
 
 # --- Files ------------------------------------------------------------------------------
@@ -424,3 +441,26 @@ WEBAUTHN_RP_ID = env("QARYZ_WEBAUTHN_RP_ID", "")
 WEBAUTHN_ORIGINS = env_list("QARYZ_WEBAUTHN_ORIGINS", "")
 # How long a registration or sign-in challenge may be answered (seconds); single use either way.
 WEBAUTHN_TIMEOUT_SECONDS = int(env("QARYZ_WEBAUTHN_TIMEOUT_SECONDS", "120"))
+
+# --- servicing: payout bank (R-DISB-1..5, docs/servicing.md "Payout bank") ---------------------
+# "embedded" (the stateful bank simulator, adapters/bank_embedded.py) or "http" (a real bank).
+PAYOUT_BANK = env("QARYZ_PAYOUT_BANK", "embedded")
+PAYOUT_URL = env("QARYZ_PAYOUT_URL", "")
+PAYOUT_TOKEN = env("QARYZ_PAYOUT_TOKEN", "")
+PAYOUT_TIMEOUT = float(env("QARYZ_PAYOUT_TIMEOUT", "10"))
+# Shared secret of the bank's webhook signature (HMAC-SHA256 over the raw body).
+PAYOUT_WEBHOOK_SECRET = env("QARYZ_PAYOUT_WEBHOOK_SECRET", "demo-payout-webhook-secret")
+# reconcile_payouts asks the bank about pending/sent payouts older than this many minutes.
+PAYOUT_RECONCILE_AFTER_MINUTES = int(env("QARYZ_PAYOUT_RECONCILE_AFTER_MINUTES", "10"))
+# Simulator: settle delay, automatic webhook delivery by a timer thread, webhook URL (empty: the
+# handler in-process), failure mode (normal / fail / timeout / down), foreign accounts (JSON
+# {"<IBAN or card>": "<IIN/BIN>" or "?"}).
+PAYOUT_SIM_DELAY_SECONDS = float(env("QARYZ_PAYOUT_SIM_DELAY_SECONDS", "3"))
+PAYOUT_SIM_AUTO_DELIVER = env_bool("QARYZ_PAYOUT_SIM_AUTO_DELIVER", DEMO_MODE)
+PAYOUT_SIM_WEBHOOK_URL = env("QARYZ_PAYOUT_SIM_WEBHOOK_URL", "")
+PAYOUT_SIM_MODE = env("QARYZ_PAYOUT_SIM_MODE", "normal")
+# In the demo the simulated bank knows the demo partner merchant's account (qaryz/servicing/demo.py).
+PAYOUT_SIM_ACCOUNTS = json.loads(
+    env("QARYZ_PAYOUT_SIM_ACCOUNTS", '{"KZ156010000000123456": "150140000012"}' if DEMO_MODE else "{}")
+    or "{}"
+)

@@ -90,6 +90,13 @@ PAGES: dict[str, str] = {
     "servicing:receipt": CLIENT,
     "backoffice:loans": "servicing.view_loan",
     "backoffice:loan": "servicing.view_loan",
+    # servicing room: the payout step and the payout bank's webhook (HMAC-signed, R-DISB-1..5)
+    "servicing:payout": CLIENT,
+    "servicing:payout-consent": CLIENT,
+    "servicing:payout-request": CLIENT,
+    "servicing:payout-webhook": PUBLIC,
+    "backoffice:cash-desk": "servicing.disburse_cash",
+    "backoffice:cash-desk-payout": "servicing.disburse_cash",
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -143,6 +150,9 @@ API: dict[str, str] = {
     "POST /api/v1/servicing/loans/{loan_id}/early-repayment": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/payout/consent": CLIENT,
 }
 
 # Namespaces whose pages must all be declared in PAGES.

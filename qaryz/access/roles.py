@@ -26,6 +26,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "clients.view_client_data",
             "servicing.view_loan",
             "servicing.record_payment",
+            "servicing.disburse_cash",
         ],
     ),
     "compliance": (

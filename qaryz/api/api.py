@@ -19,6 +19,7 @@ from qaryz.lending.api import router as lending_router
 from qaryz.messaging.api import router as messaging_router
 from qaryz.records.api import router as records_router
 from qaryz.servicing.api import router as servicing_router
+from qaryz.servicing.payouts_api import router as payouts_router
 from qaryz.signatures.api import router as signatures_router
 
 logger = logging.getLogger("qaryz.api")
@@ -38,6 +39,7 @@ for prefix, router in [
     ("/signatures/", signatures_router),
     ("/", lending_router),
     ("/servicing/", servicing_router),
+    ("/servicing/", payouts_router),
     ("/compliance/", compliance_router),
     ("/records/", records_router),
     ("/messages/", messaging_router),

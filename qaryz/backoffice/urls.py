@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qaryz.backoffice import views
+from qaryz.backoffice import cash_desk_views, views
 from qaryz.servicing import staff_views as servicing_views
 
 app_name = "backoffice"
@@ -25,6 +25,8 @@ urlpatterns = [
     path("applications/<int:application_id>/decide/", views.review_decide, name="review-decide"),
     path("aml/", views.aml_queue, name="aml-queue"),
     path("aml/<int:screening_id>/review/", views.aml_review, name="aml-review"),
+    path("cash-desk/", cash_desk_views.cash_desk, name="cash-desk"),
+    path("cash-desk/<int:loan_id>/", cash_desk_views.cash_desk_payout, name="cash-desk-payout"),
     path("loans/", servicing_views.loan_list, name="loans"),
     path("loans/<int:loan_id>/", servicing_views.loan_card, name="loan"),
 ]

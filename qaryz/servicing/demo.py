@@ -10,7 +10,9 @@ The historic payout is booked by ``services.activate`` on its past value date (w
 confirmation does); the days since are closed by ``close_of_day`` and the payments posted by
 ``repayments`` when those modules are installed (each step is skipped, and said so, otherwise).
 The demo face check of the signing step is recorded as passed, as the demo signer does for EDS.
-Idempotent; prints the phone numbers (password as the other demo clients).
+Also one registered partner merchant (R-DISB-3) whose account the payout bank simulator knows
+(``PAYOUT_SIM_ACCOUNTS`` in demo mode). Idempotent; prints the phone numbers (password as the
+other demo clients).
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from qaryz.clients.models import Client
-from qaryz.servicing.models import Instalment, Loan
+from qaryz.servicing.models import Instalment, Loan, Merchant
+
+DEMO_MERCHANT = {
+    "bin": "150140000012",
+    "name": "ТОО «Дала Мебель»",
+    "iban": "KZ156010000000123456",
+    "contract_number": "ПД-2026/01",
+}
 
 DEMO_LOANS = [
     {
@@ -206,7 +215,22 @@ def _live(loan: Loan, spec: dict, out: TextIO) -> None:
         _close_through(loan, today - dt.timedelta(days=1), out)
 
 
+def _merchant(out: TextIO) -> None:
+    today = timezone.localdate()
+    merchant, created = Merchant.objects.get_or_create(
+        bin=DEMO_MERCHANT["bin"],
+        defaults={
+            **DEMO_MERCHANT,
+            "contract_from": today - dt.timedelta(days=30),
+            "contract_to": today.replace(year=today.year + 2),
+        },
+    )
+    if created:
+        out.write(f"partner merchant: {merchant.name} (BIN {merchant.bin}) – name it in an application\n")
+
+
 def load_demo(out: TextIO) -> None:
+    _merchant(out)
     for spec in DEMO_LOANS:
         client = _client(spec)
         loan = Loan.objects.filter(client=client).first()

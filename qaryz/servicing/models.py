@@ -142,6 +142,7 @@ class Loan(models.Model):
     cur_due = models.DateField(null=True, blank=True)
     cur_interest = models.BigIntegerField(default=0)
     last_accrual = models.BigIntegerField(default=0)
+    last_penalty = models.BigIntegerField(default=0)  # the close of business: penalty of ``penalty_through``
 
     overdue_since = models.DateField(_("first day of the delay"), null=True, blank=True)
     days_past_due = models.PositiveIntegerField(default=0)
@@ -217,6 +218,12 @@ class Instalment(models.Model):
 
     class Meta:
         ordering = ["loan", "version", "number"]
+        indexes = [
+            # The close of business finds what falls due on a day (only rows not yet fallen due).
+            models.Index(
+                fields=["due_date", "loan"], condition=Q(fell_due=False), name="instalment_falling_due"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["loan", "version", "number"], name="instalment_unique"),
             models.CheckConstraint(
@@ -396,3 +403,35 @@ class BusinessDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+class SimulatedBankTransfer(models.Model):
+    """The store of the EMBEDDED BANK SIMULATOR (``adapters/bank_embedded.py``), not of Qaryz: what
+    the simulated bank has accepted, keyed by our idempotency key. A table rather than memory so that
+    the web server, Celery workers and ``manage.py`` commands see the same bank."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "accepted"
+        PAID = "paid", "paid"
+        FAILED = "failed", "failed"
+
+    key = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=32, unique=True)
+    amount = models.BigIntegerField()
+    destination_kind = models.CharField(max_length=12)  # iban / card / merchant / terminal
+    destination = models.CharField(max_length=40)
+    owner_id_number = models.CharField(max_length=12, blank=True)
+    status = models.CharField(max_length=10, default=Status.ACCEPTED)
+    reason = models.CharField(max_length=200, blank=True)
+    withdrawal_code = models.CharField(max_length=8, blank=True)  # cash terminal only
+    accepted_at = models.DateTimeField()
+    settle_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    webhook_delivered_at = models.DateTimeField(null=True, blank=True)
+    webhook_attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"sim:{self.key}"

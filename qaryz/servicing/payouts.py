@@ -1,0 +1,731 @@
+"""Paying a loan out (R-DISB-1..5) through the payout bank port (``ports.PayoutBank``).
+
+Channels (the application's disbursement method):
+
+- bank account / card: only to the client's CURRENT registered ``BankAccount`` of that kind – the
+  application's free-text IBAN / card must be the same or is refused – and only once the bank has
+  confirmed the account belongs to the client's IIN/BIN (R-DISB-2). No confirmation, no transfer.
+- partner merchant: only a merchant of the register (active, partner contract valid today), its
+  account confirmed by the bank for its BIN, and only after a fresh biometric check of the client,
+  consumed by the payout (R-DISB-3).
+- cash desk: the cashier identifies the client against the stored identity document (or the
+  representative's document and power of attorney for a legal entity), records it and pays out;
+  the loan is active at once (R-DISB-4). Cash terminal: a transfer to the terminal network through
+  the same port; the withdrawal code goes to the client by SMS.
+- always: not before the rule set's delay after signing, and with the client's additional consent
+  where the rule set requires it (R-DISB-5).
+
+Idempotency and crashes: the ``Payout`` row (its key is the bank's idempotency key) is committed
+BEFORE the bank is called; duplicates find the live payout under the loan's row lock (and the
+database allows one live payout per loan). A crash or a timeout between the commit and the bank's
+answer leaves the payout pending; ``reconcile_payouts`` asks the bank by key and resends with the
+same key only when the bank does not know it – the bank never pays one key twice. The loan becomes
+active and the application "disbursed" only when the bank confirms (webhook or reconcile), through
+``services.activate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qaryz.clients.models import BankAccount, Client
+from qaryz.lending.models import DisbursementMethod
+from qaryz.records.services import record_event as audit
+from qaryz.servicing import services
+from qaryz.servicing.amounts import to_kzt
+from qaryz.servicing.models import Channel, Loan, Merchant, Payout
+from qaryz.servicing.ports import Destination, PayoutBank, PayoutBankError
+from qaryz.servicing.services import ServicingError
+
+logger = logging.getLogger("qaryz.servicing.payouts")
+
+METHOD_CHANNEL = {
+    DisbursementMethod.BANK_ACCOUNT: Channel.BANK,
+    DisbursementMethod.CARD: Channel.CARD,
+    DisbursementMethod.MERCHANT: Channel.MERCHANT,
+    DisbursementMethod.CASH_DESK: Channel.CASH_DESK,
+    DisbursementMethod.CASH_TERMINAL: Channel.CASH_TERMINAL,
+}
+CONSENT_KEY = "disbursement_consent"
+MERCHANT_PURPOSE = "merchant_payout"  # qaryz.biometrics.models.Purpose.MERCHANT_PAYOUT
+
+
+class WebhookError(Exception):
+    """A webhook we refuse: bad signature or unreadable body (answered 400)."""
+
+
+def payout_bank() -> PayoutBank:
+    if settings.PAYOUT_BANK == "http":
+        from qaryz.servicing.adapters.bank_http import HttpPayoutBank
+
+        return HttpPayoutBank(settings.PAYOUT_URL, settings.PAYOUT_TOKEN, timeout=settings.PAYOUT_TIMEOUT)
+    from qaryz.servicing.adapters.bank_embedded import EmbeddedPayoutBank
+
+    return EmbeddedPayoutBank()
+
+
+def net_amount(loan: Loan) -> int:
+    """What leaves the MFO: the principal less the one-off fee withheld at disbursement."""
+    return loan.principal - loan.upfront_fee
+
+
+def live_payout(loan: Loan) -> Payout | None:
+    return Payout.objects.filter(loan_id=loan.pk).exclude(status=Payout.Status.FAILED).first()
+
+
+# --- R-DISB-5: cooling-off and the additional consent ---------------------------------------------
+def consent_required(loan: Loan) -> bool:
+    return bool(loan.application.rule_set.additional_consent_required)
+
+
+def consent_given(loan: Loan) -> bool:
+    return CONSENT_KEY in (loan.application.acknowledgements or {})
+
+
+def allowed_at(loan: Loan) -> dt.datetime | None:
+    from qaryz.lending.services import disbursement_allowed_at
+
+    return disbursement_allowed_at(loan.application)
+
+
+def check_cooling_off(loan: Loan, now: dt.datetime | None = None) -> None:
+    """Refuse a payout before the legal delay after signing or without a required consent (R-DISB-5)."""
+    when = allowed_at(loan)
+    if when is None or (now or timezone.now()) < when:
+        raise ServicingError(
+            _("The money can be paid out from %(when)s: the law gives you time to reconsider after signing.")
+            % {"when": date_format(timezone.localtime(when), "DATETIME_FORMAT") if when else "—"},
+            "cooling_off",
+        )
+    if consent_required(loan) and not consent_given(loan):
+        raise ServicingError(
+            _("Confirm that you still want the loan: your additional consent is required before the payout."),
+            "consent",
+        )
+
+
+def give_consent(loan: Loan, *, actor: Any = None) -> None:
+    """The client's additional consent before disbursement (R-DISB-5), through the lending room."""
+    from qaryz.lending.services import FlowError, give_disbursement_consent
+
+    if loan.status != Loan.Status.AWAITING:
+        raise ServicingError(_("This loan has already been paid out."))
+    try:
+        give_disbursement_consent(loan.application)
+    except FlowError as exc:
+        raise ServicingError(exc.message) from exc
+    audit(
+        "servicing.disbursement_consent",
+        actor=actor or loan.client,
+        target=loan,
+        data={"number": loan.number},
+    )
+
+
+# --- destinations ---------------------------------------------------------------------------------
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def _refuse(
+    loan: Loan, reason: str, message: str, field: str | None = None, actor: Any = None
+) -> ServicingError:
+    audit("servicing.payout_refused", actor=actor or loan.client, target=loan, data={"reason": reason})
+    return ServicingError(message, field)
+
+
+def registered_merchant(loan: Loan, today: dt.date | None = None) -> Merchant | None:
+    """The register's merchant the application names (by BIN or exact name), valid today."""
+    today = today or timezone.localdate()
+    named = (loan.application.merchant or "").strip()
+    if not named:
+        return None
+    return (
+        Merchant.objects.filter(is_active=True, contract_from__lte=today)
+        .filter(Q(contract_to__isnull=True) | Q(contract_to__gte=today))
+        .filter(Q(bin=named) | Q(name__iexact=named))
+        .first()
+    )
+
+
+def _own_account(loan: Loan, bank: PayoutBank, actor: Any) -> BankAccount:
+    """The client's current registered account of the chosen kind, its ownership confirmed (R-DISB-2)."""
+    from qaryz.clients.selectors import current_bank_account
+
+    app = loan.application
+    client = loan.client
+    kind = (
+        BankAccount.Kind.CARD if app.disbursement_method == DisbursementMethod.CARD else BankAccount.Kind.IBAN
+    )
+    account = current_bank_account(client)
+    if account is None or account.kind != kind:
+        raise _refuse(
+            loan,
+            "no_registered_account",
+            _(
+                "Register your bank account or card in the cabinet first: the money is paid only to details verified for you."
+            )
+            if kind == BankAccount.Kind.IBAN
+            else _(
+                "Register your payment card in the cabinet first: the money is paid only to details verified for you."
+            ),
+            "account",
+            actor,
+        )
+    if kind == BankAccount.Kind.IBAN and app.payout_iban and app.payout_iban != account.value:
+        raise _refuse(
+            loan,
+            "iban_differs",
+            _(
+                "The IBAN in the application differs from your registered account %(account)s. The money is paid only to the registered account: change the registered details in the cabinet if needed."
+            )
+            % {"account": account.masked},
+            "account",
+            actor,
+        )
+    if kind == BankAccount.Kind.CARD and app.payout_card_masked:
+        masked = _digits(app.payout_card_masked)
+        value = _digits(account.value)
+        if masked[:6] != value[:6] or masked[-4:] != value[-4:]:
+            raise _refuse(
+                loan,
+                "card_differs",
+                _(
+                    "The card in the application differs from your registered card %(account)s. The money is paid only to the registered card."
+                )
+                % {"account": account.masked},
+                "account",
+                actor,
+            )
+    try:
+        ownership = bank.confirm_ownership(client.id_number, account.value)
+    except PayoutBankError as exc:
+        logger.warning("ownership check failed for loan %s: %s", loan.pk, exc)
+        raise ServicingError(
+            _("The bank cannot be reached right now. Nothing was sent; please try again later.")
+        ) from exc
+    if ownership != "owned":
+        raise _refuse(
+            loan,
+            f"ownership_{ownership}",
+            _(
+                "The bank did not confirm that the account %(account)s belongs to you, so no money was sent. Register an account opened in your name."
+            )
+            % {"account": account.masked},
+            "account",
+            actor,
+        )
+    return account
+
+
+def destination_of(payout: Payout) -> Destination:
+    """What the bank is asked to pay to, rebuilt from the payout row (reconcile resends it)."""
+    client = payout.loan.client
+    if payout.channel == Channel.MERCHANT:
+        merchant = payout.merchant
+        return Destination("merchant", merchant.iban, merchant.bin, merchant.name)
+    if payout.channel == Channel.CASH_TERMINAL:
+        return Destination("terminal", client.phone, client.id_number, client.display_name)
+    kind = "card" if payout.channel == Channel.CARD else "iban"
+    return Destination(kind, payout.bank_account.value, client.id_number, client.display_name)
+
+
+def _scoped_key(loan: Loan, key: str | None) -> str:
+    """The bank idempotency key: the client's key scoped to the loan (never another's), or a new one."""
+    if key:
+        return "po-" + hashlib.sha256(f"{loan.pk}:{key}".encode()).hexdigest()[:40]
+    return f"po-{loan.pk}-{secrets.token_hex(12)}"
+
+
+# --- requesting a payout --------------------------------------------------------------------------
+def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> Payout:
+    """The client's "receive the money": one payout per loan however often it is asked (R-DISB-1..5).
+
+    Checks the channel's rules, commits the payout, then asks the bank. Returns the live payout
+    (an existing one for a duplicate request). Raises ServicingError with a translated message."""
+    existing = live_payout(loan)
+    if existing is not None:
+        return existing
+    loan = Loan.objects.select_related("application__rule_set", "client").get(pk=loan.pk)
+    app = loan.application
+    if loan.status != Loan.Status.AWAITING:
+        raise ServicingError(_("This loan has already been paid out."))
+    method = app.disbursement_method
+    if method == DisbursementMethod.CASH_DESK:
+        raise ServicingError(
+            _("This loan is paid out in cash at the cash desk: come with your identity document.")
+        )
+    channel = METHOD_CHANNEL.get(method)
+    if channel is None:
+        raise ServicingError(_("Choose how to receive the money first."))
+    check_cooling_off(loan)
+    bank = payout_bank()
+    account = merchant = verification = None
+    if channel in (Channel.BANK, Channel.CARD):
+        account = _own_account(loan, bank, actor)
+        masked = account.masked
+    elif channel == Channel.MERCHANT:
+        from qaryz.biometrics.selectors import fresh_verification
+
+        merchant = registered_merchant(loan)
+        if merchant is None:
+            raise _refuse(
+                loan,
+                "merchant_not_registered",
+                _(
+                    "The merchant named in the application is not a registered partner with a valid contract, so the money cannot be paid to it."
+                ),
+                "merchant",
+                actor,
+            )
+        verification = fresh_verification(loan.client, MERCHANT_PURPOSE)
+        if verification is None:
+            raise ServicingError(
+                _("Pass the face check first: a payment to a merchant needs a fresh biometric check."),
+                "biometrics",
+            )
+        try:
+            ownership = bank.confirm_ownership(merchant.bin, merchant.iban)
+        except PayoutBankError as exc:
+            raise ServicingError(
+                _("The bank cannot be reached right now. Nothing was sent; please try again later.")
+            ) from exc
+        if ownership != "owned":
+            raise _refuse(
+                loan,
+                f"merchant_ownership_{ownership}",
+                _("The bank did not confirm the merchant's account, so no money was sent."),
+                "merchant",
+                actor,
+            )
+        masked = merchant.name[:40]
+    else:
+        masked = "+7 … " + loan.client.phone[-4:]
+    bank_key = _scoped_key(loan, key)
+    try:
+        with transaction.atomic():
+            locked = Loan.objects.select_for_update().get(pk=loan.pk)
+            same = Payout.objects.filter(
+                Q(key=bank_key) | Q(loan=locked) & ~Q(status=Payout.Status.FAILED)
+            ).first()
+            if same is not None:
+                return same
+            if locked.status != Loan.Status.AWAITING:
+                raise ServicingError(_("This loan has already been paid out."))
+            if verification is not None:
+                from qaryz.biometrics.services import BiometricsError, consume_verification
+
+                try:
+                    consume_verification(verification)
+                except BiometricsError as exc:
+                    raise ServicingError(exc.message, "biometrics") from exc
+            payout = Payout.objects.create(
+                loan=locked,
+                key=bank_key,
+                channel=channel,
+                amount=net_amount(locked),
+                bank_account=account,
+                merchant=merchant,
+                destination_masked=masked,
+            )
+            audit(
+                "servicing.payout_requested",
+                actor=actor or loan.client,
+                target=locked,
+                data={"payout": payout.key, "channel": channel, "amount": payout.amount},
+            )
+    except IntegrityError:  # a concurrent duplicate won the one-live-payout constraint
+        existing = live_payout(loan)
+        if existing is None:
+            raise
+        return existing
+    return send(payout, bank)
+
+
+def send(payout: Payout, bank: PayoutBank | None = None) -> Payout:
+    """Ask the bank to pay ``payout`` (committed already); idempotent at the bank by its key. An
+    error leaves the payout pending for ``reconcile_payouts``: the outcome is not known."""
+    bank = bank or payout_bank()
+    payout = Payout.objects.select_related("loan__client", "bank_account", "merchant").get(pk=payout.pk)
+    loan = payout.loan
+    try:
+        ack = bank.send_transfer(
+            payout.key, payout.amount, destination_of(payout), purpose=f"Loan {loan.number}"
+        )
+    except PayoutBankError as exc:
+        logger.warning("payout %s: bank call failed, left pending: %s", payout.key, exc)
+        audit("servicing.payout_send_unknown", actor="system", target=loan, data={"payout": payout.key})
+        return payout
+    first = False
+    with transaction.atomic():
+        locked = Payout.objects.select_for_update().get(pk=payout.pk)
+        if locked.status == Payout.Status.PENDING:
+            locked.status = Payout.Status.SENT
+            locked.sent_at = timezone.now()
+            first = True
+        if not locked.bank_reference:
+            locked.bank_reference = ack.reference
+        locked.save(update_fields=["status", "sent_at", "bank_reference"])
+        if first:
+            audit(
+                "servicing.payout_sent",
+                actor="system",
+                target=loan,
+                data={"payout": locked.key, "reference": ack.reference},
+            )
+    if first and ack.withdrawal_code:
+        _send_withdrawal_code(loan.client, loan, ack.withdrawal_code)
+    if ack.state in ("paid", "failed"):
+        return apply_outcome(payout.key, ack.state, reference=ack.reference)
+    return locked
+
+
+def _send_withdrawal_code(client: Client, loan: Loan, code: str) -> None:
+    from qaryz.messaging.services import in_language, send_sms
+
+    text = in_language(
+        client,
+        lambda: (
+            _("Qaryz: code %(code)s to withdraw %(amount)s at a cash terminal, loan %(number)s.")
+            % {"code": code, "amount": _money(net_amount(loan)), "number": loan.number}
+        ),
+    )
+    send_sms(client.phone, text, purpose="payout_code")
+
+
+def _money(tiyn: int) -> str:
+    from django.utils.translation import get_language
+
+    from qaryz.core.money import format_money
+
+    return format_money(to_kzt(tiyn), get_language() or "ru")
+
+
+# --- the bank's answer: webhook and reconcile -------------------------------------------------------
+def apply_outcome(
+    key: str,
+    state: str,
+    *,
+    reference: str = "",
+    value_date: dt.date | None = None,
+    reason: str = "",
+    actor: Any = "system",
+) -> Payout:
+    """The bank's final answer for the payout ``key``: paid → loan activated (ledger posted,
+    application disbursed); failed → payout failed, loan still awaiting. Idempotent."""
+    payout = Payout.objects.filter(key=key).first()
+    if payout is None:
+        raise WebhookError("unknown payout")
+    if state not in ("paid", "failed"):
+        return payout
+    with transaction.atomic():
+        loan = Loan.objects.select_for_update().get(pk=payout.loan_id)
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status in (Payout.Status.CONFIRMED, Payout.Status.FAILED):
+            if (state == "paid") != (payout.status == Payout.Status.CONFIRMED):
+                logger.error("payout %s: bank says %s but it is %s", key, state, payout.status)
+            return payout
+        now = timezone.now()
+        if reference and not payout.bank_reference:
+            payout.bank_reference = reference[:64]
+        if state == "paid":
+            payout.status = Payout.Status.CONFIRMED
+            payout.confirmed_at = now
+            payout.save(update_fields=["status", "confirmed_at", "bank_reference"])
+            services.activate(
+                loan,
+                value_date=value_date or timezone.localdate(),
+                channel=payout.channel,
+                net_amount=payout.amount,
+                actor=actor,
+            )
+        else:
+            payout.status = Payout.Status.FAILED
+            payout.failure_reason = (reason or "failed")[:200]
+            payout.save(update_fields=["status", "failure_reason", "bank_reference"])
+        audit(
+            "servicing.payout_" + ("confirmed" if state == "paid" else "failed"),
+            actor=actor,
+            target=loan,
+            data={"payout": key, "reference": payout.bank_reference, "reason": payout.failure_reason},
+        )
+    return payout
+
+
+def webhook_signature(body: bytes) -> str:
+    return "sha256=" + hmac.new(settings.PAYOUT_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def handle_webhook(body: bytes, signature: str) -> Payout:
+    """The bank's signed notice of a settled transfer (HMAC-SHA256 of the raw body)."""
+    if not signature or not hmac.compare_digest(webhook_signature(body), signature):
+        raise WebhookError("bad signature")
+    try:
+        data = json.loads(body)
+        key, state = str(data["key"]), str(data["state"])
+        value_date = dt.date.fromisoformat(data["value_date"]) if data.get("value_date") else None
+        amount = int(data["amount"]) if data.get("amount") is not None else None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise WebhookError("unreadable body") from exc
+    payout = Payout.objects.filter(key=key).first()
+    if payout is None:
+        raise WebhookError("unknown payout")
+    if amount is not None and amount != payout.amount:
+        logger.error("payout %s: the bank reports %s tiyn, we sent %s", key, amount, payout.amount)
+        raise WebhookError("amount differs")
+    return apply_outcome(
+        key,
+        state,
+        reference=str(data.get("reference") or ""),
+        value_date=value_date,
+        reason=str(data.get("reason") or ""),
+        actor="api:payout-bank",
+    )
+
+
+def reconcile(
+    *, older_than_minutes: int | None = None, now: dt.datetime | None = None, bank: PayoutBank | None = None
+) -> dict[str, int]:
+    """Pending / sent payouts older than N minutes: ask the bank by key. Unknown → sent again with the
+    same key; accepted → left to the bank; paid → activated; failed → failed. Never pays twice."""
+    bank = bank or payout_bank()
+    minutes = settings.PAYOUT_RECONCILE_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=minutes)
+    counts = {"checked": 0, "resent": 0, "in_progress": 0, "confirmed": 0, "failed": 0, "unreachable": 0}
+    stale = Payout.objects.filter(
+        status__in=[Payout.Status.PENDING, Payout.Status.SENT], created_at__lte=cutoff
+    ).exclude(channel=Channel.CASH_DESK)
+    for payout in stale.order_by("created_at"):
+        counts["checked"] += 1
+        try:
+            status = bank.transfer_status(payout.key)
+        except PayoutBankError:
+            counts["unreachable"] += 1
+            continue
+        if status.state == "unknown":
+            send(payout, bank)
+            counts["resent"] += 1
+        elif status.state == "accepted":
+            counts["in_progress"] += 1
+        else:
+            apply_outcome(
+                payout.key,
+                status.state,
+                reference=status.reference,
+                value_date=status.value_date,
+                reason=status.reason,
+            )
+            counts["confirmed" if status.state == "paid" else "failed"] += 1
+    if counts["checked"]:
+        audit("servicing.payouts_reconciled", actor="system", data=counts)
+    return counts
+
+
+# --- cash desk (R-DISB-4) -----------------------------------------------------------------------------
+def cash_desk_queue() -> list[Loan]:
+    """Loans awaiting a cash payout at the desk, oldest first."""
+    return list(
+        Loan.objects.filter(
+            status=Loan.Status.AWAITING, application__disbursement_method=DisbursementMethod.CASH_DESK
+        )
+        .exclude(payouts__status__in=[Payout.Status.PENDING, Payout.Status.SENT, Payout.Status.CONFIRMED])
+        .select_related("client", "application__rule_set")
+        .order_by("id")
+    )
+
+
+def _norm_doc(value: str) -> str:
+    return "".join(ch for ch in (value or "").upper() if ch.isalnum())
+
+
+def pay_cash(
+    loan: Loan,
+    *,
+    cashier: Any,
+    doc_type: str,
+    doc_number: str,
+    poa_number: str = "",
+    poa_date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Payout:
+    """The cashier identified the client visually against the identity document (for a legal
+    entity: its representative's document and power of attorney), recorded it and paid out."""
+    today = today or timezone.localdate()
+    loan = Loan.objects.select_related("application__rule_set", "client").get(pk=loan.pk)
+    if loan.application.disbursement_method != DisbursementMethod.CASH_DESK:
+        raise ServicingError(_("This loan is not paid out at the cash desk."))
+    if loan.status != Loan.Status.AWAITING:
+        raise ServicingError(_("This loan has already been paid out."))
+    check_cooling_off(loan)
+    client = loan.client
+    identification: dict[str, Any] = {"doc_type": doc_type, "doc_number_last4": _norm_doc(doc_number)[-4:]}
+    if client.kind == Client.Kind.LEGAL_ENTITY:
+        signer = getattr(client, "signer", None)
+        if signer is None:
+            raise _refuse(
+                loan, "no_representative", _("The entity has no registered representative."), None, cashier
+            )
+        expected_type, expected_number, expiry = (
+            signer.id_doc_type,
+            signer.id_doc_number,
+            signer.id_doc_expiry,
+        )
+        if not poa_number.strip() or poa_date is None:
+            raise ServicingError(
+                _("Enter the number and date of the representative's power of attorney."), "poa_number"
+            )
+        if poa_date > today:
+            raise ServicingError(_("The power of attorney cannot be dated in the future."), "poa_date")
+        identification.update(
+            representative=signer.full_name,
+            representative_iin=signer.iin,
+            poa_number=poa_number.strip()[:50],
+            poa_date=poa_date.isoformat(),
+        )
+    else:
+        expected_type, expected_number, expiry = (
+            client.id_doc_type,
+            client.id_doc_number,
+            client.id_doc_expiry,
+        )
+    if not expected_number:
+        raise _refuse(
+            loan,
+            "no_stored_document",
+            _("No identity document is stored for this client: the client must finish identification first."),
+            None,
+            cashier,
+        )
+    if doc_type != expected_type or _norm_doc(doc_number) != _norm_doc(expected_number):
+        raise _refuse(
+            loan,
+            "document_mismatch",
+            _("The document presented does not match the one stored for the client. Do not pay out."),
+            "doc_number",
+            cashier,
+        )
+    if expiry is not None and expiry < today:
+        raise _refuse(
+            loan,
+            "document_expired",
+            _("The identity document has expired. Do not pay out."),
+            "doc_number",
+            cashier,
+        )
+    with transaction.atomic():
+        locked = Loan.objects.select_for_update().get(pk=loan.pk)
+        if locked.status != Loan.Status.AWAITING or live_payout(locked) is not None:
+            raise ServicingError(_("This loan has already been paid out."))
+        now = timezone.now()
+        payout = Payout.objects.create(
+            loan=locked,
+            key=f"cash-{locked.pk}-{secrets.token_hex(8)}",
+            channel=Channel.CASH_DESK,
+            amount=net_amount(locked),
+            destination_masked=_("Cash desk"),
+            status=Payout.Status.CONFIRMED,
+            identification={**identification, "checked_at": now.isoformat()},
+            paid_by=cashier,
+            sent_at=now,
+            confirmed_at=now,
+        )
+        services.activate(
+            locked, value_date=today, channel=Channel.CASH_DESK, net_amount=payout.amount, actor=cashier
+        )
+        audit(
+            "servicing.cash_paid_out",
+            actor=cashier,
+            target=locked,
+            data={"payout": payout.key, "amount": payout.amount, "identification": identification},
+        )
+    return payout
+
+
+# --- what the client sees -----------------------------------------------------------------------------
+STATE_TEXT = {
+    "awaiting": (
+        gettext_lazy("Not paid out yet"),
+        gettext_lazy("The money has not been requested yet."),
+    ),
+    "pending": (
+        gettext_lazy("Being sent"),
+        gettext_lazy("We are sending the payment order to the bank. This usually takes a few seconds."),
+    ),
+    "sent": (
+        gettext_lazy("Sent to the bank"),
+        gettext_lazy("The bank has accepted the transfer and will confirm it shortly."),
+    ),
+    "paid": (
+        gettext_lazy("Paid out"),
+        gettext_lazy("The bank has confirmed the payout. Your loan is active."),
+    ),
+    "failed": (
+        gettext_lazy("Payout failed"),
+        gettext_lazy(
+            "The bank could not complete the transfer; no money left the MFO. Check your details and request the payout again, or contact us."
+        ),
+    ),
+    "cash_desk": (
+        gettext_lazy("Awaiting you at the cash desk"),
+        gettext_lazy("Come to the cash desk with your identity document to receive the money."),
+    ),
+}
+
+
+def payout_status(loan: Loan) -> dict[str, Any]:
+    """The disbursement status of ``loan`` for pages and the API: state (awaiting / pending / sent /
+    paid / failed / cash_desk), its translated label and explanation, and what the client can do."""
+    payouts = list(Payout.objects.filter(loan_id=loan.pk).order_by("-created_at", "-id"))
+    current = next((p for p in payouts if p.status != Payout.Status.FAILED), payouts[0] if payouts else None)
+    app = loan.application
+    method = app.disbursement_method
+    if current is not None:
+        state = {"pending": "pending", "sent": "sent", "confirmed": "paid", "failed": "failed"}[
+            current.status
+        ]
+    elif loan.status != Loan.Status.AWAITING:
+        state = "paid"
+    else:
+        state = "cash_desk" if method == DisbursementMethod.CASH_DESK else "awaiting"
+    label, explanation = STATE_TEXT[state]
+    when = allowed_at(loan)
+    now = timezone.now()
+    can_request = (
+        loan.status == Loan.Status.AWAITING
+        and state in ("awaiting", "failed")
+        and method != DisbursementMethod.CASH_DESK
+        and when is not None
+        and now >= when
+        and (not consent_required(loan) or consent_given(loan))
+    )
+    return {
+        "state": state,
+        "label": str(label),
+        "explanation": str(explanation),
+        "payout": current,
+        "method": method,
+        "method_label": str(DisbursementMethod(method).label) if method in DisbursementMethod.values else "",
+        "destination": current.destination_masked if current else "",
+        "amount": net_amount(loan),
+        "amount_kzt": to_kzt(net_amount(loan)),
+        "allowed_at": when,
+        "cooling_off_over": when is not None and now >= when,
+        "consent_required": consent_required(loan),
+        "consent_given": consent_given(loan),
+        "needs_biometrics": method == DisbursementMethod.MERCHANT,
+        "can_request": can_request,
+    }
