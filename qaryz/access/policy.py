@@ -32,6 +32,9 @@ PAGES: dict[str, str] = {
     "backoffice:aml-queue": "compliance.view_case",
     "backoffice:aml-review": "compliance.decide_case",
     "records:audit-log": "records.view_auditevent",
+    # servicing room: repayment channels (issue 10 item 4)
+    "servicing:acquirer-webhook": PUBLIC,  # HMAC-signed by the acquirer, no session
+    "servicing:cash-desk-payment": "servicing.post_payment",
     "records:public-key": PUBLIC,
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
     "access:login": PUBLIC,
@@ -88,6 +91,8 @@ PAGES: dict[str, str] = {
     "servicing:payments": CLIENT,
     "servicing:early-repayment": CLIENT,
     "servicing:receipt": CLIENT,
+    "servicing:pay-card": CLIENT,
+    "servicing:demo-acquirer": CLIENT,
     "backoffice:loans": "servicing.view_loan",
     "backoffice:loan": "servicing.view_loan",
     # servicing room: the payout step and the payout bank's webhook (HMAC-signed, R-DISB-1..5)

@@ -25,8 +25,8 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         [
             "clients.view_client_data",
             "servicing.view_loan",
-            "servicing.record_payment",
             "servicing.disburse_cash",
+            "servicing.post_payment",
         ],
     ),
     "compliance": (

@@ -191,7 +191,8 @@ class QuoteRowOut(Schema):
 
 class QuoteOut(Schema):
     mode: str
-    amount: Decimal = Field(..., description="to pay now")
+    amount: Decimal = Field(..., description="applied by the early repayment (advance included)")
+    to_pay: Decimal = Field(..., description="still to pay before confirming (beyond the advance held)")
     interest_to_date: Decimal
     closes_loan: bool
     instalments: list[QuoteRowOut] = Field(..., description="the new schedule (empty when the loan closes)")
@@ -436,6 +437,7 @@ def _quote_out(q: early.Quote) -> dict:
     return {
         "mode": q.mode,
         "amount": _k(q.amount),
+        "to_pay": _k(q.to_pay),
         "interest_to_date": _k(q.interest_to_date),
         "closes_loan": q.closes_loan,
         "instalments": [

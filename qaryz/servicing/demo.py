@@ -4,7 +4,7 @@ paid out in the past and then lived through by the real services up to today:
 
 - Сейткали Айжан – disbursed 45 days ago, first instalment paid: an ordinary active loan;
 - Омаров Бауыржан – disbursed 75 days ago, nothing paid after the first instalment: overdue;
-- Тулегенова Сауле – disbursed 100 days ago and repaid in full early: closed.
+- Тулегенова Сауле – disbursed 100 days ago, three instalments paid, repaid in full early today.
 
 The historic payout is booked by ``services.activate`` on its past value date (what the bank's
 confirmation does); the days since are closed by ``close_of_day`` and the payments posted by
@@ -162,57 +162,59 @@ def _disburse_in_the_past(loan: Loan, on: dt.date) -> Loan:
     return loan
 
 
-def _close_through(loan: Loan, day: dt.date, out: TextIO) -> bool:
-    """Close business days up to ``day`` (the close of business catches up from closed_through)."""
+def _close_through(day: dt.date, out: TextIO) -> bool:
+    """Close business days up to ``day`` (the close of business catches every loan up from its
+    ``closed_through``); delay notices are left to the nightly run."""
     close_of_day = _module("close_of_day")
-    run = getattr(close_of_day, "close_business_day", None) if close_of_day else None
-    if run is None:
+    if close_of_day is None or not hasattr(close_of_day, "run"):
         out.write("  (close of business not installed: no accrual / overdue in the demo yet)\n")
         return False
-    run(day)
+    close_of_day.run(day, send_notices=False)
     return True
 
 
 def _pay(loan: Loan, amount: int, on: dt.date, reference: str, out: TextIO) -> bool:
+    """A bank transfer with the loan's payment reference, as the statement import posts it."""
     repayments = _module("repayments")
-    post = getattr(repayments, "post_payment", None) if repayments else None
-    if post is None:
+    if repayments is None or not hasattr(repayments, "post_payment"):
         out.write("  (repayments not installed: no demo payment posted)\n")
         return False
-    post(
-        loan,
-        channel="bank",
-        payer_reference=reference,
-        amount=amount,
-        value_date=on,
-        received_at=timezone.make_aware(dt.datetime.combine(on, dt.time(12))),
+    repayments.post_payment(
+        loan, channel="bank", payer_reference=reference, amount_tiyn=amount, value_date=on, actor="demo"
     )
     return True
 
 
 def _live(loan: Loan, spec: dict, out: TextIO) -> None:
+    """Each instalment of the story paid by bank transfer two days before it falls due, the days
+    in between closed by the close of business; the repaid loan is then repaid early today."""
     today = timezone.localdate()
-    first = Instalment.objects.get(loan=loan, version=loan.schedule_version, number=1)
-    if spec["story"] in ("active", "overdue"):
-        # The first instalment paid two days before it fell due; the rest of the story is the
-        # close of business up to today (the overdue loan's second instalment stays unpaid).
-        pay_day = first.due_date - dt.timedelta(days=2)
-        _close_through(loan, pay_day - dt.timedelta(days=1), out)
-        _pay(loan, first.total, pay_day, f"demo-{loan.number}-1", out)
-        _close_through(loan, today - dt.timedelta(days=1), out)
-    else:  # repaid: the first instalment, then the whole rest early
-        pay_day = first.due_date - dt.timedelta(days=1)
-        _close_through(loan, pay_day - dt.timedelta(days=1), out)
-        _pay(loan, first.total, pay_day, f"demo-{loan.number}-1", out)
-        early_day = first.due_date + dt.timedelta(days=10)
-        _close_through(loan, early_day - dt.timedelta(days=1), out)
-        repayments = _module("repayments")
-        if repayments is not None and hasattr(repayments, "repay_early"):
-            loan.refresh_from_db()
-            repayments.repay_early(loan, mode="full", amount=None, on=early_day, actor=None)
-        else:
-            out.write("  (early repayment not installed: the demo loan stays active)\n")
-        _close_through(loan, today - dt.timedelta(days=1), out)
+    paid = {"active": 1, "overdue": 1, "repaid": 3}[spec["story"]]
+    rows = list(Instalment.objects.filter(loan=loan, version=loan.schedule_version).order_by("number"))
+    for row in rows[:paid]:
+        pay_day = row.due_date - dt.timedelta(days=2)
+        if pay_day >= today:
+            break
+        _close_through(pay_day - dt.timedelta(days=1), out)
+        _pay(loan, row.total, pay_day, f"demo-{loan.number}-{row.number}", out)
+    _close_through(today - dt.timedelta(days=1), out)
+    if spec["story"] != "repaid":
+        return
+    repayments = _module("repayments")
+    if repayments is None or not hasattr(repayments, "repay_early"):
+        out.write("  (early repayment not installed: the demo loan stays active)\n")
+        return
+    loan.refresh_from_db()
+    quote = repayments.early_repayment_quote(loan, today, mode="full")
+    repayments.repay_early(
+        loan,
+        mode="full",
+        on=today,
+        amount=quote.to_pay,
+        channel="bank",
+        payer_reference=f"demo-{loan.number}-early",
+        actor="demo",
+    )
 
 
 def _merchant(out: TextIO) -> None:

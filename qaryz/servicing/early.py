@@ -3,14 +3,15 @@
 ``repayments.early_repayment_quote`` and ``repayments.repay_early`` are called with this contract
 (docs/servicing.md "Early repayment from the cabinet"):
 
-    early_repayment_quote(loan, *, mode, amount, on) -> quote
-    repay_early(loan, *, mode, amount, on, actor) -> Payment | loan
+    early_repayment_quote(loan, on, *, amount, mode) -> EarlyQuote
+    repay_early(loan, *, mode, on, amount, actor) -> Loan
 
-``mode`` is ``full``, ``shorter_term`` or ``lower_instalment``; ``amount`` is tiyn (None for
-``full``); a refusal raises ``ServicingError`` with a translated message. The quote may be an
-object or a dict with ``amount`` (tiyn to pay), ``interest_to_date`` (tiyn, optional) and
-``instalments`` (the new schedule: rows with ``number``, ``due_date``, ``principal``, ``interest``,
-``fee``). This module turns it into one shape for the page and the API.
+``mode`` is ``full``, ``shorter_term`` or ``lower_instalment``; ``amount`` is tiyn (the money
+applied, advance included; None for ``full``); a refusal raises ``ServicingError`` with a
+translated message. The quote carries ``amount``, ``to_pay`` (beyond the advance held),
+``interest_to_day`` and ``schedule`` (the new rows). The money comes first (a card payment from the
+cabinet, a transfer with the payment reference): ``repay_early`` applies it from the advance. This
+module turns the quote into one shape for the page and the API.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Quote:
     amount: int
     interest_to_date: int
     instalments: list[QuoteRow]
+    to_pay: int = 0  # what must still come in beyond the advance held
 
     @property
     def closes_loan(self) -> bool:
@@ -93,7 +95,7 @@ def quote(loan: Loan, *, mode: str, amount: int | None, on: dt.date) -> Quote:
     repayments = _repayments()
     if repayments is None:
         raise LookupError("repayments module not installed")
-    answer = repayments.early_repayment_quote(loan, mode=mode, amount=amount, on=on)
+    answer = repayments.early_repayment_quote(loan, on, amount=amount, mode=mode)
     rows = [
         QuoteRow(
             number=int(_get(r, "number", n)),
@@ -102,18 +104,26 @@ def quote(loan: Loan, *, mode: str, amount: int | None, on: dt.date) -> Quote:
             interest=_tiyn(_get(r, "interest")),
             fee=_tiyn(_get(r, "fee", 0)),
         )
-        for n, r in enumerate(_get(answer, "instalments", None) or [], start=1)
+        for n, r in enumerate(
+            _get(answer, "schedule", None) or _get(answer, "instalments", None) or [], start=1
+        )
     ]
+    applied = _tiyn(_get(answer, "amount", amount))
     return Quote(
         mode=mode,
-        amount=_tiyn(_get(answer, "amount", amount)),
-        interest_to_date=_tiyn(_get(answer, "interest_to_date", 0)),
+        amount=applied,
+        interest_to_date=_tiyn(_get(answer, "interest_to_day", _get(answer, "interest_to_date", 0))),
         instalments=rows,
+        to_pay=_tiyn(_get(answer, "to_pay", applied)),
     )
 
 
 def repay(loan: Loan, *, mode: str, amount: int | None, on: dt.date, actor: Any) -> Any:
+    """Apply the early repayment from the money received (the advance): ``repay_early`` refuses
+    with "pay … first" when the advance does not cover it."""
     repayments = _repayments()
     if repayments is None:
         raise LookupError("repayments module not installed")
-    return repayments.repay_early(loan, mode=mode, amount=amount, on=on, actor=actor)
+    return repayments.repay_early(
+        loan, mode=mode, on=on, amount=None if mode == "full" else amount, actor=actor
+    )

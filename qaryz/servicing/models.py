@@ -435,3 +435,62 @@ class SimulatedBankTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"sim:{self.key}"
+class Restructuring(models.Model):
+    """A supplementary agreement changing a loan's schedule after its first instalment (issue 10
+    item 6): a new term, a lower instalment, or a payment holiday, built from the loan's actual
+    balance, signed like the contract (``lending.signing``: the same document fields), and in
+    force from its signature as a new schedule version."""
+
+    class Kind(models.TextChoices):
+        NEW_TERM = "new_term", _("New term")
+        LOWER_INSTALMENT = "lower_instalment", _("Lower instalment")
+        HOLIDAY = "holiday", _("Payment holiday")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Awaiting signature")
+        SIGNED = "signed", _("Signed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="restructurings")
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    term_months = models.PositiveIntegerField()  # instalments of the new schedule
+    holiday_months = models.PositiveIntegerField(default=0)
+    max_instalment = models.BigIntegerField(default=0)  # lower instalment: the ceiling asked, tiyn
+    effective_on = models.DateField()  # the day it was built for; it must be signed that day
+    base_version = models.PositiveIntegerField()  # the schedule version it replaces
+    principal = models.BigIntegerField()  # principal rescheduled (current + overdue), tiyn
+    schedule = models.JSONField(default=list)  # rows in tiyn, see restructuring.schedule_json
+    language = models.CharField(max_length=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pdf_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    vault_document_id = models.CharField(max_length=64, blank=True)
+    signing_request_id = models.CharField(max_length=64, blank=True)
+    signature_evidence = models.JSONField(default=dict, blank=True)
+    proposed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["loan", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "sequence"], name="restructuring_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status="draft"), name="restructuring_one_draft_per_loan"
+            ),
+            models.CheckConstraint(
+                name="restructuring_status_known", condition=Q(status__in=["draft", "signed", "withdrawn"])
+            ),
+            models.CheckConstraint(
+                name="restructuring_kind_known",
+                condition=Q(kind__in=["new_term", "lower_instalment", "holiday"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -5,12 +5,15 @@ early-repayment calculator. Thin: a selector or a service, then render."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,14 +63,20 @@ def loan(request: HttpRequest, item: Loan) -> HttpResponse:
     instalments = selectors.schedule_instalments(item)
     rows = selectors.schedule_rows(instalments, today)
     payments, more = selectors.payments_page(item, limit=5)
+    owed = selectors.debt(item, instalments, today)
+    upcoming = selectors.next_instalment(rows)
+    suggested = owed.overdue or (upcoming.unpaid if upcoming else 0)
     return render(
         request,
         "servicing/loan.html",
         {
             "loan": item,
-            "debt": selectors.debt(item, instalments, today),
+            "suggested_payment": selectors.kzt(max(suggested - item.advance, 0))
+            if suggested > item.advance
+            else None,
+            "debt": owed,
             "rows": rows,
-            "next": selectors.next_instalment(rows),
+            "next": upcoming,
             "chart": selectors.schedule_chart(rows),
             "payments": selectors.payment_rows(payments),
             "more_payments": more,
@@ -141,12 +150,16 @@ def early_repayment(request: HttpRequest, item: Loan) -> HttpResponse:
     if not context["available"] or not context["active"] or not form.is_bound or not form.is_valid():
         return render(request, "servicing/early.html", context)
     mode, amount = form.cleaned_data["mode"], form.amount_tiyn()
+    context["back_here"] = (
+        f"{request.path}?{urlencode({'mode': mode, 'amount': request.POST.get('amount') or request.GET.get('amount') or ''})}"
+    )
     try:
         if request.method == "POST" and request.POST.get("confirm") == "1":
             early.repay(item, mode=mode, amount=amount, on=today, actor=request.client)
             messages.success(request, _("Done: the early repayment is recorded and the schedule is updated."))
             return redirect("servicing:loan", item.pk)
         context["quote"] = early.quote(item, mode=mode, amount=amount, on=today)
+        context["quote_to_pay_kzt"] = str(selectors.kzt(context["quote"].to_pay))
     except ServicingError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "servicing/early.html", context)
@@ -164,3 +177,81 @@ def receipt(request: HttpRequest, receipt_id: str, fmt: str) -> HttpResponse:
         return client_receipt(request, receipt_id, fmt)
     except Http404:
         return error_response(request, 404)
+
+
+# --- paying by card from the cabinet (the acquirer's page; embedded: a demo page here) -------------
+class CardPaymentForm(forms.Form):
+    amount = MoneyField(label=gettext_lazy("Amount, KZT"), min_value=Decimal("1"))
+
+
+def _safe_next(value: str, loan: Loan) -> str:
+    prefix = reverse("servicing:loan", args=[loan.pk])
+    return value if value.startswith(prefix) and "//" not in value else prefix
+
+
+@require_http_methods(["POST"])
+@client_required
+@owned_loan
+def pay_card(request: HttpRequest, item: Loan) -> HttpResponse:
+    """Open a card payment of ``amount`` for this loan with the acquirer and send the client to
+    its payment page; the acquirer's webhook posts the payment (repayments.card_webhook)."""
+    from qaryz.servicing.payments_ports import AcquirerError, acquirer
+
+    form = CardPaymentForm(request.POST)
+    back = _safe_next(request.POST.get("next", ""), item)
+    if item.status != Loan.Status.ACTIVE:
+        messages.error(request, _("Payments are accepted for an active loan only."))
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(request, form.errors["amount"][0])
+        return redirect(back)
+    try:
+        charge = acquirer().create_charge(
+            payment_reference=item.payment_reference,
+            amount=to_tiyn(form.cleaned_data["amount"]),
+            description=_("Repayment of loan %(number)s") % {"number": item.number},
+        )
+    except AcquirerError:
+        messages.error(request, _("The card payment could not be started. Please try again later."))
+        return redirect(back)
+    url = charge.payment_url
+    if url.startswith("/demo-acquirer/"):  # the embedded acquirer: its page is served here
+        url = reverse("servicing:demo-acquirer", args=[charge.order_id])
+    return redirect(f"{url}?{urlencode({'next': back})}")
+
+
+@require_http_methods(["GET", "POST"])
+@client_required
+def demo_acquirer(request: HttpRequest, order_id: str) -> HttpResponse:
+    """The embedded acquirer's card page (demo and tests only): the client enters a card, the
+    simulator takes the payment and sends its signed webhook, which posts the payment."""
+    from qaryz.servicing.adapters.acquirer_embedded import EmbeddedAcquirer
+    from qaryz.servicing.payments_ports import AcquirerError, acquirer
+
+    bank = acquirer()
+    order = EmbeddedAcquirer._orders.get(order_id) if isinstance(bank, EmbeddedAcquirer) else None
+    item = (
+        selectors.loans_of(request.client).filter(payment_reference=order["payment_reference"]).first()
+        if order
+        else None
+    )
+    if item is None:
+        return error_response(request, 404)
+    back = _safe_next(request.POST.get("next", "") or request.GET.get("next", ""), item)
+    error = ""
+    if request.method == "POST":
+        card = "".join(ch for ch in request.POST.get("card", "") if ch.isdigit())
+        try:
+            bank.pay(order_id, card)
+        except AcquirerError:
+            error = _("The card was declined. Check the number or use another card.")
+        except ServicingError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Thank you: the payment is received and your receipt is ready."))
+            return redirect(back)
+    return render(
+        request,
+        "servicing/demo_acquirer.html",
+        {"loan": item, "amount": order["amount"], "order_id": order_id, "next": back, "error": error},
+    )

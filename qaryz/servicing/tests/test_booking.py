@@ -46,10 +46,9 @@ def test_transfers_are_append_only_and_balanced(lending_setup):
         Transfer.objects.filter(pk=transfer.pk).update(amount=1)
     with pytest.raises(Exception), transaction.atomic():
         Transfer.objects.filter(pk=transfer.pk).delete()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO servicing_transfer (key, kind, entry, loan_id, debit_id, credit_id, amount,"
-                " value_date, booking_date) VALUES ('x', 'test', '', %s, %s, %s, 5, '2026-12-10', '2026-12-10')",
-                [loan.pk, transfer.debit_id, transfer.debit_id],
-            )
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO servicing_transfer (key, kind, entry, loan_id, debit_id, credit_id, amount,"
+            " value_date, booking_date) VALUES ('x', 'test', '', %s, %s, %s, 5, '2026-12-10', '2026-12-10')",
+            [loan.pk, transfer.debit_id, transfer.debit_id],
+        )

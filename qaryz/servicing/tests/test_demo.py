@@ -21,9 +21,18 @@ def test_demo_loans_load_once_and_show_in_the_cabinet(client):
         module.load_demo(io.StringIO())
     out = io.StringIO()
     demo.load_demo(out)  # second run: nothing new
-    loans = list(Loan.objects.filter(client__phone__in=[s["phone"] for s in demo.DEMO_LOANS]))
-    assert len(loans) == 3 and out.getvalue().count("demo loan QZ-") == 3
-    assert all(loan.disbursed_on is not None for loan in loans)
-    sign_in_client(client, loans[0].client)
-    page = client.get(f"/servicing/loans/{loans[0].pk}/")
-    assert page.status_code == 200 and loans[0].payment_reference in page.content.decode()
+    by_story = {
+        spec["story"]: Loan.objects.get(client__phone=spec["phone"]) for spec in demo.DEMO_LOANS
+    }
+    assert out.getvalue().count("demo loan QZ-") == 3 and Loan.objects.count() == 3
+    active, overdue, repaid = by_story["active"], by_story["overdue"], by_story["repaid"]
+    assert active.status == Loan.Status.ACTIVE and active.days_past_due == 0
+    assert overdue.status == Loan.Status.ACTIVE and overdue.days_past_due > 0 and overdue.penalty > 0
+    assert repaid.status == Loan.Status.CLOSED
+    assert active.payments.count() == 1 and repaid.payments.count() == 4
+    sign_in_client(client, active.client)
+    page = client.get(f"/servicing/loans/{active.pk}/").content.decode()
+    assert active.payment_reference in page and 'data-state="paid"' in page
+    client.cookies.clear()
+    sign_in_client(client, overdue.client)
+    assert 'id="days-past-due"' in client.get(f"/servicing/loans/{overdue.pk}/").content.decode()

@@ -36,18 +36,24 @@ def stand_in(monkeypatch):
     """A ``repayments`` with the documented signatures that records what it was asked."""
     calls: list[tuple] = []
 
-    def early_repayment_quote(loan, *, mode, amount, on):
+    def early_repayment_quote(loan, on, *, amount=None, mode="shorter_term"):
         calls.append(("quote", loan.pk, mode, amount, on))
         if amount is not None and amount > loan.principal_current:
             raise ServicingError("Сумма больше остатка долга.", field="amount")
         rows = list(Instalment.objects.filter(loan=loan, version=loan.schedule_version).order_by("number"))
         if mode == "full":
-            return {"amount": loan.principal_current + 1234, "interest_to_date": 1234, "instalments": []}
+            return {
+                "amount": loan.principal_current + 1234,
+                "interest_to_day": 1234,
+                "to_pay": 0,
+                "schedule": [],
+            }
         kept = rows[: len(rows) - 3] if mode == "shorter_term" else rows
         return types.SimpleNamespace(
             amount=amount,
-            interest_to_date=0,
-            instalments=[
+            to_pay=0,
+            interest_to_day=0,
+            schedule=[
                 {
                     "number": r.number,
                     "due_date": r.due_date,
@@ -58,7 +64,7 @@ def stand_in(monkeypatch):
             ],
         )
 
-    def repay_early(loan, *, mode, amount, on, actor):
+    def repay_early(loan, *, mode, on=None, amount=None, channel=None, payer_reference=None, actor=None):
         calls.append(("repay", loan.pk, mode, amount, on, actor.pk))
 
     fake = types.ModuleType("qaryz.servicing.repayments")
@@ -137,27 +143,62 @@ needs_repayments = pytest.mark.skipif(
 )
 
 
+def _pay_by_card(client, loan, amount: str, back: str) -> None:
+    """The cabinet's card payment: acquirer order, the (embedded) acquirer's page, its webhook."""
+    response = client.post(f"/servicing/loans/{loan.pk}/pay/", {"amount": amount, "next": back})
+    assert response.status_code == 302 and "/servicing/demo-acquirer/" in response["Location"]
+    page = response["Location"]
+    assert client.get(page).status_code == 200
+    declined = client.post(page, {"card": "4000 0000 0000 0002", "next": back}).content.decode()
+    assert 'id="card-error"' in declined
+    done = client.post(page, {"card": "4111 1111 1111 1111", "next": back})
+    assert done.status_code == 302 and done["Location"] == back
+
+
+def _closed_through_yesterday(loan: Loan) -> None:
+    """Early repayment is made today once the previous business day is closed."""
+    from qaryz.servicing import close_of_day
+
+    close_of_day.run(timezone.localdate() - dt.timedelta(days=1), send_notices=False)
+    loan.refresh_from_db()
+
+
 @needs_repayments
 @pytest.mark.req("R-CAB-5")
 def test_real_partial_early_repayment_through_the_page(client, loan):
+    _closed_through_yesterday(loan)
     sign_in_client(client, loan.client)
     url = f"/servicing/loans/{loan.pk}/early-repayment/"
     page = client.get(url, {"mode": "shorter_term", "amount": "50000"}).content.decode()
-    assert 'id="quote-schedule"' in page
-    client.post(url, {"mode": "shorter_term", "amount": "50000", "confirm": "1"})
+    assert (
+        'id="quote-schedule"' in page and 'id="early-pay-card"' in page and 'id="early-confirm"' not in page
+    )
+    _pay_by_card(client, loan, "50000", f"{url}?mode=shorter_term&amount=50000")
+    assert Payment.objects.filter(loan=loan, channel="card", amount=50000_00).exists()
+    page = client.get(url, {"mode": "shorter_term", "amount": "50000"}).content.decode()
+    assert 'id="early-confirm"' in page
+    before = Instalment.objects.filter(loan=loan, version=1).count()
+    response = client.post(url, {"mode": "shorter_term", "amount": "50000", "confirm": "1"})
+    assert response.status_code == 302
     loan.refresh_from_db()
-    assert loan.schedule_version > 1
-    assert Payment.objects.filter(loan=loan, purpose="early_partial").exists()
+    assert loan.schedule_version == 2
+    assert Instalment.objects.filter(loan=loan, version=2).count() < before
+    body = client.get(f"/servicing/loans/{loan.pk}/").content.decode()
+    assert "/servicing/receipts/" in body  # the card payment's receipt
 
 
 @needs_repayments
 @pytest.mark.req("R-CAB-5")
 def test_real_full_early_repayment_through_the_page(client, loan):
+    from qaryz.servicing import repayments
+
+    _closed_through_yesterday(loan)
     sign_in_client(client, loan.client)
     url = f"/servicing/loans/{loan.pk}/early-repayment/"
-    assert 'id="early-confirm"' in client.get(url, {"mode": "full"}).content.decode()
+    quote = repayments.early_repayment_quote(loan, timezone.localdate(), mode="full")
+    amount = f"{quote.to_pay // 100}.{quote.to_pay % 100:02d}"
+    assert 'id="early-pay-card"' in client.get(url, {"mode": "full"}).content.decode()
+    _pay_by_card(client, loan, amount, f"{url}?mode=full")
     client.post(url, {"mode": "full", "confirm": "1"})
     loan.refresh_from_db()
-    assert (
-        loan.status == Loan.Status.CLOSED or Payment.objects.filter(loan=loan, purpose="early_full").exists()
-    )
+    assert loan.status == Loan.Status.CLOSED

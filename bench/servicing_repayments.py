@@ -1,0 +1,268 @@
+"""Posting repayments on PostgreSQL with concurrent posters, against a bare two-row insert floor.
+
+    .venv/bin/python bench/servicing_repayments.py                 # 8 posters, 1,500 payments each
+    .venv/bin/python bench/servicing_repayments.py --posters 8 --payments 500 --loans 100
+
+A throw-away database ``qaryz_repay_bench`` on 127.0.0.1:5432 (dropped at the end) gets one loan
+signed and paid out through the real path, its first instalment overdue (the test stand-in of the
+close of business), then ``posters × loans`` copies of it (rows cloned in bulk, balances and
+transfers included). Each poster is its own process with its own connection and its own loans;
+each payment is a full ``repayments.post_payment``: dedup lookup, loan row lock, allocation to the
+overdue principal, ledger transfers and cached balances, instalment paid columns, delay state,
+the receipt (JSON stored in the vault + signed records receipt), the audit events, commit.
+
+The floor: the same processes each running ``BEGIN; INSERT; INSERT; COMMIT`` of two small rows.
+Prints the hardware, the load average, payments/s, floor/s and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_DB = "qaryz_repay_bench"
+PG_ADMIN = ["-h", "127.0.0.1", "-U", "postgres"]
+
+
+def _django() -> None:
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qaryz.settings")
+    django.setup()
+
+
+def setup(posters: int, loans: int) -> None:
+    import datetime as dt
+    import io
+
+    _django()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    call_command("migrate", verbosity=0)
+    from qaryz.compliance import demo as compliance_demo
+    from qaryz.lending.tests.factories import product, rule_sets
+    from qaryz.servicing.models import Instalment, Loan, Transfer
+    from qaryz.servicing.tests.cob_stub import close_through
+    from qaryz.servicing.tests.factories import active_loan
+
+    rule_sets()
+    compliance_demo.load_demo(io.StringIO())
+    start = dt.date(2026, 12, 10)
+    template = close_through(active_loan(product(), start), dt.date(2027, 1, 13))
+    app, contract = template.application, template.contract
+    rows = list(Instalment.objects.filter(loan=template))
+    transfers = list(Transfer.objects.filter(loan=template))
+    keys = [t.key for t in transfers]
+    ids = []
+    with transaction.atomic():
+        for i in range(posters * loans):
+            app.pk, app.idempotency_key = None, None
+            app.save(force_insert=True)
+            contract.pk, contract.application, contract.number = None, app, f"B{i:07d}"
+            contract.save(force_insert=True)
+            loan = Loan.objects.get(pk=template.pk)
+            loan.pk, loan.application, loan.contract = None, app, contract
+            loan.number, loan.payment_reference = f"B{i:07d}", f"9{i:010d}"
+            loan.save(force_insert=True)
+            for row in rows:
+                row.pk, row.loan = None, loan
+            Instalment.objects.bulk_create(rows)
+            for t, key in zip(transfers, keys, strict=True):
+                t.pk, t.loan, t.key = None, loan, f"{key}#{i}"
+            Transfer.objects.bulk_create(transfers)
+            ids.append(loan.pk)
+    Path(os.environ["BENCH_IDS"]).write_text(json.dumps(ids))
+
+
+def poster(index: int, posters: int, payments: int, start_at: float, mode: str) -> None:
+    import datetime as dt
+
+    _django()
+    from django.db import connection, transaction
+
+    ids = json.loads(Path(os.environ["BENCH_IDS"]).read_text())
+    mine = ids[index::posters]
+    if mode == "floor":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+        def one(n: int) -> None:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO bench_pair (loan_id, amount, ref) VALUES (%s, %s, %s)", [mine[0], n, "a"]
+                )
+                cursor.execute(
+                    "INSERT INTO bench_pair (loan_id, amount, ref) VALUES (%s, %s, %s)", [mine[0], n, "b"]
+                )
+    else:
+        from qaryz.servicing import repayments
+        from qaryz.servicing.models import Loan
+
+        loans = {pk: Loan.objects.get(pk=pk) for pk in mine}
+        repayments.post_payment(
+            loans[mine[0]],
+            channel="bank",
+            payer_reference=f"warm-{index}",
+            amount_tiyn=1000,
+            value_date=dt.date(2027, 1, 14),
+        )
+
+        def one(n: int) -> None:
+            repayments.post_payment(
+                loans[mine[n % len(mine)]],
+                channel="bank",
+                payer_reference=f"p{index}-{n}",
+                amount_tiyn=1000,
+                value_date=dt.date(2027, 1, 14),
+            )
+
+    while time.time() < start_at:
+        time.sleep(0.005)
+    began = time.time()
+    for n in range(payments):
+        one(n)
+    print(json.dumps({"began": began, "ended": time.time(), "n": payments}), flush=True)
+
+
+def run_posters(posters: int, payments: int, mode: str, env: dict) -> float:
+    start_at = time.time() + 6  # every process set up and warm before the clock starts
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--role",
+                "poster",
+                "--index",
+                str(i),
+                "--posters",
+                str(posters),
+                "--payments",
+                str(payments),
+                "--start-at",
+                str(start_at),
+                "--mode",
+                mode,
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for i in range(posters)
+    ]
+    results = []
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode:
+            raise SystemExit(f"poster failed ({mode})")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    span = max(r["ended"] for r in results) - min(r["began"] for r in results)
+    return sum(r["n"] for r in results) / span
+
+
+def hardware() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem = next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
+        mem_gb = int(mem.split()[1]) / 1024 / 1024
+    except (OSError, StopIteration):
+        mem_gb = 0
+    pg = subprocess.run(
+        ["psql", *PG_ADMIN, "-tAc", "SHOW server_version", "postgres"], capture_output=True, text=True
+    )
+    return (
+        f"{model or platform.processor()} × {os.cpu_count()} CPUs, {mem_gb:.1f} GiB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"PostgreSQL {pg.stdout.strip()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--role", default="main")
+    parser.add_argument("--index", type=int, default=0)
+    parser.add_argument("--posters", type=int, default=8)
+    parser.add_argument("--payments", type=int, default=1500)
+    parser.add_argument("--loans", type=int, default=200)
+    parser.add_argument("--start-at", type=float, default=0)
+    parser.add_argument("--mode", default="post")
+    args = parser.parse_args()
+    if args.role == "setup":
+        return setup(args.posters, args.loans)
+    if args.role == "poster":
+        return poster(args.index, args.posters, args.payments, args.start_at, args.mode)
+
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="qaryz-repay-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
+        "QARYZ_DATA_DIR": str(work / "data"),
+        "QARYZ_KEY_DIR": str(work / "keys"),
+        "BENCH_IDS": str(work / "ids.json"),
+        "QARYZ_LOG_LEVEL": "WARNING",
+    }
+    subprocess.run(["dropdb", *PG_ADMIN, "--if-exists", PG_DB], check=True)
+    subprocess.run(["createdb", *PG_ADMIN, PG_DB], check=True)
+    try:
+        print(f"hardware: {hardware()}", flush=True)
+        t0 = time.time()
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--role",
+                "setup",
+                "--posters",
+                str(args.posters),
+                "--loans",
+                str(args.loans),
+            ],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"setup: {args.posters * args.loans} overdue loans in {time.time() - t0:.0f} s", flush=True)
+        subprocess.run(
+            [
+                "psql",
+                *PG_ADMIN,
+                "-qc",
+                "CREATE TABLE bench_pair (id bigserial PRIMARY KEY, loan_id bigint, amount bigint, ref text)",
+                PG_DB,
+            ],
+            check=True,
+        )
+        floor = run_posters(args.posters, args.payments, "floor", env)
+        a1, a5, _ = os.getloadavg()
+        print(
+            f"floor (BEGIN; 2 × INSERT; COMMIT), {args.posters} processes: {floor:8,.0f}/s   load {a1:.2f}/{a5:.2f}"
+        )
+        rate = run_posters(args.posters, args.payments, "post", env)
+        a1, a5, _ = os.getloadavg()
+        print(
+            f"post_payment, {args.posters} posters × {args.payments}: {rate:8,.0f}/s   "
+            f"ratio to floor {floor / rate:.1f}×   target ≥ 2,000/s   load {a1:.2f}/{a5:.2f}"
+        )
+    finally:
+        subprocess.run(["dropdb", *PG_ADMIN, "--if-exists", PG_DB], check=False)
+
+
+if __name__ == "__main__":
+    main()
