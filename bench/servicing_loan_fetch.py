@@ -31,7 +31,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 
@@ -124,13 +124,13 @@ def timed(call, n: int) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
-def report(name: str, samples: tuple[list[float], list[float]], queries: int) -> float:
+def report(name: str, samples: tuple[list[float], list[float]]) -> float:
     wall, cpu = sorted(samples[0]), samples[1]
     p95 = wall[max(int(len(wall) * 0.95) - 1, 0)]
     median = statistics.median(wall)
     print(
         f"{name:46s} n={len(wall):4d}  median {median:6.2f} ms  p95 {p95:6.2f} ms"
-        f"  (Python CPU median {statistics.median(cpu):5.2f} ms)  queries {queries}"
+        f"  (Python CPU median {statistics.median(cpu):5.2f} ms)"
     )
     return median
 
@@ -168,11 +168,7 @@ def main() -> None:
     }
     medians = {}
     for name, url in cases.items():
-        with CaptureQueriesContext(connection) as captured:
-            http.get(url)
-        medians[name] = report(
-            name, timed(lambda url=url: http.get(url), args.n), len(captured.captured_queries)
-        )
+        medians[name] = report(name, timed(lambda url=url: http.get(url), args.n))
     detail = medians["GET loan detail (balances, schedule, payments)"]
     floor = medians["floor: GET /access/me (bearer auth only)"]
     print(

@@ -21,9 +21,7 @@ def test_demo_loans_load_once_and_show_in_the_cabinet(client):
         module.load_demo(io.StringIO())
     out = io.StringIO()
     demo.load_demo(out)  # second run: nothing new
-    by_story = {
-        spec["story"]: Loan.objects.get(client__phone=spec["phone"]) for spec in demo.DEMO_LOANS
-    }
+    by_story = {spec["story"]: Loan.objects.get(client__phone=spec["phone"]) for spec in demo.DEMO_LOANS}
     assert out.getvalue().count("demo loan QZ-") == 3 and Loan.objects.count() == 3
     active, overdue, repaid = by_story["active"], by_story["overdue"], by_story["repaid"]
     assert active.status == Loan.Status.ACTIVE and active.days_past_due == 0
