@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "qaryz.core.middleware.RequestIdMiddleware",
+    "qaryz.core.input_guard.NulByteGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -346,6 +347,8 @@ LOGIN_LOCK_SECONDS = int(env("QARYZ_LOGIN_LOCK_SECONDS", "900"))
 # Window in which a registration / recovery step (verified code, biometrics) stays usable.
 ACCESS_STEP_SECONDS = int(env("QARYZ_ACCESS_STEP_SECONDS", "900"))
 REGISTRATION_STEP_SECONDS = int(env("QARYZ_REGISTRATION_STEP_SECONDS", "86400"))
+# Requests per client address and hour that may start a password recovery or a registration.
+ACCESS_START_PER_ADDRESS_PER_HOUR = int(env("QARYZ_ACCESS_START_PER_ADDRESS_PER_HOUR", "20"))
 API_TOKEN_SECONDS = int(env("QARYZ_API_TOKEN_SECONDS", "600"))
 API_TOKEN_MAX_SECONDS = int(env("QARYZ_API_TOKEN_MAX_SECONDS", "43200"))
 STAFF_PASSWORD_MIN_LENGTH = int(env("QARYZ_STAFF_PASSWORD_MIN_LENGTH", "12"))
@@ -425,7 +428,7 @@ LENDING_BUREAU_ACCOUNT = env("QARYZ_BUREAU_ACCOUNT", "demo-credit-officer")
 # Credit policy of the decision engine (JSON object overriding DecisionConfig fields, docs/lending.md).
 LENDING_DECISION_CONFIG = env("QARYZ_DECISION_CONFIG", "{}")
 # Contract template version (qaryz/lending/templates/lending/contract_<version>.json).
-LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-11")
+LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-12")
 # TrueType font with Cyrillic and Kazakh glyphs for contract PDFs (Debian fonts-dejavu-core).
 LENDING_PDF_FONT = env("QARYZ_LENDING_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 LENDING_PDF_FONT_BOLD = env(

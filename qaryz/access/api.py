@@ -9,14 +9,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from qaryz.access import otp, registration, security_keys, services, stepup
+from qaryz.access import consent, otp, registration, security_keys, services, stepup
 from qaryz.access.api_auth import ClientBearer
 from qaryz.access.models import ClientSession
 from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
+from qaryz.core import ratelimit
 
 router = Router(tags=["access"])
 
@@ -35,6 +37,16 @@ class RegisterIn(Schema):
     signer_iin: str = ""
     phone: str
     language: str = "ru"
+    # Consent to personal-data processing: the app shows GET /register/consent in the interface
+    # language; ``pd_consent`` must be true and ``consent_sha256`` (optional) names the text shown.
+    pd_consent: bool = False
+    consent_sha256: str = ""
+
+
+class ConsentOut(Schema):
+    language: str
+    text: str
+    sha256: str
 
 
 class ChallengeOut(Schema):
@@ -115,6 +127,17 @@ class MeOut(Schema):
     biometrics_done: bool
     eds_done: bool
     eds_required: bool
+    # A legal entity (R-ONB-2): the representative's authority document and the signer's ID.
+    documents_required: bool = False
+    authority_done: bool = True
+    signer_document_done: bool = True
+    aml_pending: bool = False
+    problems: list[str] = []
+
+
+class RepresentativeOut(Schema):
+    authority: str
+    document_received: bool
 
 
 def _challenge(ch) -> dict:
@@ -131,10 +154,20 @@ def _refuse(status: int, message: str) -> HttpError:
     return HttpError(status, message)
 
 
+@router.get("/register/consent", response=ConsentOut, auth=None)
+def register_consent(request: HttpRequest, language: str = "ru") -> dict:
+    """The consent to personal-data processing to show before registration (ru, kk or en)."""
+    language = language if language in consent.LANGUAGES else "ru"
+    text = consent.consent_text(language)
+    return {"language": language, "text": text, "sha256": consent.text_sha256(text)}
+
+
 @router.post("/register", response=ChallengeOut, auth=None)
 def register_start(request: HttpRequest, payload: RegisterIn) -> dict:
     try:
-        return _challenge(registration.start(payload.dict()))
+        return _challenge(
+            registration.start(payload.dict(), channel="api", address=ratelimit.client_address(request))
+        )
     except ClientDataError as exc:
         raise _refuse(400, "; ".join(exc.messages)) from None
     except otp.OtpError as exc:
@@ -219,7 +252,9 @@ def login_key_verify(request: HttpRequest, payload: KeyVerifyIn) -> dict:
 def recover_start(request: HttpRequest, payload: RecoverIn) -> dict:
     """Always answers with a challenge; an SMS goes out only when phone and IIN/BIN match."""
     try:
-        return _challenge(stepup.start_recovery(payload.phone, payload.id_number))
+        return _challenge(
+            stepup.start_recovery(payload.phone, payload.id_number, address=ratelimit.client_address(request))
+        )
     except otp.OtpError as exc:
         raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
 
@@ -272,4 +307,38 @@ def me(request: HttpRequest) -> dict:
         "biometrics_done": req.biometrics,
         "eds_done": req.eds,
         "eds_required": req.eds_required,
+        "documents_required": req.documents_required,
+        "authority_done": req.authority,
+        "signer_document_done": req.signer_document,
+        "aml_pending": req.aml_pending,
+        "problems": list(req.problems),
     }
+
+
+@router.post(
+    "/register/representative",
+    response={200: RepresentativeOut},
+    auth=ClientBearer(allow_unconfirmed=True),
+)
+def register_representative(request: HttpRequest) -> dict:
+    """A legal entity's representative document (R-ONB-2), multipart: ``authority``
+    (``appointment_order`` or ``power_of_attorney``) and ``scan`` (PDF, JPEG or PNG, up to 8 MB).
+    The signer's ID card goes to POST /api/v1/biometrics/document, as for a person."""
+    from qaryz.clients.services import set_signer_authority
+
+    client = request.auth
+    if client.kind != Client.Kind.LEGAL_ENTITY:
+        raise _refuse(400, _("Only a legal entity attaches a representative's documents."))
+    if client.status != Client.Status.REGISTERED:
+        raise _refuse(400, _("The registration is already confirmed."))
+    upload = request.FILES.get("scan")
+    try:
+        signer = set_signer_authority(
+            client,
+            authority=request.POST.get("authority", ""),
+            scan=upload.read() if upload is not None else b"",
+            actor=client,
+        )
+    except ClientDataError as exc:
+        raise _refuse(400, "; ".join(exc.messages)) from None
+    return {"authority": signer.authority, "document_received": bool(signer.authority_scan_ref)}

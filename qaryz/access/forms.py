@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qaryz.clients.models import BankAccount, Client
+from qaryz.clients.models import BankAccount, Client, LegalEntitySigner
+from qaryz.clients.names import NAME_MAX
 
 
 def secret_input(autocomplete: str) -> forms.PasswordInput:
@@ -30,6 +31,8 @@ def code_input() -> forms.TextInput:
             "pattern": "[0-9]*",
             "maxlength": "8",
             "data-secret": "1",
+            "data-show": _("Show"),
+            "data-hide": _("Hide"),
         }
     )
 
@@ -68,16 +71,19 @@ class RegistrationForm(forms.Form):
     )
     surname = forms.CharField(
         label=_("Surname"),
-        max_length=100,
+        max_length=NAME_MAX,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     given_name = forms.CharField(
-        label=_("Name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Name"),
+        max_length=NAME_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     patronymic = forms.CharField(
         label=_("Patronymic (if any)"),
-        max_length=100,
+        max_length=NAME_MAX,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -88,9 +94,9 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     legal_name = forms.CharField(label=_("Name of the legal entity"), max_length=300, required=False)
-    signer_surname = forms.CharField(label=_("Signer's surname"), max_length=100, required=False)
-    signer_given_name = forms.CharField(label=_("Signer's name"), max_length=100, required=False)
-    signer_patronymic = forms.CharField(label=_("Signer's patronymic"), max_length=100, required=False)
+    signer_surname = forms.CharField(label=_("Signer's surname"), max_length=NAME_MAX, required=False)
+    signer_given_name = forms.CharField(label=_("Signer's name"), max_length=NAME_MAX, required=False)
+    signer_patronymic = forms.CharField(label=_("Signer's patronymic"), max_length=NAME_MAX, required=False)
     signer_iin = forms.CharField(
         label=_("Signer's IIN"),
         max_length=12,
@@ -98,6 +104,11 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     phone = PhoneField()
+    pd_consent = forms.BooleanField(
+        label=_("I have read the text above and agree to the processing of my personal data"),
+        error_messages={"required": _("To register, agree to the processing of your personal data.")},
+    )
+    consent_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class NewPasswordForm(forms.Form):
@@ -148,3 +159,19 @@ class BankChangeForm(forms.Form):
 
 class TotpEnrolForm(forms.Form):
     code = forms.CharField(label=_("Code from the app"), max_length=8, widget=code_input())
+
+
+class AuthorityForm(forms.Form):
+    """A legal entity's representative: the order appointing the head or a power of attorney (R-ONB-2)."""
+
+    authority = forms.ChoiceField(
+        label=_("Document that authorises the signer"),
+        choices=LegalEntitySigner.Authority.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an order of appointment or a power of attorney.")},
+    )
+    scan = forms.FileField(
+        label=_("Scan of the document (PDF, JPEG or PNG, up to 8 MB)"),
+        error_messages={"required": _("Attach the scan of the document.")},
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )

@@ -70,9 +70,50 @@ def _sms_text(code: str, purpose: str, language: str) -> str:
         }
 
 
+NOTICES = {
+    "iin_taken": gettext_lazy(
+        "%(mfo)s: someone tried to register with this number and an IIN that already has a cabinet. "
+        "If it was you, sign in or recover your password. No code is needed."
+    ),
+    "bin_taken": gettext_lazy(
+        "%(mfo)s: someone tried to register with this number and a BIN that already has a cabinet. "
+        "If it was you, sign in or recover your password. No code is needed."
+    ),
+    "phone_taken": gettext_lazy(
+        "%(mfo)s: someone tried to register with this number, which already has a cabinet. "
+        "If it was you, sign in or recover your password. No code is needed."
+    ),
+}
+
+
+def _send_notice(challenge: OtpChallenge, notice: str, language: str) -> None:
+    """Instead of a code: tell the phone's owner why the registration cannot go on (no code exists)."""
+    from qaryz.core.selectors import current_mfo_profile
+    from qaryz.messaging.services import send_sms
+
+    now = timezone.now()
+    OtpChallenge.objects.filter(pk=challenge.pk).update(
+        code_hash=secrets.token_hex(32),  # matches no code
+        expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
+        last_sent_at=now,
+        sends=F("sends") + 1,
+        attempts=0,
+    )
+    challenge.refresh_from_db()
+    with translation.override(language):
+        text = str(NOTICES[notice]) % {"mfo": current_mfo_profile().short_name}
+    delivery = send_sms(challenge.phone, text, purpose=f"notice:{challenge.purpose}")
+    if delivery.status != "sent":
+        raise OtpError("send_failed")
+
+
 def _send(challenge: OtpChallenge, language: str) -> None:
     from qaryz.messaging.services import send_sms
 
+    notice = challenge.context.get("notice") if isinstance(challenge.context, dict) else None
+    if notice in NOTICES:
+        _send_notice(challenge, notice, language)
+        return
     code = _new_code()
     now = timezone.now()
     OtpChallenge.objects.filter(pk=challenge.pk).update(
@@ -110,8 +151,9 @@ def issue(
         if wait > 0:
             raise OtpError("throttled", wait_seconds=int(wait) + 1)
     hour_ago = now - dt.timedelta(hours=1)
+    # Per purpose: registration attempts with someone's number cannot use up their sign-in codes.
     if (
-        OtpChallenge.objects.filter(phone=phone, created_at__gte=hour_ago).count()
+        OtpChallenge.objects.filter(phone=phone, purpose=purpose, created_at__gte=hour_ago).count()
         >= 10 * settings.OTP_MAX_SENDS
     ):
         raise OtpError("throttled", wait_seconds=3600)
@@ -134,6 +176,26 @@ def issue(
     return challenge
 
 
+def issue_decoy(purpose: str) -> OtpChallenge:
+    """A challenge that looks like a sent SMS code but unlocks nothing and sends nothing.
+
+    It is bound to no phone, so decoys never count toward anyone's hourly cap: asking in a victim's
+    name with wrong data cannot lock the victim out (issue 11).
+    """
+    now = timezone.now()
+    return OtpChallenge.objects.create(
+        public_id=secrets.token_urlsafe(18),
+        purpose=purpose,
+        phone="",
+        method=SecondFactor.SMS,
+        code_hash=secrets.token_hex(32),  # matches no code
+        context={"decoy": True},
+        expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
+        last_sent_at=now,
+        sends=1,
+    )
+
+
 def resend(public_id: str, *, language: str = "ru") -> OtpChallenge:
     """A fresh code for the same challenge (the old one dies); throttled and capped."""
     with transaction.atomic():
@@ -151,7 +213,15 @@ def resend(public_id: str, *, language: str = "ru") -> OtpChallenge:
             wait = settings.OTP_RESEND_SECONDS - (timezone.now() - challenge.last_sent_at).total_seconds()
             if wait > 0:
                 raise OtpError("throttled", wait_seconds=int(wait) + 1)
-        _send(challenge, language)
+        if challenge.context.get("decoy") and not challenge.context.get(
+            "notice"
+        ):  # as a resend, nothing sent
+            OtpChallenge.objects.filter(pk=challenge.pk).update(
+                last_sent_at=timezone.now(), sends=F("sends") + 1, attempts=0
+            )
+            challenge.refresh_from_db()
+        else:
+            _send(challenge, language)
     return challenge
 
 

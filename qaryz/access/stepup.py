@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qaryz.access import otp
 from qaryz.access.models import ClientSession, StepUp
@@ -67,10 +68,26 @@ class Requirements:
     biometrics: bool
     eds: bool
     eds_required: bool
+    # A legal entity's representative (R-ONB-2): the order / power of attorney and the signer's
+    # identity document (read from the card at the biometric step).
+    documents_required: bool = False
+    authority: bool = True
+    signer_document: bool = True
+    # What blocks confirmation whatever was done (translated): a name that does not reconcile
+    # (R-ONB-3), an AML refusal or a check still running (R-AML-1).
+    problems: tuple[str, ...] = ()
+    aml_pending: bool = False
 
     @property
     def satisfied(self) -> bool:
-        return self.biometrics and (self.eds or not self.eds_required)
+        return (
+            self.biometrics
+            and (self.eds or not self.eds_required)
+            and self.authority
+            and self.signer_document
+            and not self.problems
+            and not self.aml_pending
+        )
 
 
 def registration_step_up(client: Client) -> StepUp:
@@ -82,36 +99,141 @@ def registration_step_up(client: Client) -> StepUp:
     return step
 
 
+PART_LABELS = {
+    "surname": gettext_lazy("surname"),
+    "given_name": gettext_lazy("name"),
+    "patronymic": gettext_lazy("patronymic"),
+}
+
+
+def registered_name(client: Client) -> Any:
+    """The name the client registered with: the person's, or a legal entity's signer's."""
+    from qaryz.clients.models import LegalEntitySigner
+    from qaryz.clients.names import FullName
+
+    if client.kind == Client.Kind.LEGAL_ENTITY:
+        signer = LegalEntitySigner.objects.filter(client=client).first()
+        if signer is None:
+            return FullName()
+        return FullName(signer.surname, signer.given_name, signer.patronymic)
+    return FullName(client.surname, client.given_name, client.patronymic)
+
+
+def certificate_name_problem(client: Client, signature: Any) -> str:
+    """A translated message when the EDS certificate's holder name does not reconcile with the
+    registration data (R-ONB-3), "" when it does."""
+    from qaryz.clients.names import certificate_name, mismatched_parts
+
+    signer = (getattr(signature, "result", None) or {}).get("signer") or {}
+    cert = certificate_name(
+        common_name=signer.get("common_name") or getattr(signature, "signer_name", ""),
+        surname=signer.get("surname", ""),
+        given_name=signer.get("given_name", ""),
+    )
+    registered = registered_name(client)
+    parts = mismatched_parts(registered, cert)
+    if not parts:
+        return ""
+    return _(
+        "The name in the EDS certificate (%(certificate)s) does not match the registration data "
+        "(%(registered)s): %(parts)s differs. Sign with the certificate of the person registering "
+        "or contact the MFO to correct the data."
+    ) % {
+        "certificate": " ".join(p for p in (cert.surname, cert.given_name, cert.patronymic) if p),
+        "registered": " ".join(
+            p for p in (registered.surname, registered.given_name, registered.patronymic) if p
+        ),
+        "parts": ", ".join(str(PART_LABELS[p]) for p in parts),
+    }
+
+
+def registration_screening(client: Client) -> Any:
+    from qaryz.compliance.selectors import screening_for
+
+    return screening_for("registration", str(client.pk))
+
+
+def _aml_state(client: Client) -> tuple[str, bool]:
+    """(refusal message, waiting) from the client's registration screening (R-AML-1): an exact or
+    confirmed hit on a refusal list refuses; a possible refusal-list match waits for the AML
+    officer; a PEP match is enhanced review later and does not stop registration."""
+    screening = registration_screening(client)
+    if screening is None:
+        return "", False
+    if screening.refuses:
+        return _("We cannot complete your registration. Contact the MFO."), False
+    waiting = screening.review_status == screening.Review.PENDING and not screening.pep_only
+    return "", waiting
+
+
 def registration_requirements(client: Client) -> Requirements:
     step = registration_step_up(client)
     # An IE needs no EDS at registration (R-ONB-4); individuals and legal entities do.
     eds_required = client.kind != Client.Kind.ENTREPRENEUR
+    documents_required = client.kind == Client.Kind.LEGAL_ENTITY
     if client.status == Client.Status.CONFIRMED:
-        return Requirements(True, True, eds_required)
+        return Requirements(True, True, eds_required, documents_required)
     verification = biometric_check(client, "registration", settings.REGISTRATION_STEP_SECONDS)
     signed = signature_check(step.signing_request_ref) if eds_required else None
+    problems = []
+    if signed is not None:
+        problem = certificate_name_problem(client, signed)
+        if problem:
+            problems.append(problem)
+            signed = None
+    authority = signer_document = True
+    if documents_required:
+        from qaryz.clients.models import LegalEntitySigner
+
+        signer = LegalEntitySigner.objects.filter(client=client).first()
+        authority = bool(signer and signer.authority and signer.authority_scan_ref)
+        signer_document = bool(signer and signer.id_doc_number)
+    refusal, aml_pending = _aml_state(client)
+    if refusal:
+        problems.append(refusal)
     return Requirements(
-        biometrics=verification is not None, eds=signed is not None, eds_required=eds_required
+        biometrics=verification is not None,
+        eds=signed is not None,
+        eds_required=eds_required,
+        documents_required=documents_required,
+        authority=authority,
+        signer_document=signer_document,
+        problems=tuple(problems),
+        aml_pending=aml_pending,
     )
+
+
+def _signed_at() -> str:
+    return timezone.localtime().strftime("%d.%m.%Y %H:%M:%S")
 
 
 def registration_document(client: Client) -> bytes:
+    """The statement the client signs with the EDS at registration, in the interface language
+    (the active translation: ru, kk or en)."""
     from qaryz.core.selectors import current_mfo_profile
 
     mfo = current_mfo_profile()
-    text = (
-        f"Registration with {mfo.legal_name} (BIN {mfo.bin})\n"
-        f"Client: {client.display_name}\nIIN/BIN: {client.id_number}\nPhone: {client.phone}\n"
-        f"I confirm that the data above is mine and correct and I register in the MFO's cabinet.\n"
-        f"Date: {timezone.localtime().isoformat(timespec='seconds')}\n"
-    )
-    return text.encode()
+    lines = [
+        _("Registration in the personal cabinet of %(mfo)s (BIN %(bin)s)")
+        % {"mfo": mfo.legal_name, "bin": mfo.bin},
+        _("Client: %(name)s") % {"name": client.display_name},
+        _("IIN/BIN: %(number)s") % {"number": client.id_number},
+        _("Mobile phone: %(phone)s") % {"phone": client.phone},
+        _(
+            "I confirm that the data above are mine and correct, and I register in the personal cabinet "
+            "of the microfinance organisation."
+        ),
+        _("Date and time: %(when)s") % {"when": _signed_at()},
+    ]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def start_registration_signature(client: Client) -> str:
     """The signing request of the registration (a new one once the last expired); its reference."""
     step = registration_step_up(client)
-    if not usable_signing_request(step.signing_request_ref):
+    signed = signature_check(step.signing_request_ref)
+    mismatched = signed is not None and certificate_name_problem(client, signed)
+    if mismatched or not usable_signing_request(step.signing_request_ref):
         ref = create_signing_request(
             client, "registration", registration_document(client), title=_("Registration in the cabinet")
         )
@@ -127,6 +249,13 @@ def refresh_registration(client: Client) -> Client:
     if client.status != Client.Status.REGISTERED:
         return client
     req = registration_requirements(client)
+    if req.satisfied and registration_screening(client) is None:
+        # Every other step done: the client (for an entity: the entity and its signer) is screened
+        # once against the current lists before the registration is confirmed (R-AML-1).
+        from qaryz.compliance.services import screen_client
+
+        screen_client(client, context="registration", context_id=str(client.pk), actor=client)
+        req = registration_requirements(client)
     if not req.satisfied:
         return client
     verification = biometric_check(client, "registration", settings.REGISTRATION_STEP_SECONDS)
@@ -183,15 +312,23 @@ def verify_new_phone(step: StepUp, public_id: str, code: str) -> None:
 
 
 def change_document(step: StepUp) -> bytes:
+    """The request the client signs with the EDS to change the phone or bank details, in the
+    interface language."""
     client = step.client
     if step.purpose == StepUp.Purpose.CHANGE_PHONE:
-        what = f"Change the registered mobile number from {client.phone} to {step.payload['phone']}"
+        what = _("Change the registered mobile number from %(old)s to %(new)s.") % {
+            "old": client.phone,
+            "new": step.payload["phone"],
+        }
     else:
-        what = f"Change the registered bank details to {step.payload['kind']} {step.payload['value']}"
-    return (
-        f"Request No. {step.pk} of {client.display_name}, IIN/BIN {client.id_number}\n{what}.\n"
-        f"Date: {timezone.localtime().isoformat(timespec='seconds')}\n"
-    ).encode()
+        what = _("Change the registered bank details to: %(value)s.") % {"value": step.payload["value"]}
+    lines = [
+        _("Request No. %(number)s of %(name)s, IIN/BIN %(id)s")
+        % {"number": step.pk, "name": client.display_name, "id": client.id_number},
+        what,
+        _("Date and time: %(when)s") % {"when": _signed_at()},
+    ]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def start_change_signature(step: StepUp) -> str:
@@ -258,10 +395,21 @@ def apply_change(step: StepUp, *, request: Any = None) -> Client:
 
 
 # --- Password recovery: SMS code AND fresh biometrics (R-AUTH-5) ---------------------------------
-def start_recovery(phone: str, id_number: str) -> otp.OtpChallenge:
-    """Always returns a challenge; no SMS goes out when phone and IIN/BIN do not match (no enumeration)."""
-    from qaryz.clients.services import ClientDataError, normalize_phone
+def start_recovery(phone: str, id_number: str, *, address: str = "") -> otp.OtpChallenge:
+    """Always the same answer: an SMS challenge. The code goes out only when phone and IIN/BIN match;
+    otherwise (and when the matching phone is throttled) a decoy bound to no phone is returned, so the
+    answer tells nothing and wrong guesses never use up the real client's hourly cap.
 
+    ``address`` (the caller's network address) is limited to ACCESS_START_PER_ADDRESS_PER_HOUR starts,
+    match or not: the only refusal, and the same for everyone.
+    """
+    from qaryz.clients.services import ClientDataError, normalize_phone
+    from qaryz.core import ratelimit
+
+    if address and not ratelimit.allow(
+        "recovery", address, limit=settings.ACCESS_START_PER_ADDRESS_PER_HOUR, window=3600
+    ):
+        raise otp.OtpError("throttled", wait_seconds=3600)
     try:
         phone = normalize_phone(phone)
     except ClientDataError:
@@ -269,10 +417,14 @@ def start_recovery(phone: str, id_number: str) -> otp.OtpChallenge:
     id_number = (id_number or "").strip()
     client = Client.objects.filter(phone=phone).first() if phone else None
     if client is not None and client.id_number == id_number and hasattr(client, "credential"):
-        return otp.issue(
-            phone, "recovery", context={"client_id": client.pk}, language=client.preferred_language
-        )
-    return otp.issue(phone or "+70000000000", "recovery", context={}, method="totp")  # unverifiable decoy
+        try:
+            return otp.issue(
+                phone, "recovery", context={"client_id": client.pk}, language=client.preferred_language
+            )
+        except otp.OtpError as exc:
+            if exc.reason != "throttled":
+                raise
+    return otp.issue_decoy("recovery")
 
 
 def verify_recovery_code(public_id: str, code: str) -> Client:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("register/password/", views.register_password_view, name="register-password"),
     path("register/finish/", views.finish_registration_view, name="finish-registration"),
     path("register/finish/sign/", views.registration_sign_view, name="registration-sign"),
+    path("register/finish/representative/", views.representative_view, name="representative"),
     path("password/recover/", views.recover_view, name="recover-password"),
     path("password/recover/code/", views.recover_code_view, name="recover-code"),
     path("password/recover/new/", views.recover_new_view, name="recover-new"),

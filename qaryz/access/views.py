@@ -20,9 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qaryz.access import otp, registration, security_keys, services, stepup
+from qaryz.access import consent, otp, registration, security_keys, services, stepup
 from qaryz.access.decorators import client_required
 from qaryz.access.forms import (
+    AuthorityForm,
     BankChangeForm,
     ChangePasswordForm,
     CodeForm,
@@ -36,6 +37,7 @@ from qaryz.access.forms import (
 from qaryz.access.models import ClientSession, SecondFactor, StepUp
 from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
+from qaryz.core import ratelimit
 from qaryz.core.middleware import error_response
 
 LOGIN_PENDING = "qaryz_login_challenge"
@@ -194,11 +196,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 # --- Registration (R-ONB-8) ------------------------------------------------------------------
 def register_view(request: HttpRequest) -> HttpResponse:
-    form = RegistrationForm(request.POST or None)
+    text = consent.consent_text(request.LANGUAGE_CODE)
+    form = RegistrationForm(request.POST or None, initial={"consent_sha256": consent.text_sha256(text)})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data, language=request.LANGUAGE_CODE)
         try:
-            challenge = registration.start(data)
+            challenge = registration.start(data, address=ratelimit.client_address(request))
         except ClientDataError as exc:
             for message in _error_messages(exc):
                 form.add_error(None, message)
@@ -207,7 +210,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session[REG_PENDING] = challenge.public_id
             return redirect("access:register-code")
-    return render(request, "access/register.html", {"form": form})
+    return render(request, "access/register.html", {"form": form, "consent_text": text})
 
 
 def register_code_view(request: HttpRequest) -> HttpResponse:
@@ -285,8 +288,36 @@ def finish_registration_view(request: HttpRequest) -> HttpResponse:
             "req": req,
             "client": client,
             "biometrics_url": "/biometrics/verify/?" + urlencode({"purpose": "registration", "next": here}),
+            "signer": getattr(client, "signer", None) if req.documents_required else None,
         },
     )
+
+
+@client_required(allow_unconfirmed=True)
+def representative_view(request: HttpRequest) -> HttpResponse:
+    """A legal entity's representative documents (R-ONB-2): the order appointing the head or the
+    power of attorney; the signer's ID card and face are checked at the biometric step."""
+    from qaryz.clients.services import set_signer_authority
+
+    client = request.client
+    if client.kind != Client.Kind.LEGAL_ENTITY or client.status != Client.Status.REGISTERED:
+        return redirect("access:finish-registration")
+    form = AuthorityForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_signer_authority(
+                client,
+                authority=form.cleaned_data["authority"],
+                scan=form.cleaned_data["scan"].read(),
+                actor=client,
+            )
+        except ClientDataError as exc:
+            for message in _error_messages(exc):
+                form.add_error("scan", message)
+        else:
+            messages.success(request, _("The document has been received."))
+            return redirect("access:finish-registration")
+    return render(request, "access/representative.html", {"form": form, "signer": client.signer})
 
 
 @require_POST
@@ -304,7 +335,11 @@ def recover_view(request: HttpRequest) -> HttpResponse:
     form = RecoveryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = stepup.start_recovery(form.cleaned_data["phone"], form.cleaned_data["id_number"])
+            challenge = stepup.start_recovery(
+                form.cleaned_data["phone"],
+                form.cleaned_data["id_number"],
+                address=ratelimit.client_address(request),
+            )
         except otp.OtpError as exc:
             form.add_error(None, exc.message)
         else:
@@ -434,6 +469,7 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
             "credential": credential,
             "secret": secret,
             "uri": services.totp_uri(secret, client.phone),
+            "qr_svg": services.totp_qr_svg(services.totp_uri(secret, client.phone)),
             "keys": security_keys.client_keys(client),
         },
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qaryz.access.api import router as access_router
@@ -24,7 +25,89 @@ from qaryz.signatures.api import router as signatures_router
 
 logger = logging.getLogger("qaryz.api")
 
-api = NinjaAPI(
+
+class FieldErrorOut(Schema):
+    loc: list[str | int] | None = None
+    msg: str
+
+
+class ErrorOut(Schema):
+    """Every error answer: a code, the request's reference id and, for some, a message or field errors."""
+
+    error: str
+    reference: str
+    detail: str | list[FieldErrorOut] | None = None
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad request (malformed input, a NUL character, a refused step)",
+    401: "Not authenticated (no, expired or wrong-scope bearer token) or wrong credentials",
+    403: "Not allowed in this state",
+    404: "Not found (or not the caller's)",
+    413: "Payload too large",
+    422: "Validation error (the body or a parameter does not match the schema, or a refused value)",
+    423: "Locked (too many failed sign-ins)",
+    429: "Too many requests (wait, then try again)",
+    500: "Server error (only a reference id is given)",
+}
+# Answers particular operations give besides those every operation can give (see document_errors).
+EXTRA_ANSWERS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("post", "/api/v1/access/register"): (429,),
+    ("post", "/api/v1/access/otp/resend"): (429,),
+    ("post", "/api/v1/access/login"): (401, 423, 429),
+    ("post", "/api/v1/access/login/verify"): (401,),
+    ("post", "/api/v1/access/login/key/verify"): (401,),
+    ("post", "/api/v1/access/recover"): (429,),
+    ("post", "/api/v1/access/recover/complete"): (403,),
+    ("post", "/api/v1/signatures/requests/{request_id}/submit"): (413,),
+}
+
+
+def document_errors(schema: dict) -> dict:
+    """Declare on every operation the error answers it can give, with the one error body (ErrorOut):
+    400 and 500 everywhere, 401 where a token is needed, 422 where there is a body or a parameter, 404
+    where the path names an object, plus EXTRA_ANSWERS. A 422 an operation declares itself (a
+    refused signature) may also be a validation error: its schema becomes either of the two."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components["ErrorOut"] = error_schema
+    ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, operations in schema.get("paths", {}).items():
+        for method, op in operations.items():
+            params = op.get("parameters", [])
+            codes = {400, 500}
+            if op.get("security"):
+                codes.add(401)
+            if op.get("requestBody") or params:
+                codes.add(422)
+            if any(p.get("in") == "path" for p in params):
+                codes.add(404)
+            codes.update(EXTRA_ANSWERS.get((method, path), ()))
+            responses = op.setdefault("responses", {})
+            for code in sorted(codes):
+                own = responses.pop(code, None) or responses.get(str(code))
+                if own is not None:
+                    responses[str(code)] = own
+                if own is None:
+                    responses[str(code)] = {
+                        "description": ERROR_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": ref}},
+                    }
+                    continue
+                content = own.setdefault("content", {}).setdefault("application/json", {})
+                declared = content.get("schema")
+                if declared and declared != ref:
+                    content["schema"] = {"anyOf": [declared, ref]}
+    return schema
+
+
+class QaryzApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):  # type: ignore[override]
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = QaryzApi(
     title="Qaryz API",
     version="1",
     description="API of the Qaryz microcredit platform: mobile app, calculators, partners.",
@@ -70,6 +153,15 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # A value the database cannot hold (too long for its column, out of range): the caller's input.
+    logger.warning("Refused input the database cannot hold on %s %s", request.method, request.path)
+    return _error(
+        request, 422, "validation_error", [{"loc": ["body"], "msg": "a value is too long or out of range"}]
+    )
 
 
 @api.exception_handler(Exception)

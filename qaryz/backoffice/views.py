@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qaryz.access import otp, services
@@ -191,6 +192,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "credential": credential,
             "bank": current_bank_account(client),
             "signer": getattr(client, "signer", None),
+            "consent": client.consents.order_by("-given_at").first(),
             "can_unlock": request.user.has_perm("access.unlock_account"),
             "keys": client.webauthn_keys.count(),
         },
@@ -252,7 +254,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         request=request,
         data={"queue": "underwriting", "count": len(queue)},
     )
-    return render(request, "backoffice/review_queue.html", {"queue": queue})
+    shown = [(app, [_decision_rule(r) for r in reasons]) for app, reasons in queue]
+    return render(request, "backoffice/review_queue.html", {"queue": shown})
 
 
 @staff_required("lending.view_application")
@@ -270,6 +273,22 @@ def review_application(request: HttpRequest, application_id: int) -> HttpRespons
     )
     file = lending_selectors.review_file(application)
     in_review = application.status == application.Status.REVIEW
+    decision = file.get("decision")
+    if decision is not None:
+        file = {
+            **file,
+            "rules_shown": [_decision_rule(r) for r in (decision.rules or [])],
+            # Identifiers (product and rule-set codes, report ids) are shown as codes, not words.
+            "inputs_shown": [
+                (
+                    _INPUT_LABELS.get(k, k),
+                    _VALUE_LABELS.get(v, v) if isinstance(v, str) and k not in _CODE_INPUTS else v,
+                    k in _CODE_INPUTS,
+                )
+                for k, v in (decision.inputs or {}).items()
+            ],
+            "reasons": [_decision_rule(r) for r in file.get("reasons") or []],
+        }
     return render(
         request,
         "backoffice/review_application.html",
@@ -281,6 +300,63 @@ def review_application(request: HttpRequest, application_id: int) -> HttpRespons
             "form": ApplicationDecisionForm(),
         },
     )
+
+
+_RULE_LABELS = {
+    "aml": gettext_lazy("AML lists"),
+    "voluntary_refusal": gettext_lazy("Voluntary refusal of loans"),
+    "overdue": gettext_lazy("Current overdue"),
+    "debt_burden": gettext_lazy("Debt burden"),
+    "applications_last_hour": gettext_lazy("Applications in the last hour"),
+    "active_loans": gettext_lazy("Active loans"),
+    "large_amount": gettext_lazy("Amount above the automatic approval limit"),
+    "score": gettext_lazy("Score"),
+}
+_OUTCOME_LABELS = {
+    "pass": gettext_lazy("passed"),
+    "review": gettext_lazy("to review"),
+    "decline": gettext_lazy("decline"),
+}
+_CODE_INPUTS = {"product", "rule_set", "bureau_report_id", "screening_id"}
+_VALUE_LABELS = {
+    "pass": gettext_lazy("no match"),
+    "review": gettext_lazy("possible match, to review"),
+    "refuse": gettext_lazy("listed person"),
+    "confirmed": gettext_lazy("match confirmed"),
+    "false_positive": gettext_lazy("not the listed person"),
+    "pending": gettext_lazy("pending"),
+}
+_INPUT_LABELS = {
+    "amount": gettext_lazy("Amount, KZT"),
+    "monthly_income": gettext_lazy("Average monthly income, KZT"),
+    "aml_result": gettext_lazy("AML screening result"),
+    "aml_review_status": gettext_lazy("AML review"),
+    "voluntary_refusal": gettext_lazy("Voluntary refusal of loans"),
+    "active_loans": gettext_lazy("Active loans"),
+    "current_overdue_days": gettext_lazy("Overdue now, days"),
+    "max_overdue_days_12m": gettext_lazy("Maximum overdue in 12 months, days"),
+    "applications_last_hour": gettext_lazy("Applications in the last hour"),
+    "existing_monthly_payments": gettext_lazy("Monthly payments on other loans, KZT"),
+    "new_monthly_payment": gettext_lazy("Monthly payment of this loan, KZT"),
+    "debt_burden": gettext_lazy("Debt burden"),
+    "debt_burden_limit": gettext_lazy("Debt burden limit"),
+    "debt_burden_limit_overdue": gettext_lazy("Debt burden limit after a long overdue"),
+    "bureau_report_id": gettext_lazy("Credit report"),
+    "screening_id": gettext_lazy("AML screening"),
+    "rule_set": gettext_lazy("Legal rule set"),
+    "product": gettext_lazy("Product"),
+}
+
+
+def _decision_rule(rule: object) -> dict:
+    """A stored decision rule in the staff member's language (the stored detail is kept for audit)."""
+    data = rule if isinstance(rule, dict) else {}
+    code, outcome = str(data.get("rule", "")), str(data.get("outcome", ""))
+    return {
+        "label": _RULE_LABELS.get(code, code),
+        "outcome": outcome,
+        "outcome_label": _OUTCOME_LABELS.get(outcome, outcome),
+    }
 
 
 @require_POST

@@ -62,7 +62,10 @@ MESSAGES = {
     # document
     "no_face": _("No face was found on the photo."),
     "mrz_unreadable": _("The machine-readable zone of the card could not be read. Take a sharper photo."),
-    "mrz_invalid": _("The machine-readable zone failed its check digits."),
+    "mrz_invalid": _(
+        "The machine-readable zone of the card did not pass its check digits. Take a new, sharp photo of "
+        "the whole card in good light; a card whose zone does not agree with its check digits is not accepted."
+    ),
     "document_mismatch": _("The identity document does not match your data."),
     "document_expired": _("The identity document has expired."),
 }
@@ -245,7 +248,7 @@ def submit_frames(
     references = [Reference(r.source, faces.from_bytes(bytes(r.descriptor))) for r in refs]
     threshold = settings.BIOMETRICS_MATCH_THRESHOLD
     match = provider.match(
-        iin=client.iin or "",
+        iin=identity_of(client).iin,
         selfie_jpeg=outcome.best_jpeg,
         selfie_descriptor=outcome.best_descriptor,
         references=references,
@@ -279,6 +282,7 @@ def submit_frames(
         and outcome.best_descriptor is not None
     ):
         _enrol_registration_face(client, outcome.best_descriptor, verification.best_frame_document)
+        _keep_face_on_client(client, outcome.best_jpeg)
     return verification
 
 
@@ -437,8 +441,9 @@ def enrol_document(
             request=request,
         )
         raise BiometricsError("mrz_unreadable", str(exc)) from exc
+    person = identity_of(client)
     comparison = mrz.compare_with_client(
-        reading, iin=client.iin or "", surname=client.surname, given_name=client.given_name, today=today
+        reading, iin=person.iin, surname=person.surname, given_name=person.given_name, today=today
     )
     reason = ""
     if not reading.valid:
@@ -482,9 +487,65 @@ def enrol_document(
             comparison=comparison,
             image_document=image_id,
         )
+        _keep_document_on_client(client, reading, today=today)
     evidence.audit("biometrics.document_accepted", actor=client, target=ref, data=data, request=request)
     _report_same_face(client, descriptor)
     return ref
+
+
+class _Person:
+    """Whose identity a biometric check proves: the client, or a legal entity's signer (R-ONB-2)."""
+
+    def __init__(self, iin: str, surname: str, given_name: str) -> None:
+        self.iin, self.surname, self.given_name = iin, surname, given_name
+
+
+def identity_of(client: Client) -> _Person:
+    """The person in front of the camera: for a legal entity, its authorised signer (R-ONB-3)."""
+    if client.kind == Client.Kind.LEGAL_ENTITY:
+        from qaryz.clients.models import LegalEntitySigner
+
+        signer = LegalEntitySigner.objects.filter(client=client).first()
+        if signer is None:
+            return _Person("", "", "")
+        return _Person(signer.iin, signer.surname, signer.given_name)
+    return _Person(client.iin or "", client.surname, client.given_name)
+
+
+def _keep_document_on_client(client: Client, reading: mrz.MrzResult, *, today: dt.date | None) -> None:
+    """The accepted document's number and expiry go on the client (or the entity's signer)."""
+    from qaryz.clients import services as clients
+
+    doc_type = "passport" if reading.format == "TD3" else "id_card"
+    if client.kind == Client.Kind.LEGAL_ENTITY:
+        clients.set_signer_document(
+            client,
+            doc_type=doc_type,
+            number=reading.document_number,
+            expiry=reading.expiry_date,
+            actor=client,
+            today=today,
+        )
+    else:
+        clients.record_identity_document(
+            client,
+            doc_type=doc_type,
+            number=reading.document_number,
+            expiry=reading.expiry_date,
+            actor=client,
+            today=today,
+        )
+
+
+def _keep_face_on_client(client: Client, jpeg: bytes) -> None:
+    """The frontal face of a passed registration check: the client's photo (R-ONB-1), or the
+    signer's photo for a legal entity (R-ONB-2); kept in the vault."""
+    from qaryz.clients import services as clients
+
+    if client.kind == Client.Kind.LEGAL_ENTITY:
+        clients.attach_signer_photo(client, jpeg, actor=client)
+    else:
+        clients.attach_face_photo(client, jpeg, actor=client)
 
 
 def _report_same_face(client: Client, descriptor: Any) -> None:

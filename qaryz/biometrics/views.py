@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -50,7 +50,7 @@ def prompts() -> dict[str, str]:
 def verify(request: HttpRequest) -> HttpResponse:
     purpose = _purpose(request)
     if not purpose:
-        return HttpResponseBadRequest(_("Unknown verification purpose."))
+        return render(request, "biometrics/no_purpose.html", status=400)
     client = request.client  # type: ignore[attr-defined]
     context = {
         "purpose": purpose,

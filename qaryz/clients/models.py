@@ -9,6 +9,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def mask_document_number(number: str) -> str:
+    """A document number as staff see it: only the last four characters (••••1234)."""
+    number = (number or "").strip()
+    if not number:
+        return ""
+    return "••••" + number[-4:] if len(number) > 4 else "••••"
+
+
 class IdDocType(models.TextChoices):
     # A birth certificate is deliberately absent (R-ONB-1): services refuse it with a message.
     ID_CARD = "id_card", _("Identity card")
@@ -83,6 +91,10 @@ class Client(models.Model):
         return " ".join(part for part in (self.surname, self.given_name, self.patronymic) if part)
 
     @property
+    def id_doc_masked(self) -> str:
+        return mask_document_number(self.id_doc_number)
+
+    @property
     def id_number(self) -> str:
         """IIN for a person, BIN for an entity."""
         return (self.bin if self.kind == self.Kind.LEGAL_ENTITY else self.iin) or ""
@@ -129,6 +141,10 @@ class LegalEntitySigner(models.Model):
     def full_name(self) -> str:
         return " ".join(part for part in (self.surname, self.given_name, self.patronymic) if part)
 
+    @property
+    def id_doc_masked(self) -> str:
+        return mask_document_number(self.id_doc_number)
+
 
 class BankAccount(models.Model):
     """Registered bank details (IBAN or card) where money is paid out; changed only by R-ONB-6."""
@@ -160,3 +176,33 @@ class BankAccount(models.Model):
     @property
     def masked(self) -> str:
         return self.value[:4] + "…" + self.value[-4:]
+
+
+class Consent(models.Model):
+    """A consent the client gave (personal-data processing at registration, Law "On personal data").
+
+    The exact text shown is kept in the records vault (``document_ref``) with its SHA-256; the row
+    is never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        PERSONAL_DATA = "personal_data", _("Processing of personal data")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=2)
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    document_ref = models.CharField(_("text (vault reference)"), max_length=64)
+    channel = models.CharField(max_length=16, default="web")
+    given_at = models.DateTimeField(_("given at"))
+
+    class Meta:
+        verbose_name = _("consent")
+        constraints = [
+            models.CheckConstraint(name="consent_kind_known", condition=models.Q(kind__in=["personal_data"])),
+            models.CheckConstraint(
+                name="consent_sha256_hex", condition=models.Q(text_sha256__regex=r"^[0-9a-f]{64}$")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.given_at:%Y-%m-%d}"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from qaryz.clients import names
 from qaryz.clients.idnumbers import luhn_valid, normalize_kz_mobile, valid_bin, valid_iin
-from qaryz.clients.models import BankAccount, Client, IdDocType, LegalEntitySigner
+from qaryz.clients.models import BankAccount, Client, Consent, IdDocType, LegalEntitySigner
 from qaryz.records.services import record_event as audit
 from qaryz.records.services import store_document
 
@@ -38,6 +41,49 @@ def check_iin(iin: str) -> str:
     if not valid_iin(iin):
         raise ClientDataError(_("The IIN is not valid: check the 12 digits."), code="iin")
     return iin
+
+
+_NAME_LABELS = {
+    "surname": gettext_lazy("Surname"),
+    "given_name": gettext_lazy("Name"),
+    "patronymic": gettext_lazy("Patronymic"),
+    "signer_surname": gettext_lazy("Signer's surname"),
+    "signer_given_name": gettext_lazy("Signer's name"),
+    "signer_patronymic": gettext_lazy("Signer's patronymic"),
+    "legal_name": gettext_lazy("Name of the legal entity"),
+}
+
+
+def check_name(value: str, field: str) -> str:
+    """A person's name as typed (surname, name, patronymic of a client or signer), or ClientDataError.
+
+    Letters (Cyrillic with the Kazakh letters, Latin), spaces, hyphens and apostrophes, at most
+    names.NAME_MAX characters; a legal entity's name may hold more but never markup or control characters.
+    """
+    value = names.normalise_name(value)
+    label = _NAME_LABELS.get(field, field)
+    if field == "legal_name":
+        problem = names.free_text_problem(value)
+        limit = names.LEGAL_NAME_MAX
+    else:
+        problem = names.name_problem(value)
+        limit = names.NAME_MAX
+    if problem == "too_long":
+        raise ClientDataError(
+            _("%(field)s: at most %(limit)s characters.") % {"field": label, "limit": limit},
+            code="name_length",
+        )
+    if problem and field == "legal_name":
+        raise ClientDataError(
+            _("%(field)s: the characters < > and control characters are not allowed.") % {"field": label},
+            code="name_characters",
+        )
+    if problem:
+        raise ClientDataError(
+            _("%(field)s: use letters, spaces, hyphens and apostrophes only.") % {"field": label},
+            code="name_characters",
+        )
+    return value
 
 
 def check_bin(bin_: str) -> str:
@@ -149,6 +195,10 @@ def update_client(client: Client, *, actor: object = None, **changes: str) -> Cl
     forbidden = set(changes) - EDITABLE_FIELDS
     if forbidden:
         raise ClientDataError(_("These details cannot be changed."), code="immutable")
+    changes = {
+        field: check_name(value, field) if field in _NAME_LABELS else value
+        for field, value in changes.items()
+    }
     client = Client.objects.select_for_update().get(pk=client.pk)
     for field, value in changes.items():
         setattr(client, field, value)
@@ -159,9 +209,15 @@ def update_client(client: Client, *, actor: object = None, **changes: str) -> Cl
 
 @transaction.atomic
 def record_identity_document(
-    client: Client, *, doc_type: str, number: str, expiry: dt.date | None, actor: object = None
+    client: Client,
+    *,
+    doc_type: str,
+    number: str,
+    expiry: dt.date | None,
+    actor: object = None,
+    today: dt.date | None = None,
 ) -> Client:
-    check_identity_document(doc_type, number, expiry)
+    check_identity_document(doc_type, number, expiry, today=today)
     client = Client.objects.select_for_update().get(pk=client.pk)
     client.id_doc_type, client.id_doc_number, client.id_doc_expiry = doc_type, number.strip().upper(), expiry
     client.save(update_fields=["id_doc_type", "id_doc_number", "id_doc_expiry"])
@@ -202,9 +258,10 @@ def set_signer_document(
     authority_scan: bytes | None = None,
     scan_media_type: str = "application/pdf",
     actor: object = None,
+    today: dt.date | None = None,
 ) -> LegalEntitySigner:
     """The signer's identity document, photo and appointment order / power of attorney (R-ONB-2)."""
-    check_identity_document(doc_type, number, expiry)
+    check_identity_document(doc_type, number, expiry, today=today)
     signer = LegalEntitySigner.objects.select_for_update().get(client=client)
     if authority and authority not in LegalEntitySigner.Authority.values:
         raise ClientDataError(_("Choose an order of appointment or a power of attorney."), code="authority")
@@ -234,6 +291,76 @@ def set_signer_document(
         )
     signer.save()
     audit("client.signer_updated", target=client, actor=actor, data={"authority": signer.authority})
+    return signer
+
+
+@transaction.atomic
+def attach_signer_photo(
+    client: Client, content: bytes, *, media_type: str = "image/jpeg", actor: object = None
+) -> LegalEntitySigner:
+    """The legal entity's signer's frontal photo (R-ONB-2), kept in the vault."""
+    signer = LegalEntitySigner.objects.select_for_update().get(client=client)
+    signer.photo_ref = str(
+        store_document(
+            content,
+            media_type=media_type,
+            kind="signer_photo",
+            direction="inbound",
+            owner=client,
+            filename="signer.jpg",
+        ).pk
+    )
+    signer.save(update_fields=["photo_ref", "updated_at"])
+    audit("client.signer_photo", target=client, actor=actor, data={"document": signer.photo_ref})
+    return signer
+
+
+AUTHORITY_MEDIA_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+AUTHORITY_MAX_BYTES = 8_000_000
+
+
+def authority_media_type(content: bytes) -> str:
+    """The media type of a scan by its first bytes (PDF, JPEG or PNG), or ""."""
+    for magic, media_type in AUTHORITY_MEDIA_TYPES.items():
+        if content.startswith(magic):
+            return media_type
+    return ""
+
+
+@transaction.atomic
+def set_signer_authority(
+    client: Client, *, authority: str, scan: bytes, actor: object = None
+) -> LegalEntitySigner:
+    """The scan of the order appointing the head or of the power of attorney (R-ONB-2), in the vault."""
+    if authority not in LegalEntitySigner.Authority.values:
+        raise ClientDataError(_("Choose an order of appointment or a power of attorney."), code="authority")
+    if not scan:
+        raise ClientDataError(_("Attach the scan of the document."), code="authority_scan")
+    if len(scan) > AUTHORITY_MAX_BYTES:
+        raise ClientDataError(_("The file is too large: at most 8 MB."), code="authority_size")
+    media_type = authority_media_type(scan)
+    if not media_type:
+        raise ClientDataError(_("Attach a PDF, JPEG or PNG file."), code="authority_type")
+    signer = LegalEntitySigner.objects.select_for_update().get(client=client)
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[media_type]
+    signer.authority = authority
+    signer.authority_scan_ref = str(
+        store_document(
+            scan,
+            media_type=media_type,
+            kind="signer_authority",
+            direction="inbound",
+            owner=client,
+            filename=f"authority.{extension}",
+        ).pk
+    )
+    signer.save(update_fields=["authority", "authority_scan_ref", "updated_at"])
+    audit(
+        "client.signer_authority",
+        target=client,
+        actor=actor,
+        data={"authority": authority, "document": signer.authority_scan_ref, "media_type": media_type},
+    )
     return signer
 
 
@@ -300,3 +427,49 @@ def confirm_client(client: Client, *, data: dict | None = None) -> Client:
     if updated:
         audit("client.confirmed", target=client, actor=client, data=data or {})
     return client
+
+
+@transaction.atomic
+def record_consent(
+    client: Client,
+    *,
+    kind: str,
+    text: str,
+    language: str,
+    given_at: dt.datetime,
+    channel: str = "web",
+) -> Consent:
+    """Keep the exact consent text the client agreed to in the vault, with its SHA-256 and time."""
+    if kind not in Consent.Kind.values:
+        raise ClientDataError(_("Unknown consent."), code="consent_kind")
+    content = text.encode("utf-8")
+    document = store_document(
+        content,
+        media_type="text/plain; charset=utf-8",
+        kind=f"consent_{kind}",
+        direction="inbound",
+        owner=client,
+        filename=f"consent-{kind}-{language}.txt",
+        channel=channel,
+    )
+    consent = Consent.objects.create(
+        client=client,
+        kind=kind,
+        language=language,
+        text_sha256=hashlib.sha256(content).hexdigest(),
+        document_ref=str(document.pk),
+        channel=channel[:16],
+        given_at=given_at,
+    )
+    audit(
+        "client.consent_given",
+        target=client,
+        actor=client,
+        data={
+            "kind": kind,
+            "language": language,
+            "sha256": consent.text_sha256,
+            "document": str(document.pk),
+        },
+    )
+    return consent

@@ -179,6 +179,35 @@ class Index:
         return Result(outcome, matches)
 
 
+# List kinds whose counted match means refusal once confirmed (an exact IIN hit: at once).
+# A PEP list is not a refusal list: a match sends the case to enhanced review (R-AML-1).
+PEP_KIND = "pep"
+
+
+@dataclass(frozen=True)
+class Consequence:
+    outcome: str  # clear | review | refuse
+    pep: bool  # a counted match on a PEP list: enhanced review, never refusal by itself
+    refusal_list: bool  # a counted match on a terrorism / extremism / sanctions (or internal) list
+
+
+def consequence(matches: Iterable[Match], kinds: dict[int | None, str]) -> Consequence:
+    """What the matches mean given the kind of the list each one hit (``kinds``: version -> kind).
+
+    An IIN hit on a refusal list refuses; a name hit on one waits for the AML officer (confirmed:
+    refusal). Any counted PEP hit – exact or by name – is enhanced review with a PEP flag."""
+    counted = [m for m in matches if not m.dismissed]
+    refusal = [m for m in counted if kinds.get(m.version) != PEP_KIND]
+    pep = any(kinds.get(m.version) == PEP_KIND for m in counted)
+    if any(m.kind == "iin" for m in refusal):
+        outcome = REFUSE
+    elif refusal or pep:
+        outcome = REVIEW
+    else:
+        outcome = CLEAR
+    return Consequence(outcome, pep, bool(refusal))
+
+
 def _birth_contradiction(subject: Subject, entry: Entry) -> str:
     if subject.birth_date is None:
         return ""

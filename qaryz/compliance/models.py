@@ -105,6 +105,10 @@ class Screening(models.Model):
     result = models.CharField(max_length=10, choices=Result.choices)
     best_score = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     matches = models.JSONField(default=list)
+    # What the matched lists' kinds mean (R-AML-1): a PEP match is enhanced review, not refusal;
+    # a match on a terrorism / extremism / sanctions list is refusal once confirmed.
+    pep = models.BooleanField(_("politically exposed person"), default=False)
+    refusal_list = models.BooleanField(_("match on a refusal list"), default=False)
     review_status = models.CharField(max_length=20, choices=Review.choices, blank=True, default="")
     reviewed_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.PROTECT)
     reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -130,6 +134,23 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_name}: {self.result}"
+
+    @property
+    def pep_only(self) -> bool:
+        """Every counted match is on a PEP list: enhanced review, never refusal (R-AML-1)."""
+        return self.pep and not self.refusal_list
+
+    @property
+    def refuses(self) -> bool:
+        """The client must be refused: an exact hit, or a confirmed match that is not PEP-only."""
+        return self.result == self.Result.REFUSE or (
+            self.review_status == self.Review.CONFIRMED and not self.pep_only
+        )
+
+    @property
+    def pep_confirmed(self) -> bool:
+        """Confirmed politically exposed person with no refusal-list match: enhanced review."""
+        return self.pep_only and self.review_status == self.Review.CONFIRMED
 
 
 class RescreenRun(models.Model):

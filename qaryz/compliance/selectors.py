@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from qaryz.compliance.models import Screening
 
@@ -32,7 +33,9 @@ def screening_for(context: str, context_id: str) -> Screening | None:
 
 def matches_of(screening: Screening) -> list[dict]:
     """The screening's matches with the list and the entry they hit (for the officer's review)."""
-    from qaryz.compliance.models import ScreeningEntry
+    from qaryz.compliance.models import ScreeningEntry, ScreeningList
+
+    subjects = {"entity": _("legal entity"), "signer": _("authorised signer")}
 
     lists = {v.pk: v for v in screening.list_versions.all()}
     entries = ScreeningEntry.objects.in_bulk([m.get("entry") for m in screening.matches if m.get("entry")])
@@ -45,6 +48,10 @@ def matches_of(screening: Screening) -> list[dict]:
                 **match,
                 "list": version.screening_list.name if version else "",
                 "list_version": version.number if version else None,
+                "list_kind_label": ScreeningList.Kind(version.screening_list.kind).label
+                if version and version.screening_list.kind in ScreeningList.Kind.values
+                else "",
+                "subject_label": subjects.get(match.get("subject", ""), ""),
                 "entry_name": entry.name if entry else match.get("name", ""),
                 "entry_id": entry.external_id if entry else "",
                 "entry_aliases": entry.aliases if entry else [],

@@ -153,6 +153,52 @@ def subject_of(client: Client) -> matching.Subject:
     )
 
 
+def subjects_of(client: Client) -> list[tuple[str, matching.Subject]]:
+    """Who is screened for a client: the person; for a legal entity the entity (name, BIN) and its
+    authorised signer (name, IIN, date of birth from the IIN), R-AML-1."""
+    subjects = [("entity" if client.kind == Client.Kind.LEGAL_ENTITY else "client", subject_of(client))]
+    if client.kind == Client.Kind.LEGAL_ENTITY:
+        from qaryz.clients.models import LegalEntitySigner
+
+        signer = LegalEntitySigner.objects.filter(client=client).first()
+        if signer is not None:
+            subjects.append(
+                (
+                    "signer",
+                    matching.Subject(
+                        name=signer.full_name,
+                        iin=signer.iin,
+                        birth_date=matching.birth_date_from_iin(signer.iin),
+                    ),
+                )
+            )
+    return subjects
+
+
+def list_kinds(version_ids: list[int]) -> dict[int | None, str]:
+    return dict(
+        ScreeningListVersion.objects.filter(pk__in=version_ids).values_list("pk", "screening_list__kind")
+    )
+
+
+def _screen_subjects(
+    index: matching.Index, subjects: list[tuple[str, matching.Subject]]
+) -> tuple[matching.Subject, matching.Result, list[dict]]:
+    """Screen every subject; one combined subject, result and match list (each match names whom
+    it hit: ``client``, ``entity`` or ``signer``)."""
+    rows: list[dict] = []
+    all_matches: list[matching.Match] = []
+    for role, subject in subjects:
+        result = index.screen(subject, review_threshold=settings.AML_REVIEW_THRESHOLD)
+        all_matches.extend(result.matches)
+        rows.extend({**vars(m), "subject": role, "subject_name": subject.name} for m in result.matches)
+    first = subjects[0][1]
+    if len(subjects) > 1:
+        name = " / ".join(s.name for _role, s in subjects if s.name)
+        first = matching.Subject(name=name, iin=first.iin, birth_date=first.birth_date)
+    return first, matching.Result(matching.CLEAR, all_matches), rows
+
+
 def _store(
     client: Client | None,
     subject: matching.Subject,
@@ -161,7 +207,11 @@ def _store(
     *,
     context: str,
     context_id: str = "",
+    rows: list[dict] | None = None,
 ) -> Screening:
+    kinds = list_kinds([m.version for m in result.matches if m.version is not None])
+    verdict = matching.consequence(result.matches, kinds)
+    rows = rows if rows is not None else [vars(m) for m in result.matches]
     screening = Screening.objects.create(
         client=client,
         subject_name=subject.name[:500],
@@ -169,10 +219,12 @@ def _store(
         subject_birth_date=subject.birth_date,
         context=context,
         context_id=str(context_id),
-        result=result.outcome,
+        result=verdict.outcome,
         best_score=round(result.best_score, 2),
-        matches=[vars(m) for m in result.matches],
-        review_status="" if result.outcome == matching.CLEAR else Screening.Review.PENDING,
+        matches=[{**row, "list_kind": kinds.get(row.get("version"), "")} for row in rows],
+        pep=verdict.pep,
+        refusal_list=verdict.refusal_list,
+        review_status="" if verdict.outcome == matching.CLEAR else Screening.Review.PENDING,
     )
     screening.list_versions.set(versions)
     return screening
@@ -184,17 +236,15 @@ def screen_client(
     """Screen a client against every current list version and store the result with them."""
     current = current_versions()
     versions = [v.pk for v in current]
-    subject = subject_of(client)
-    result = index_for(versions, versions=current).screen(
-        subject, review_threshold=settings.AML_REVIEW_THRESHOLD
-    )
-    screening = _store(client, subject, result, versions, context=context, context_id=context_id)
+    subject, result, rows = _screen_subjects(index_for(versions, versions=current), subjects_of(client))
+    screening = _store(client, subject, result, versions, context=context, context_id=context_id, rows=rows)
     audit(
         "compliance.screened",
         actor=actor,
         target=screening,
         data={
             "result": screening.result,
+            "pep": screening.pep,
             "versions": versions,
             "context": context,
             "context_id": str(context_id),
@@ -249,29 +299,34 @@ def rescreen_portfolio(version: ScreeningListVersion) -> RescreenRun:
     listed = ScreeningEntry.objects.filter(version=version).exclude(iin="").values("iin")
     iin_hits = set(Client.objects.filter(iin__in=listed).values_list("pk", flat=True))
     iin_hits |= set(Client.objects.filter(bin__in=listed).values_list("pk", flat=True))
+    iin_hits |= set(Client.objects.filter(signer__iin__in=listed).values_list("pk", flat=True))
     checked = hits = 0
     if len(index) or iin_hits:
         full_index = matching.Index(_entries_of([version.pk]))
         for client in Client.objects.order_by("pk").iterator(chunk_size=2000):
             checked += 1
-            subject = subject_of(client)
-            quick = (
-                index.screen(subject, review_threshold=settings.AML_REVIEW_THRESHOLD) if len(index) else None
-            )
-            if client.pk not in iin_hits and (quick is None or quick.outcome == matching.CLEAR):
+            subjects = subjects_of(client)
+            quick = _screen_subjects(index, subjects)[1] if len(index) else None
+            if client.pk not in iin_hits and (quick is None or not _counted(quick)):
                 continue
-            result = full_index.screen(subject, review_threshold=settings.AML_REVIEW_THRESHOLD)
-            if result.outcome == matching.CLEAR:
+            subject, result, rows = _screen_subjects(full_index, subjects)
+            if not _counted(result):
                 continue
             hits += 1
             with transaction.atomic():
                 screening = _store(
-                    client, subject, result, [version.pk], context="rescreen", context_id=str(run.pk)
+                    client,
+                    subject,
+                    result,
+                    [version.pk],
+                    context="rescreen",
+                    context_id=str(run.pk),
+                    rows=rows,
                 )
                 audit(
                     "compliance.rescreen_hit",
                     target=screening,
-                    data={"result": result.outcome, "run": run.pk},
+                    data={"result": screening.result, "pep": screening.pep, "run": run.pk},
                 )
     run.new_entries = len(new_ids)
     run.clients_checked = checked
@@ -287,6 +342,10 @@ def rescreen_portfolio(version: ScreeningListVersion) -> RescreenRun:
         time.perf_counter() - started,
     )
     return run
+
+
+def _counted(result: matching.Result) -> bool:
+    return any(not m.dismissed for m in result.matches)
 
 
 @task()

@@ -15,10 +15,9 @@ DEMO_PROFILE = {
     "website": "qaryz.kz",
     "other_contacts": "Telegram: @qaryz_support",
     "licence": "Регистрационный номер МФО 02.21.0001.М (демо)",
-    "bank_name": "АО «Народный Банк Казахстана»",
-    "bik": "HSBKKZKX",
-    "iik": "KZ566010002000012345",
-    "kbe": "15",
+    "bank_name": "АО «Демо Банк» (демо)",
+    "bank_bic": "DEMOKZKA",
+    "bank_account": "KZ86125KZT5004100100",
     "primary_color": "#0b6e4f",
     "accent_color": "#f2a900",
 }
@@ -28,8 +27,3 @@ def load_demo(out: TextIO) -> None:
     if not MfoProfile.objects.exists():
         MfoProfile.objects.create(**DEMO_PROFILE)
         out.write("MFO profile: created\n")
-        return
-    # Profiles saved before the bank details existed get the demo ones (R-CAB-6 "how to repay").
-    bank = {key: DEMO_PROFILE[key] for key in ("bank_name", "bik", "iik", "kbe")}
-    if MfoProfile.objects.filter(iik="").update(**bank):
-        out.write("MFO profile: bank details added\n")

@@ -25,11 +25,10 @@ class MfoProfile(models.Model):
     website = models.CharField(_("web site"), max_length=200)
     other_contacts = models.CharField(_("other contacts"), max_length=300, blank=True)
     licence = models.CharField(_("licence / registration"), max_length=300, blank=True)
-    # Where borrowers send repayments by bank transfer (R-CAB-6).
+    # Bank details printed in contracts (parties' details); blank until the MFO enters them.
     bank_name = models.CharField(_("bank"), max_length=200, blank=True)
-    bik = models.CharField(_("BIC"), max_length=11, blank=True)
-    iik = models.CharField(_("IIC (IBAN)"), max_length=34, blank=True)
-    kbe = models.CharField(_("beneficiary code (KBe)"), max_length=2, blank=True)
+    bank_bic = models.CharField(_("bank BIC"), max_length=11, blank=True)
+    bank_account = models.CharField(_("bank account (IBAN)"), max_length=34, blank=True)
     primary_color = models.CharField(
         _("primary colour"), max_length=7, default="#0b6e4f", validators=[hex_color]
     )

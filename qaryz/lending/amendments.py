@@ -196,7 +196,6 @@ def _build(
         language=contract_language(app.client, language or contract.language),
     )
     pdf = contracts.render_amendment(amendment, version=amendment.template_version)
-    amendment.pdf = pdf
     amendment.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     amendment.vault_document_id = str(
         store_document(

@@ -362,7 +362,9 @@ def contract_pdf(request: HttpRequest, application_id: int) -> HttpResponse:
 
 
 def _pdf(document: object) -> HttpResponse:
-    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    from qaryz.lending import selectors
+
+    response = HttpResponse(selectors.document_pdf(document), content_type="application/pdf")
     response["Cache-Control"] = "no-store"
     return response
 

@@ -43,6 +43,10 @@ class DecisionInputs:
     aml_review_status: str  # "", pending, confirmed, false_positive
     debt_burden_limit: Decimal
     debt_burden_limit_overdue: Decimal
+    # List kinds (R-AML-1): a PEP match is enhanced review, never refusal by itself; a confirmed
+    # match refuses only when it is on a terrorism / extremism / sanctions (refusal) list.
+    aml_pep: bool = False
+    aml_refusal_list: bool = True
 
 
 @dataclass
@@ -90,8 +94,10 @@ def decide(inputs: DecisionInputs, config: DecisionConfig = DecisionConfig()) ->
     rules: list[RuleOutcome] = []
     add = rules.append
 
-    if inputs.aml_result == "refuse" or inputs.aml_review_status == "confirmed":
+    if inputs.aml_result == "refuse" or (inputs.aml_review_status == "confirmed" and inputs.aml_refusal_list):
         add(RuleOutcome("aml", DECLINE, "listed person (exact identifier or confirmed match)", "aml"))
+    elif inputs.aml_pep and inputs.aml_review_status != "false_positive":
+        add(RuleOutcome("aml_pep", REVIEW, "politically exposed person: enhanced review"))
     elif inputs.aml_result == "review" and inputs.aml_review_status != "false_positive":
         add(RuleOutcome("aml", REVIEW, "possible list match: AML officer review"))
     else:

@@ -12,6 +12,30 @@ from django.utils.translation import gettext as _
 from qaryz.lending.models import Application
 from qaryz.lending.products import offers
 
+
+def day_count_label(code: str) -> str:
+    """The interest day-count basis in words (never its code, e.g. ``actual/365``)."""
+    labels = {
+        "actual/365": _("a 365-day year"),
+        "actual/360": _("a 360-day year"),
+        "30/360": _("30-day months"),
+    }
+    return labels.get(code.lower(), code)
+
+
+def allocation_label(item: str) -> str:
+    """The words for a repayment allocation item (never its code name)."""
+    labels = {
+        "overdue_principal": _("overdue principal"),
+        "overdue_interest": _("overdue interest"),
+        "penalty": _("penalty"),
+        "current_interest": _("interest due"),
+        "current_principal": _("principal due"),
+        "fee": _("fees"),
+    }
+    return labels.get(item, item)
+
+
 KEYS = ["rules", "payments", "schedules", "rights"]
 
 
@@ -69,7 +93,7 @@ def _payments(app: Application) -> str:
         _("Amount: %(amount)s for %(term)s months.")
         % {"amount": _money(app.amount), "term": app.term_months},
         _("Nominal rate: %(rate)s %% a year, interest on the actual days (%(basis)s).")
-        % {"rate": product.nominal_rate_percent, "basis": product.day_count},
+        % {"rate": product.nominal_rate_percent, "basis": day_count_label(product.day_count)},
     ]
     for fee in product.fees:
         kind = _("one-off") if fee.get("kind", "one_off") == "one_off" else _("monthly")
@@ -95,7 +119,8 @@ def _payments(app: Application) -> str:
         }
     )
     lines.append(
-        _("Payments are applied in this order: %(order)s.") % {"order": ", ".join(product.allocation_order)}
+        _("Payments are applied in this order: %(order)s.")
+        % {"order": ", ".join(allocation_label(item) for item in product.allocation_order)}
     )
     for offer in offers(product, app.amount, app.term_months):
         lines.append(
@@ -120,10 +145,9 @@ def _payments(app: Application) -> str:
 
 def _schedules(app: Application) -> str:
     lines = []
+    annual_rate = _("annual effective rate")
     for offer in offers(app.product, app.amount, app.term_months):
-        lines.append(
-            f"{_(offer['method'])} — {_('annual effective rate')} {offer['effective_rate_percent']} %"
-        )
+        lines.append(f"{_(offer['method'])} — {annual_rate} {offer['effective_rate_percent']} %")
         for i in offer["instalments"]:
             lines.append(
                 f"{i['number']:>3}  {i['due_date']:%d.%m.%Y}  {_money(i['principal'])}  {_money(i['interest'])}  "

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from qaryz.lending.models import METHODS, DisbursementMethod
@@ -15,10 +16,33 @@ class TermsForm(forms.Form):
     )
     term_months = forms.IntegerField(label=_("Term, months"), min_value=1, max_value=360)
 
+    def __init__(self, *args: object, product: object | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if product is not None:
+            # The product's real range replaces the generic bounds ("≤ 360"), with money formatting.
+            self.product = product
+            for name in ("amount", "term_months"):
+                field = self.fields[name]
+                field.validators = [
+                    v
+                    for v in field.validators
+                    if not isinstance(v, (validators.MinValueValidator, validators.MaxValueValidator))
+                ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        product = getattr(self, "product", None)
+        if product is not None and "amount" in data and "term_months" in data:
+            from qaryz.lending.products import term_errors
+
+            for field, message in term_errors(product, data["amount"], data["term_months"]).items():
+                self.add_error(field, message)
+        return data
+
 
 class DisbursementForm(forms.Form):
     disbursement_method = forms.ChoiceField(
-        label=_("How to receive the money"), choices=DisbursementMethod.choices
+        label=_("How to receive the money"), choices=DisbursementMethod.choices, widget=forms.RadioSelect
     )
     iban = forms.CharField(label=_("IBAN of your account"), required=False, max_length=40)
     card = forms.CharField(

@@ -200,7 +200,8 @@ class Application(models.Model):
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
     effective_rate_percent = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     offer_schedule = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Unique per client, not globally: one client's key can neither refuse nor reveal another's request.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: no key (many rows)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -214,6 +215,11 @@ class Application(models.Model):
         # view_application is Django's default; deciding applications in manual review is not.
         permissions = [("decide_application", _("Can decide loan applications in manual review"))]
         constraints = [
+            models.UniqueConstraint(
+                fields=["client", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="application_idempotency_key_per_client",
+            ),
             models.CheckConstraint(
                 name="application_amount_term", condition=Q(amount__gt=0) & Q(term_months__gte=1)
             ),
@@ -355,7 +361,8 @@ class Contract(models.Model):
     language = models.CharField(max_length=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     pdf_sha256 = models.CharField(max_length=64)
-    pdf = models.BinaryField()  # the exact bytes shown and signed; also stored in the vault
+    # The exact bytes shown and signed are kept only in the records vault (R-3P-1):
+    # selectors.document_pdf reads them by this id and checks them against pdf_sha256.
     vault_document_id = models.CharField(max_length=64, blank=True)
     allocation_order = models.JSONField(default=list)
     signing_request_id = models.CharField(max_length=64, blank=True)
@@ -409,7 +416,8 @@ class ContractAmendment(models.Model):
     language = models.CharField(max_length=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     pdf_sha256 = models.CharField(max_length=64)
-    pdf = models.BinaryField()  # the exact bytes shown and signed; also stored in the vault
+    # The exact bytes shown and signed are kept only in the records vault (R-3P-1):
+    # selectors.document_pdf reads them by this id and checks them against pdf_sha256.
     vault_document_id = models.CharField(max_length=64, blank=True)
     signing_request_id = models.CharField(max_length=64, blank=True)
     signature_evidence = models.JSONField(default=dict, blank=True)

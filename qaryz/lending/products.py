@@ -210,11 +210,17 @@ def product_loan_terms(
 
 
 def term_errors(product: Product, amount: Decimal, term_months: int) -> dict[str, str]:
+    """The product's own limits, in the words and money format of the current language."""
+    from django.utils.translation import get_language
+
+    from qaryz.core.money import format_money
+
+    language = get_language() or "ru"
     errors = {}
     if not product.min_amount <= amount <= product.max_amount:
-        errors["amount"] = _("The amount must be between %(min)s and %(max)s KZT.") % {
-            "min": product.min_amount,
-            "max": product.max_amount,
+        errors["amount"] = _("The amount must be between %(min)s and %(max)s.") % {
+            "min": format_money(product.min_amount, language),
+            "max": format_money(product.max_amount, language),
         }
     if not product.min_term_months <= term_months <= product.max_term_months:
         errors["term_months"] = _("The term must be between %(min)s and %(max)s months.") % {

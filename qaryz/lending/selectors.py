@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from qaryz.clients.models import Client
@@ -111,3 +114,28 @@ def terms_in_force(contract: Contract) -> dict:
     from qaryz.lending.amendments import terms_in_force as _terms
 
     return _terms(contract)
+
+
+def document_pdf(document: Contract | ContractAmendment) -> bytes:
+    """The exact PDF of a contract or an amendment, read from the records vault – the only place
+    its bytes are kept (R-3P-1, docs/lending.md). The vault checks its own SHA-256; the bytes must
+    also match the SHA-256 recorded on the document when it was prepared (the hash that was shown,
+    signed and put into the signing evidence). Raises ``DocumentIntegrityError`` otherwise, and
+    ``DocumentUnavailable`` once the vault copy was deleted after its retention period."""
+    from qaryz.records.models import StoredDocument
+    from qaryz.records.services import DocumentIntegrityError, read_document
+
+    stored = None
+    if document.vault_document_id:
+        try:
+            stored = StoredDocument.objects.filter(pk=document.vault_document_id).first()
+        except (ValueError, ValidationError):
+            stored = None
+    if stored is None:
+        raise DocumentIntegrityError(f"{document.number}: the vault copy is missing")
+    content = read_document(stored)
+    if hashlib.sha256(content).hexdigest() != document.pdf_sha256:
+        raise DocumentIntegrityError(
+            f"{document.number}: the vault copy does not match the document's SHA-256"
+        )
+    return content

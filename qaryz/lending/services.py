@@ -229,7 +229,9 @@ def submit(
     recorded; then the checks run (in-process; a task in production)."""
     with transaction.atomic():
         if idempotency_key:
-            earlier = Application.objects.filter(idempotency_key=idempotency_key).first()
+            earlier = Application.objects.filter(
+                client_id=application.client_id, idempotency_key=idempotency_key
+            ).first()
             if earlier is not None:
                 if earlier.pk != application.pk:
                     raise FlowError(_("This request was already used for another application."))
@@ -330,6 +332,8 @@ def run_checks(application: Application) -> Application:
             applications_last_hour=report.applications_last_hour if report else 0,
             aml_result=screening.result,
             aml_review_status=screening.review_status,
+            aml_pep=screening.pep,
+            aml_refusal_list=not screening.pep_only,
             debt_burden_limit=app.rule_set.debt_burden_limit,
             debt_burden_limit_overdue=app.rule_set.debt_burden_limit_overdue,
         )
@@ -434,7 +438,7 @@ def aml_hold(application: Application) -> str:
         return ""
     if screening.review_status == screening.Review.PENDING:
         return _("Waiting for the AML officer: a possible list match is not reviewed yet.")
-    if screening.result == screening.Result.REFUSE or screening.review_status == screening.Review.CONFIRMED:
+    if screening.refuses:
         return _("The client is a listed person: the application must be refused.")
     return ""
 
@@ -447,8 +451,20 @@ def on_screening_reviewed(
     the client still before signing (manual review or approved with an offer) are refused (reason
     "aml") – also when the match came from re-screening the portfolio after a list update.
     False positive on an application's screening: the AML hold ends and the application waits for
-    the underwriter's decision."""
+    the underwriter's decision. Confirmed politically exposed person (a PEP list only, R-AML-1):
+    no refusal – the application stays in manual review, flagged PEP, for enhanced review."""
     from_application = screening.context == "application" and str(screening.context_id).isdigit()
+    if confirmed and not screening.refuses:
+        if from_application:
+            app = Application.objects.filter(pk=int(screening.context_id), status=Status.REVIEW).first()
+            if app is not None:
+                audit(
+                    "lending.pep_enhanced_review",
+                    actor=officer,
+                    target=app,
+                    data={"screening": screening.pk, "note": note[:300]},
+                )
+        return
     if not confirmed:
         if from_application:
             app = Application.objects.filter(pk=int(screening.context_id), status=Status.REVIEW).first()
@@ -529,7 +545,6 @@ def prepare_contract(application: Application, *, language: str | None = None) -
         number=number,
         template_version=settings.LENDING_CONTRACT_TEMPLATE,
         language=language,
-        pdf=pdf,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         allocation_order=app.product.allocation_order,
         vault_document_id=str(

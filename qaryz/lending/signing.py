@@ -7,7 +7,7 @@ signature over that PDF (not for an IE's business loan); the evidence goes onto 
 the vault and the audit trail.
 
 A "document" is a locked ``Contract`` or ``ContractAmendment`` row: both have ``status`` (draft /
-signed), ``pdf``, ``pdf_sha256``, ``vault_document_id``, ``signing_request_id``,
+signed), ``pdf_sha256``, ``vault_document_id`` (the PDF itself is only in the vault), ``signing_request_id``,
 ``signature_evidence``, ``number``, ``created_at`` and ``signed_at``.
 """
 
@@ -34,7 +34,8 @@ def eds_required(client: Client) -> bool:
 
 
 def signing_request_id(document: Any, client: Client, *, title: str) -> str:
-    """The id of the EDS signing request over ``document.pdf`` ("" when no EDS is needed).
+    """The id of the EDS signing request over the document's PDF, read from the vault and checked
+    against ``pdf_sha256`` ("" when no EDS is needed).
 
     The stored request is kept while it can still be signed or once it was signed; an expired or
     closed one is replaced by a new request (``signatures.selectors.keep_signing_request``), so a
@@ -42,6 +43,7 @@ def signing_request_id(document: Any, client: Client, *, title: str) -> str:
     """
     if not eds_required(client):
         return ""
+    from qaryz.lending.selectors import document_pdf
     from qaryz.signatures.selectors import keep_signing_request
     from qaryz.signatures.services import create_signing_request
 
@@ -49,7 +51,7 @@ def signing_request_id(document: Any, client: Client, *, title: str) -> str:
     if keep_signing_request(previous):
         return previous
     signing_request = create_signing_request(
-        client, EDS_PURPOSE, bytes(document.pdf), title=title, media_type="application/pdf"
+        client, EDS_PURPOSE, document_pdf(document), title=title, media_type="application/pdf"
     )
     document.signing_request_id = str(signing_request.pk)
     document.save(update_fields=["signing_request_id"])

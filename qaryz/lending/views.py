@@ -12,11 +12,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qaryz.access.decorators import client_required
+from qaryz.biometrics import selectors as biometric_selectors
 from qaryz.core.middleware import error_response
+from qaryz.core.money import format_money
 from qaryz.lending import amendments, charts, disclosures, selectors, services
 from qaryz.lending.forms import AmendmentForm, DisbursementForm, SubmitForm, TermsForm
 from qaryz.lending.models import Application, Contract, ContractAmendment, Product
@@ -27,13 +30,21 @@ def _biometrics_url(next_url: str) -> str:
     return f"/biometrics/verify/?{urlencode({'purpose': services.EDS_PURPOSE, 'next': next_url})}"
 
 
+def _chart(found: list[dict]) -> dict:
+    """The draft-schedule chart with its amounts in the page's language."""
+    language = get_language() or "ru"
+    return charts.schedule_bars(
+        found, fmt=lambda amount: format_money(amount, language), method_label=lambda m: str(_(m))
+    )
+
+
 def _eds_url(request_id: str, next_url: str) -> str:
     return f"/signatures/sign/{request_id}/?{urlencode({'next': next_url})}"
 
 
 def _pdf(document: Contract | ContractAmendment) -> HttpResponse:
     """The exact PDF shown before signing and kept after (R-CAB-3)."""
-    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response = HttpResponse(selectors.document_pdf(document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
@@ -66,7 +77,10 @@ def apply(request: HttpRequest) -> HttpResponse:
     products = current_products(request.client.kind)
     product = None
     found: list[dict] = []
-    form = TermsForm(request.GET or None, initial={"product": products[0].code if products else ""})
+    wanted = next((p for p in products if p.code == request.GET.get("product")), None)
+    form = TermsForm(
+        request.GET or None, initial={"product": products[0].code if products else ""}, product=wanted
+    )
     if form.is_bound and form.is_valid():
         product = next((p for p in products if p.code == form.cleaned_data["product"]), None)
         if product is None:
@@ -86,7 +100,7 @@ def apply(request: HttpRequest) -> HttpResponse:
             "form": form,
             "product": product or (products[0] if products else None),
             "offers": found,
-            "chart": charts.schedule_bars(found),
+            "chart": _chart(found),
         },
     )
 
@@ -135,7 +149,7 @@ def application(request: HttpRequest, app: Application) -> HttpResponse:
             submit_form=SubmitForm(),
             idempotency_key=uuid.uuid4().hex,
         )
-        context["chart"] = charts.schedule_bars(context["offers"])
+        context["chart"] = _chart(context["offers"])
         context["disbursement_form"].fields["disbursement_method"].choices = [
             c
             for c in context["disbursement_form"].fields["disbursement_method"].choices
@@ -214,6 +228,8 @@ def contract(request: HttpRequest, app: Application) -> HttpResponse:
         "contract": existing,
         "eds_required": services.eds_required(app),
         "biometrics_url": _biometrics_url(here),
+        "face_done": existing.status == Contract.Status.DRAFT
+        and biometric_selectors.fresh_verification(app.client, services.EDS_PURPOSE) is not None,
         "amendments": selectors.amendments_of(existing),
         "amendable": existing.status == Contract.Status.SIGNED
         and app.status in amendments.AMENDABLE_APPLICATION_STATUSES,

@@ -435,6 +435,8 @@ class SimulatedBankTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"sim:{self.key}"
+
+
 class Restructuring(models.Model):
     """A supplementary agreement changing a loan's schedule after its first instalment (issue 10
     item 6): a new term, a lower instalment, or a payment holiday, built from the loan's actual

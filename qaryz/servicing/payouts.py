@@ -702,6 +702,10 @@ def payout_status(loan: Loan) -> dict[str, Any]:
     else:
         state = "cash_desk" if method == DisbursementMethod.CASH_DESK else "awaiting"
     label, explanation = STATE_TEXT[state]
+    if state == "sent" and method == DisbursementMethod.CASH_TERMINAL:
+        explanation = gettext_lazy(
+            "The withdrawal code has been sent to you by SMS: enter it at a cash terminal to receive the money."
+        )
     when = allowed_at(loan)
     now = timezone.now()
     can_request = (

@@ -160,11 +160,18 @@ def _post_locked(
     ledger.post(loan, legs, key=f"pay:{payment.pk}", kind="repayment", value_date=value_date)
     rows = _pay_overdue_instalments(loan, parts, value_date)
     _recompute_delay(loan, rows)
+    # The receipt stores a document, which appends to the audit trail: the trail's head row stays
+    # locked until commit, so it comes last – unless the loan closes, whose retention clock must
+    # cover the receipt too.
+    closing = loan.status == Loan.Status.ACTIVE and total_owed(loan) == 0
+    if not closing:
+        loan.save(update_fields=_LOAN_FIELDS)
     receipt = _store_receipt(loan, payment)
     payment.receipt_document_id = str(receipt.pk)
     Payment.objects.filter(pk=payment.pk).update(receipt_document_id=payment.receipt_document_id)
-    closed = _close_if_repaid(loan, value_date, actor)
-    loan.save(update_fields=_LOAN_FIELDS)
+    closed = _close_if_repaid(loan, value_date, actor) if closing else False
+    if closing:
+        loan.save(update_fields=_LOAN_FIELDS)
     audit(
         "servicing.payment_posted",
         actor=actor,
@@ -610,25 +617,28 @@ def repay_early(
     on = on or timezone.localdate()
     if mode not in MODES:
         raise ServicingError(_("Choose how to repay early."), "mode")
+    payment = None
+    if channel:
+        # The money is posted in its own transaction: should the early repayment be refused
+        # (not enough for a full payoff, ...), what came in stays as an advance, never lost.
+        if amount is None:
+            raise ServicingError(_("The amount must be positive."), "amount")
+        payment = post_payment(
+            loan,
+            channel=channel,
+            payer_reference=payer_reference or "",
+            amount_tiyn=amount,
+            value_date=on,
+            actor=actor,
+            purpose="early_full" if mode == "full" else "early_partial",
+        )
+        amount = None  # apply the whole advance, the payment's rest included
     with transaction.atomic():
-        payment = None
-        if channel:
-            if amount is None:
-                raise ServicingError(_("The amount must be positive."), "amount")
-            payment = post_payment(
-                loan,
-                channel=channel,
-                payer_reference=payer_reference or "",
-                amount_tiyn=amount,
-                value_date=on,
-                actor=actor,
-                purpose="early_full" if mode == "full" else "early_partial",
-            )
+        if payment is not None:
+            payment = Payment.objects.select_for_update().get(pk=payment.pk)
             if "early" in payment.allocation:  # this payment's early repayment was applied before
-                fresh = Loan.objects.get(pk=loan.pk)
-                _copy_state(fresh, loan)
+                _copy_state(Loan.objects.get(pk=loan.pk), loan)
                 return loan
-            amount = None  # apply the whole advance, the payment's rest included
         locked = _lock(loan)
         quote = early_repayment_quote(locked, on, amount=amount, mode=mode)
         if quote.amount > locked.advance:

@@ -481,8 +481,8 @@ def how_to_repay(loan: Loan) -> HowToRepay:
         recipient=mfo.legal_name,
         bin=mfo.bin,
         bank_name=getattr(mfo, "bank_name", ""),
-        bik=getattr(mfo, "bik", ""),
-        iik=getattr(mfo, "iik", ""),
+        bik=getattr(mfo, "bank_bic", ""),
+        iik=getattr(mfo, "bank_account", ""),
         kbe=getattr(mfo, "kbe", ""),
         purpose=str(_("Repayment of loan %(number)s, payment reference %(reference)s"))
         % {"number": loan.number, "reference": loan.payment_reference},

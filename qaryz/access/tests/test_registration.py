@@ -18,7 +18,7 @@ def _code(outbox, phone):
 
 
 def _register_web(client, outbox, *, kind="individual", phone="+77015550001", **extra):
-    data = {"kind": kind, "phone": phone, **extra}
+    data = {"kind": kind, "phone": phone, "pd_consent": "on", **extra}
     if kind != "legal_entity":
         data.setdefault("iin", make_iin())
         data.setdefault("surname", "Сапарова")
@@ -71,6 +71,7 @@ def test_registration_refuses_bad_iin_and_duplicates(client, outbox):
             "surname": "А",
             "given_name": "Б",
             "phone": "+77015550002",
+            "pd_consent": "on",
         },
     )
     assert response.status_code == 200
@@ -89,9 +90,13 @@ def test_registration_refuses_bad_iin_and_duplicates(client, outbox):
             "surname": "А",
             "given_name": "Б",
             "phone": "+77015550004",
+            "pd_consent": "on",
         },
     )
-    assert response.status_code == 200 and len(outbox("+77015550004")) == 0
+    # A known IIN gets the same answer as a new one (issue 11); the phone gets a notice, not a code.
+    assert response.status_code == 302 and response["Location"] == "/register/code/"
+    assert not re.search(r"\b\d{6}\b", outbox("+77015550004")[-1].text)
+    assert Client.objects.filter(iin="900101300017").count() == 1
 
 
 @pytest.mark.req("R-ONB-8", "R-AUTH-4")
@@ -100,7 +105,14 @@ def test_password_rules_and_never_echoed(client, outbox):
     phone = "+77015550005"
     client.post(
         "/register/",
-        {"kind": "individual", "iin": make_iin(), "surname": "Ким", "given_name": "Ли", "phone": phone},
+        {
+            "kind": "individual",
+            "iin": make_iin(),
+            "surname": "Ким",
+            "given_name": "Ли",
+            "phone": phone,
+            "pd_consent": "on",
+        },
     )
     client.post("/register/code/", {"code": _code(outbox, phone)})
     for weak in ("short1", "password123", "1234567890123"):
@@ -212,6 +224,7 @@ def test_api_registration_flow(client, outbox):
             "surname": "Ахметов",
             "given_name": "Нурлан",
             "phone": "8 701 555 00 07",
+            "pd_consent": True,
         },
         content_type="application/json",
     )

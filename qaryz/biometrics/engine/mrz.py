@@ -39,17 +39,19 @@ TO_DIGIT = str.maketrans(
     }
 )
 FORMATS = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44)}
+ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+ASCII_DIGITS = frozenset("0123456789")
 ZONE_WIDTH = 760  # px of the MRZ band handed to tesseract (measured: 10/10 vs 7/10 at 950 px)
 
 
 def char_value(c: str) -> int:
-    if c.isdigit():
+    if c in ASCII_DIGITS:
         return int(c)
-    if "A" <= c <= "Z":
+    if len(c) == 1 and "A" <= c <= "Z":
         return ord(c) - ord("A") + 10
     if c == FILLER:
         return 0
-    raise ValueError(f"invalid MRZ character {c!r}")
+    raise MrzError(f"invalid MRZ character {c!r}")
 
 
 def check_digit(data: str) -> str:
@@ -104,7 +106,7 @@ class MrzError(ValueError):
 
 def _date(yymmdd: str, *, future: bool, today: dt.date | None = None) -> dt.date | None:
     """Two-digit years: expiry dates lie ahead (up to 50 years), birth dates lie behind."""
-    if not yymmdd.isdigit():
+    if len(yymmdd) != 6 or not set(yymmdd) <= ASCII_DIGITS:
         return None
     today = today or dt.date.today()
     yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
@@ -136,9 +138,19 @@ def _doc_number(number: str, check: str, optional: str) -> tuple[str, bool]:
 
 
 def normalise_lines(lines: list[str]) -> list[str]:
-    return [
-        "".join(ch for ch in line.upper().replace(" ", "") if ch.isalnum() or ch == FILLER) for line in lines
-    ]
+    """Upper-case ASCII letters, drop white space; any other character is kept (and refused by `parse`)."""
+    return ["".join(_ASCII_UPPER.get(ch, ch) for ch in line if not ch.isspace()) for line in lines]
+
+
+_ASCII_UPPER = {chr(c): chr(c - 32) for c in range(ord("a"), ord("z") + 1)}
+
+
+def check_alphabet(lines: list[str]) -> None:
+    """Only A-Z, 0-9 and "<" belong to an MRZ: anything else is a clean MrzError, never a bare ValueError."""
+    for number, line in enumerate(lines, start=1):
+        bad = sorted({ch for ch in line if ch not in ALPHABET})
+        if bad:
+            raise MrzError(f"line {number}: characters outside the MRZ alphabet: {''.join(bad)!r}")
 
 
 def detect_format(lines: list[str]) -> str:
@@ -159,17 +171,26 @@ def _set(line: str, start: int, end: int, value: str) -> str:
     return line[:start] + value + line[end:]
 
 
+def _digit_only_number(fmt: str, doc_type: str, state: str) -> bool:
+    """Kazakhstan ID cards (TD1, type I…, state KAZ) number documents with nine digits only."""
+    return fmt == "TD1" and doc_type.startswith("I") and state == "KAZ"
+
+
 def correct(fmt: str, lines: list[str]) -> list[str]:
-    """Fix OCR look-alikes where the field type is known: digits in dates and check digits,
-    letters in names, digits in a document number or IIN when that makes its check pass."""
+    """Fix OCR look-alikes only where the field's format leaves one reading: digits in dates, check
+    digits and the digit-only fields of Kazakhstan ID cards (document number, IIN), letters in names.
+
+    A correction is never chosen because it makes a check digit pass: a field that may hold letters
+    (a document number in general, optional data) is left as read, so a misread or altered value fails
+    its check and the card is refused or retaken, rather than reported valid with another value.
+    """
     if fmt == "TD1":
         l1, l2, l3 = lines
-        number = l1[5:14]
-        if check_digit(number) != digits(l1[14]) and check_digit(digits(number)) == digits(l1[14]):
-            l1 = _set(l1, 5, 14, digits(number))
+        if _digit_only_number(fmt, l1[0:2], l1[2:5]):
+            l1 = _set(l1, 5, 14, digits(l1[5:14]))
+            if FILLER not in l1[15:27]:  # the IIN: twelve digits at the start of the optional field
+                l1 = _set(l1, 15, 27, digits(l1[15:27]))
         l1 = _set(l1, 14, 15, digits(l1[14]) if l1[14] != FILLER else FILLER)
-        if iin_valid(digits(l1[15:27])):
-            l1 = _set(l1, 15, 27, digits(l1[15:27]))
         l2 = _set(l2, 0, 7, digits(l2[0:7]))
         l2 = _set(l2, 8, 15, digits(l2[8:15]))
         l2 = _set(l2, 29, 30, digits(l2[29]))
@@ -177,9 +198,6 @@ def correct(fmt: str, lines: list[str]) -> list[str]:
         return [l1, l2, l3]
     l1, l2 = lines
     l1 = l1[:5] + l1[5:].translate(TO_LETTER)
-    number = l2[0:9]
-    if check_digit(number) != digits(l2[9]) and check_digit(digits(number)) == digits(l2[9]):
-        l2 = _set(l2, 0, 9, digits(number))
     l2 = _set(l2, 9, 10, digits(l2[9]))
     l2 = _set(l2, 13, 20, digits(l2[13:20]))
     l2 = _set(l2, 21, 28, digits(l2[21:28]))
@@ -191,6 +209,7 @@ def correct(fmt: str, lines: list[str]) -> list[str]:
 def parse(lines: list[str], *, today: dt.date | None = None, fix: bool = True) -> MrzResult:
     """Parse and validate an MRZ; `fix` applies look-alike corrections (OCR input) first."""
     lines = normalise_lines(lines)
+    check_alphabet(lines)
     fmt = detect_format(lines)
     count, length = FORMATS[fmt]
     lines = [_fit(line, length) for line in lines]
@@ -266,7 +285,7 @@ def parse(lines: list[str], *, today: dt.date | None = None, fix: bool = True) -
 def _safe_check(data: str) -> str:
     try:
         return check_digit(data)
-    except ValueError:
+    except MrzError:
         return "?"
 
 
@@ -484,6 +503,7 @@ def ocr_lines(zone: np.ndarray, *, timeout: float = 10.0) -> list[str]:
     if proc.returncode != 0:
         raise MrzError(proc.stderr.decode(errors="replace")[:200])
     lines = normalise_lines(proc.stdout.decode(errors="replace").splitlines())
+    lines = ["".join(ch for ch in line if ch in ALPHABET) for line in lines]  # OCR noise
     return [line for line in lines if len(line) >= 25]
 
 

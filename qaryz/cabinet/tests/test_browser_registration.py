@@ -21,7 +21,7 @@ def _last_code(phone: str) -> str:
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 @pytest.mark.req("R-ONB-8", "R-AUTH-1", "R-AUTH-4", "R-WEB-1", "R-WEB-3", "R-WEB-4")
-def test_register_then_sign_in(page, live_server, artifacts_dir):
+def test_register_then_sign_in(page, live_server, artifacts_dir, transactional_db):
     page.goto("/register/")
     page.select_option("select[name=kind]", "individual")
     assert page.is_hidden("input[name=bin]")  # entity fields hidden for a person (JS file, no inline script)
@@ -29,6 +29,8 @@ def test_register_then_sign_in(page, live_server, artifacts_dir):
     page.fill("input[name=surname]", "Жумабекова")
     page.fill("input[name=given_name]", "Алия")
     page.fill("input[name=phone]", "8 701 555 09 09")
+    assert page.locator(".consent-text").is_visible()
+    page.check("input[name=pd_consent]")
     page.click("button[type=submit].primary")
     page.wait_for_url("**/register/code/")
     page.fill("input[name=code]", _last_code(PHONE))

@@ -11,13 +11,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from qaryz.access.testing import make_staff
 from qaryz.lending import amendments, selectors, services
 from qaryz.lending.models import ContractAmendment
 from qaryz.lending.products import save_rule_set
-from qaryz.lending.tests.test_contract import pdf_text
+from qaryz.lending.tests.pdftext import pdf_text
 from qaryz.lending.tests.test_signing import approved, passed_biometrics
 from qaryz.records.models import AuditEvent, StoredDocument
 from qaryz.signatures.models import SigningRequest
@@ -75,8 +76,11 @@ def test_client_amendment_is_built_checked_shown_and_signed_with_biometrics_and_
     assert sum(Decimal(i["principal"]) for i in instalments) == app.amount
     assert amendment.effective_rate_percent != amendment.previous_effective_rate_percent
     assert amendment.previous_effective_rate_percent == app.effective_rate_percent
-    assert amendment.rule_set.code == "KZ-2026-01" and amendment.template_version == "2026-11"
-    pdf = bytes(amendment.pdf)
+    assert (
+        amendment.rule_set.code == "KZ-2026-01"
+        and amendment.template_version == settings.LENDING_CONTRACT_TEMPLATE
+    )
+    pdf = selectors.document_pdf(amendment)
     assert pdf.startswith(b"%PDF-") and amendment.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
     assert StoredDocument.objects.filter(pk=amendment.vault_document_id, kind="loan_amendment_draft").exists()
     assert selectors.terms_in_force(contract)["document"] == contract.number  # not binding before signing
@@ -121,8 +125,8 @@ def test_client_amendment_is_built_checked_shown_and_signed_with_biometrics_and_
 def test_ie_amendment_in_client_language_signed_with_biometrics_only(lending_setup, language):
     contract = signed_contract(lending_setup, kind="entrepreneur", preferred_language=language)
     amendment = amendments.request_amendment(contract, term_months=6, method="annuity")
-    assert amendment.language == language and len(pdf_text(bytes(amendment.pdf))) > 1000
-    assert b"DejaVu" in bytes(amendment.pdf)
+    assert amendment.language == language and len(pdf_text(selectors.document_pdf(amendment))) > 1000
+    assert b"DejaVu" in selectors.document_pdf(amendment)
     assert amendments.start_amendment_signing(amendment) == ""
     with pytest.raises(services.FlowError):
         amendments.complete_amendment_signing(amendment)

@@ -50,7 +50,7 @@ def apply_and_submit(page, amount: str = "300000", term: str = "12") -> None:  #
     for key in ("rules", "payments", "schedules", "rights"):
         page.click(f"#ack-{key} button")
         expect(page.locator(f"#ack-{key} .done")).to_be_visible()
-    page.select_option("#id_disbursement_method", "bank_account")
+    page.check("input[name=disbursement_method][value=bank_account]")
     page.fill("#id_iban", "KZ86125KZT5004100100")
     page.click("#disbursement button[type=submit]")
     page.fill("#id_monthly_income", "700000")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zlib
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 
-from qaryz.lending import services
+from qaryz.lending import selectors, services
 from qaryz.lending.tests.factories import make_client
+from qaryz.lending.tests.pdftext import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -26,26 +27,14 @@ def approved(lending_setup, **client):
     return app
 
 
-def pdf_text(pdf: bytes) -> str:
-    """Decompressed content streams (fpdf2 embeds text as glyph ids of a subset font)."""
-    out = []
-    for chunk in pdf.split(b"stream\n")[1:]:
-        body = chunk.split(b"\nendstream")[0]
-        try:
-            out.append(zlib.decompress(body).decode("latin-1"))
-        except zlib.error:
-            continue
-    return "\n".join(out)
-
-
 @pytest.mark.req("R-CAB-3")
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_contract_pdf_in_client_language_with_rule_set(lending_setup, language):
     app = approved(lending_setup, preferred_language=language)
     contract = services.prepare_contract(app)
-    pdf = bytes(contract.pdf)
+    pdf = selectors.document_pdf(contract)
     assert pdf.startswith(b"%PDF-") and contract.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
-    assert contract.language == language and contract.template_version == "2026-11"
+    assert contract.language == language and contract.template_version == settings.LENDING_CONTRACT_TEMPLATE
     assert contract.allocation_order == app.product.allocation_order
     assert b"DejaVu" in pdf  # the font with Cyrillic and Kazakh glyphs is embedded
     assert services.prepare_contract(app).pk == contract.pk  # prepared once

@@ -41,6 +41,8 @@ def active_loan(product, on: dt.date, **kwargs) -> Loan:
     app.save(update_fields=["signed_at", "acknowledgements"])
     with transaction.atomic():
         locked = Loan.objects.select_for_update().get(pk=loan.pk)
-        services.activate(locked, value_date=on, channel="bank", net_amount=locked.principal - locked.upfront_fee)
+        services.activate(
+            locked, value_date=on, channel="bank", net_amount=locked.principal - locked.upfront_fee
+        )
     loan.refresh_from_db()
     return loan

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from qaryz.servicing import ledger
 from qaryz.servicing.models import Instalment, Loan, Transfer
@@ -42,9 +42,9 @@ def test_activation_rebases_the_schedule_and_posts_the_disbursement(lending_setu
 def test_transfers_are_append_only_and_balanced(lending_setup):
     loan = active_loan(lending_setup, dt.date(2026, 12, 10))
     transfer = Transfer.objects.filter(loan=loan).first()
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         Transfer.objects.filter(pk=transfer.pk).update(amount=1)
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         Transfer.objects.filter(pk=transfer.pk).delete()
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

@@ -43,7 +43,7 @@ def test_loan_page_reads_well_on_phone_and_desktop_in_ru_and_kk(
             page.goto(f"/servicing/loans/{loan.pk}/")
             expect(page.locator("#debt-split")).to_be_visible()
             expect(page.locator("#payment-reference")).to_have_text(loan.payment_reference)
-            expect(page.locator("#mfo-iik")).to_have_text(core_demo.DEMO_PROFILE["iik"])
+            expect(page.locator("#mfo-iik")).to_have_text(core_demo.DEMO_PROFILE["bank_account"])
             assert page.locator("#schedule tr[data-state=paid]").count() == 1
             assert page.locator("#schedule tr[data-state=overdue]").count() == 1
             # Nothing wider than the screen except inside the scrolling table wrappers.

@@ -295,3 +295,14 @@ def test_overpayment_is_kept_as_advance_and_refunded_on_request(lending_setup):
     loan.refresh_from_db()
     assert loan.refund_payable == 0
     _consistent(loan)
+
+
+def test_refused_full_early_repayment_keeps_the_money_as_advance(lending_setup):
+    loan, on = _on_day(lending_setup)
+    with pytest.raises(ServicingError):
+        repayments.repay_early(
+            loan, mode="full", on=on, amount=1000_00, channel="bank", payer_reference="SHORT-1"
+        )
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.ACTIVE and loan.advance == 1000_00
+    assert Payment.objects.get(payer_reference="SHORT-1").purpose == "early_full"

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qaryz.lending.errors import FlowError
 from qaryz.lending.tests.test_signing import passed_biometrics
@@ -57,7 +57,9 @@ def test_before_the_first_instalment_the_amendment_path_applies(lending_setup):
         restructuring.propose_restructuring(
             loan, kind="new_term", term_months=18, on=START + dt.timedelta(days=10)
         )
-    assert "amendment" in exc.value.message
+    assert exc.value.message == translation.gettext(
+        "Before the first instalment the contract is changed by an amendment."
+    )
 
 
 def test_overdue_interest_must_be_paid_first(lending_setup):

@@ -2,9 +2,11 @@
 (function () {
   "use strict";
   document.querySelectorAll("input[data-secret]").forEach(function (input) {
-    var label = input.getAttribute("data-show") || "Show";
-    var hideLabel = input.getAttribute("data-hide") || "Hide";
+    // The labels come translated from the server; without them no toggle is added (never English).
+    var label = input.getAttribute("data-show");
+    var hideLabel = input.getAttribute("data-hide");
     if (input.type !== "password") { input.type = "password"; }
+    if (!label || !hideLabel) { return; }
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secret-toggle";
