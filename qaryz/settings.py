@@ -291,6 +291,16 @@ LOGGING = {
 MFO_NAME = env("QARYZ_MFO_NAME", "Qaryz Demo MFO")
 MFO_PRIMARY_COLOR = env("QARYZ_MFO_PRIMARY_COLOR", "#0b6e4f")
 MFO_PUBLIC_DOMAIN = env("QARYZ_MFO_DOMAIN", "qaryz.kz")
+# Where borrowers can repay in cash (R-CAB-6 "how to repay"): a JSON list of
+# {"kind": "cash_desk" | "terminal", "name", "address", "hours"}; demo mode shows two examples.
+_DEMO_CASH_DESKS = (
+    '[{"kind": "cash_desk", "name": "Касса Qaryz Demo", "address": "г. Алматы, ул. Панфилова, 98, 3 этаж",'
+    ' "hours": "Пн–Пт 09:00–18:00"}, {"kind": "terminal", "name": "Qiwi / Kassa24",'
+    ' "address": "г. Алматы, ТРЦ «Mega Alma-Ata», 1 этаж", "hours": "24/7"}]'
+)
+SERVICING_CASH_DESKS: list[dict[str, str]] = json.loads(
+    env("QARYZ_CASH_DESKS", _DEMO_CASH_DESKS if DEMO_MODE else "[]")
+)
 CSRF_FAILURE_VIEW = "qaryz.core.views.csrf_failure"
 
 # --- records ---

@@ -86,6 +86,16 @@ PAGES: dict[str, str] = {
     "lending:amendment-pdf": CLIENT,
     "lending:amendment-sign": CLIENT,
     "lending:amendment-withdraw": CLIENT,
+    # servicing room: the client's loans (R-CAB-5, R-CAB-6) and the staff loan card
+    "servicing:loans": CLIENT,
+    "servicing:loan": CLIENT,
+    "servicing:payments": CLIENT,
+    "servicing:early-repayment": CLIENT,
+    "servicing:receipt": CLIENT,
+    "servicing:pay-card": CLIENT,
+    "servicing:demo-acquirer": CLIENT,
+    "backoffice:loans": "servicing.view_loan",
+    "backoffice:loan": "servicing.view_loan",
     # servicing room: the payout step and the payout bank's webhook (HMAC-signed, R-DISB-1..5)
     "servicing:payout": CLIENT,
     "servicing:payout-consent": CLIENT,
@@ -138,6 +148,14 @@ API: dict[str, str] = {
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/signing": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/sign": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/amendments/{sequence}/withdraw": CLIENT,
+    "GET /api/v1/servicing/loans": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/schedule": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/transactions": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/payments": CLIENT,
+    "GET /api/v1/servicing/loans/{loan_id}/how-to-repay": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/early-repayment/quote": CLIENT,
+    "POST /api/v1/servicing/loans/{loan_id}/early-repayment": CLIENT,
     "GET /api/v1/signatures/requests/{request_id}": CLIENT,
     "POST /api/v1/signatures/requests/{request_id}/submit": CLIENT,
     "GET /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
@@ -146,4 +164,13 @@ API: dict[str, str] = {
 }
 
 # Namespaces whose pages must all be declared in PAGES.
-CHECKED_NAMESPACES = ("access", "backoffice", "cabinet", "records", "biometrics", "signatures", "lending")
+CHECKED_NAMESPACES = (
+    "access",
+    "backoffice",
+    "cabinet",
+    "records",
+    "biometrics",
+    "signatures",
+    "lending",
+    "servicing",
+)

@@ -17,6 +17,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "clients.view_client_data",
             "lending.view_application",
             "lending.decide_application",
+            "servicing.view_loan",
         ],
     ),
     "cash_desk": (
@@ -35,6 +36,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "compliance.view_case",
             "compliance.decide_case",
             "records.view_auditevent",
+            "servicing.view_loan",
         ],
     ),
     "security": (
@@ -51,6 +53,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "clients.view_client_data",
             "access.unlock_account",
             "messaging.view_sms_outbox",
+            "servicing.view_loan",
         ],
     ),
     "accountant": (

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qaryz.backoffice import cash_desk_views, views
+from qaryz.servicing import staff_views as servicing_views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -26,4 +27,6 @@ urlpatterns = [
     path("aml/<int:screening_id>/review/", views.aml_review, name="aml-review"),
     path("cash-desk/", cash_desk_views.cash_desk, name="cash-desk"),
     path("cash-desk/<int:loan_id>/", cash_desk_views.cash_desk_payout, name="cash-desk-payout"),
+    path("loans/", servicing_views.loan_list, name="loans"),
+    path("loans/<int:loan_id>/", servicing_views.loan_card, name="loan"),
 ]

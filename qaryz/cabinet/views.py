@@ -12,6 +12,7 @@ from qaryz.clients.selectors import current_bank_account
 from qaryz.lending.selectors import applications_of
 from qaryz.messaging.selectors import notifications_for, unread_count
 from qaryz.messaging.services import mark_read
+from qaryz.servicing.selectors import loans_of, total_debt
 
 
 @client_required
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "unread": unread_count(client),
             "bank": current_bank_account(client),
             "applications": applications_of(client)[:3],
+            "loans": [(loan, total_debt(loan)) for loan in loans_of(client)[:3]],
         },
     )
 

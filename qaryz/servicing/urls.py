@@ -1,9 +1,16 @@
 from django.urls import path
 
-from qaryz.servicing import payouts_views, repayment_views
+from qaryz.servicing import payouts_views, repayment_views, views
 
 app_name = "servicing"
-urlpatterns: list = [
+urlpatterns = [
+    path("loans/", views.loans, name="loans"),
+    path("loans/<int:loan_id>/", views.loan, name="loan"),
+    path("loans/<int:loan_id>/payments/", views.payments, name="payments"),
+    path("loans/<int:loan_id>/early-repayment/", views.early_repayment, name="early-repayment"),
+    path("receipts/<uuid:receipt_id>.<slug:fmt>", views.receipt, name="receipt"),
+    path("loans/<int:loan_id>/pay/", views.pay_card, name="pay-card"),
+    path("demo-acquirer/<str:order_id>/", views.demo_acquirer, name="demo-acquirer"),
     # payouts (R-DISB-1..5)
     path("loans/<int:loan_id>/payout/", payouts_views.payout_page, name="payout"),
     path("loans/<int:loan_id>/payout/consent/", payouts_views.payout_consent, name="payout-consent"),
