@@ -1,3 +1,4 @@
+# ruff: noqa: S603, S607 – a bench: runs its own poster processes and psql on loopback
 """Posting repayments on PostgreSQL with concurrent posters, against a bare two-row insert floor.
 
     .venv/bin/python bench/servicing_repayments.py                 # 8 posters, 1,500 payments each
