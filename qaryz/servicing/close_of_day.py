@@ -229,8 +229,9 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
         if not result.loans:
             return result
         # The day's accrual and penalty transfers in one pass over the chunk (leg 1 / leg 2). The
-        # accounts are constants per product (a CASE over the few products), no join. No ON CONFLICT:
-        # only loans updated by this transaction qualify, so a duplicate key would be a bug to see.
+        # accounts are constants per product (a CASE over the few products), no join. ON CONFLICT: a
+        # loan closed through D by an earlier run (a catch-up that started from another loan's day)
+        # still matches and its day-D transfers exist already; its balances were not touched above.
         leg = "CASE WHEN x.leg = 1 THEN {} ELSE {} END".format
         prefix = leg("'accr:'", "'pen:'")
         kind = leg("'accrual'", "'penalty'")
@@ -248,6 +249,7 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             f" ON (x.leg = 1 AND l.last_accrual > 0 AND l.accrued_through = {d})"
             f" OR (x.leg = 2 AND l.last_penalty > 0 AND l.penalty_through = {d})"
             f" WHERE l.{rng} AND l.status = 'active' AND l.closed_through = {d}"
+            " ON CONFLICT DO NOTHING"
         )
         _stall_for_test()
 

@@ -20,12 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TextIO
 
 from django.db import transaction
 from django.utils import timezone
 
 from qaryz.clients.models import Client
+from qaryz.servicing import close_of_day, repayments
 from qaryz.servicing.models import Instalment, Loan, Merchant
 
 DEMO_MERCHANT = {
@@ -67,13 +68,6 @@ DEMO_LOANS = [
         "story": "repaid",
     },
 ]
-
-
-def _module(name: str) -> Any:
-    try:
-        return __import__(f"qaryz.servicing.{name}", fromlist=[name])
-    except ImportError:
-        return None
 
 
 def _client(spec: dict) -> Client:
@@ -165,20 +159,12 @@ def _disburse_in_the_past(loan: Loan, on: dt.date) -> Loan:
 def _close_through(day: dt.date, out: TextIO) -> bool:
     """Close business days up to ``day`` (the close of business catches every loan up from its
     ``closed_through``); delay notices are left to the nightly run."""
-    close_of_day = _module("close_of_day")
-    if close_of_day is None or not hasattr(close_of_day, "run"):
-        out.write("  (close of business not installed: no accrual / overdue in the demo yet)\n")
-        return False
     close_of_day.run(day, send_notices=False)
     return True
 
 
 def _pay(loan: Loan, amount: int, on: dt.date, reference: str, out: TextIO) -> bool:
     """A bank transfer with the loan's payment reference, as the statement import posts it."""
-    repayments = _module("repayments")
-    if repayments is None or not hasattr(repayments, "post_payment"):
-        out.write("  (repayments not installed: no demo payment posted)\n")
-        return False
     repayments.post_payment(
         loan, channel="bank", payer_reference=reference, amount_tiyn=amount, value_date=on, actor="demo"
     )
@@ -199,10 +185,6 @@ def _live(loan: Loan, spec: dict, out: TextIO) -> None:
         _pay(loan, row.total, pay_day, f"demo-{loan.number}-{row.number}", out)
     _close_through(today - dt.timedelta(days=1), out)
     if spec["story"] != "repaid":
-        return
-    repayments = _module("repayments")
-    if repayments is None or not hasattr(repayments, "repay_early"):
-        out.write("  (early repayment not installed: the demo loan stays active)\n")
         return
     loan.refresh_from_db()
     quote = repayments.early_repayment_quote(loan, today, mode="full")

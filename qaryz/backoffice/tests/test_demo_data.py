@@ -31,11 +31,28 @@ def test_seed_demo_is_idempotent_and_fills_the_review_queues(settings, tmp_path)
         "administrator",
     ):
         assert f"staff {role}: user {role}" in output
-    assert Client.objects.filter(status=Client.Status.CONFIRMED).count() == 2
+    # two clients of the origination demo, three with loans (active, overdue, repaid)
+    assert Client.objects.filter(status=Client.Status.CONFIRMED).count() == 5
+    from qaryz.servicing.models import Loan
+
+    stories = {loan.client.phone: loan for loan in Loan.objects.select_related("client")}
+    assert stories["+77010000011"].status == Loan.Status.ACTIVE
+    assert stories["+77010000012"].days_past_due > 0 and stories["+77010000012"].penalty > 0
+    assert stories["+77010000013"].status == Loan.Status.CLOSED
     assert Product.objects.filter(code="online", is_active=True).count() == 1
     waiting = Application.objects.get(client__phone="+77010000003")
     assert waiting.status == Application.Status.REVIEW
     assert Screening.objects.get(context="application", context_id=str(waiting.pk)).review_status == "pending"
-    counts = (Client.objects.count(), Application.objects.count(), get_user_model().objects.count())
+    counts = (
+        Client.objects.count(),
+        Application.objects.count(),
+        get_user_model().objects.count(),
+        Loan.objects.count(),
+    )
     call_command("seed_demo", stdout=io.StringIO())
-    assert (Client.objects.count(), Application.objects.count(), get_user_model().objects.count()) == counts
+    assert (
+        Client.objects.count(),
+        Application.objects.count(),
+        get_user_model().objects.count(),
+        Loan.objects.count(),
+    ) == counts
