@@ -29,7 +29,6 @@ from qaryz.servicing.models import (
     LedgerAccount,
     Loan,
     Payment,
-    Payout,
     Transfer,
 )
 
@@ -407,31 +406,15 @@ DISBURSEMENT_LABELS = {
 
 
 def disbursement_status(loan: Loan) -> DisbursementStatus:
-    """Where the money is. ``payouts.payout_status(loan)`` decides once the payouts module is in
-    (its dict: ``state``, ``label``, ``explanation``, ``payout``, ``can_request``...); until then
-    the latest ``Payout`` row and the loan's status do."""
-    try:
-        from qaryz.servicing import payouts  # type: ignore[attr-defined]
+    """Where the money is, as ``payouts.payout_status`` tells it (state, texts, the payout row)."""
+    from qaryz.servicing import payouts
 
-        status_of = getattr(payouts, "payout_status", None)
-    except ImportError:
-        status_of = None
-    answer: Any = status_of(loan) if status_of is not None else None
-    if isinstance(answer, dict) and answer.get("state") in DISBURSEMENT_LABELS:
-        payout = answer.get("payout")
-        code = "cancelled" if loan.status == Loan.Status.CANCELLED else answer["state"]
-        label = str(answer.get("label") or DISBURSEMENT_LABELS[code])
-        detail = str(answer.get("explanation") or "")
-        can_request = bool(answer.get("can_request"))
-    else:
-        payout = (
-            Payout.objects.filter(loan=loan)
-            .only("channel", "status", "destination_masked", "created_at", "sent_at", "confirmed_at")
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        code = _fallback_code(loan, payout)
-        label, detail, can_request = str(DISBURSEMENT_LABELS[code]), "", False
+    answer = payouts.payout_status(loan)
+    payout = answer.get("payout")
+    code = "cancelled" if loan.status == Loan.Status.CANCELLED else answer["state"]
+    label = str(answer.get("label") or DISBURSEMENT_LABELS[code])
+    detail = str(answer.get("explanation") or "")
+    can_request = bool(answer.get("can_request"))
     channel = getattr(payout, "channel", "") if payout is not None else ""
     at = None
     if payout is not None:
@@ -446,16 +429,6 @@ def disbursement_status(loan: Loan) -> DisbursementStatus:
         detail=detail,
         can_request=can_request,
     )
-
-
-def _fallback_code(loan: Loan, payout: Payout | None) -> str:
-    if loan.status == Loan.Status.CANCELLED:
-        return "cancelled"
-    if loan.status != Loan.Status.AWAITING:
-        return "paid"
-    if payout is not None and payout.status in ("pending", "sent", "failed"):
-        return payout.status
-    return "awaiting"
 
 
 # --- how to repay (R-CAB-6) ----------------------------------------------------------------------
