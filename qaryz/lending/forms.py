@@ -81,7 +81,28 @@ class AmendmentForm(forms.Form):
         label=_("Reason (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: object, methods: list[str] | None = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, methods: list[str] | None = None, product: object | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if methods is not None:
             self.fields["method"].choices = [c for c in METHODS if c[0] in methods]
+        self.product = product
+        if product is not None:  # the product's real term range instead of the generic "≤ 360"
+            field = self.fields["term_months"]
+            field.validators = [
+                v
+                for v in field.validators
+                if not isinstance(v, (validators.MinValueValidator, validators.MaxValueValidator))
+            ]
+            field.widget.attrs.update(min=product.min_term_months, max=product.max_term_months)  # type: ignore[attr-defined]
+
+    def clean_term_months(self) -> int:
+        term = self.cleaned_data["term_months"]
+        product = self.product
+        if product is not None and not product.min_term_months <= term <= product.max_term_months:  # type: ignore[attr-defined]
+            raise forms.ValidationError(
+                _("The term must be between %(min)s and %(max)s months.")
+                % {"min": product.min_term_months, "max": product.max_term_months}  # type: ignore[attr-defined]
+            )
+        return term

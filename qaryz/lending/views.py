@@ -299,6 +299,7 @@ def amendment_new(request: HttpRequest, app: Application) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={k: current[k] for k in ("term_months", "method", "payment_day")},
         methods=app.product.allowed_methods,
+        product=app.product,
     )
     if form.is_bound and form.is_valid():
         try:

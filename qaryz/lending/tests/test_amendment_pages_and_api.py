@@ -30,6 +30,8 @@ def test_cabinet_amendment_request_show_sign_and_list(client, lending_setup, eds
     assert form.status_code == 200 and 'name="term_months" value="12"' in form.content.decode()
     refused = client.post(f"{base}amendments/new/", {"term_months": "30", "method": "annuity"})
     assert refused.status_code == 200 and 'class="errorlist' in refused.content.decode()
+    # the product's own range, not the generic "≤ 360" (issue 11)
+    assert "от 3 до 24" in refused.content.decode() and "360" not in refused.content.decode()
     assert not ContractAmendment.objects.exists()
     response = client.post(
         f"{base}amendments/new/",
