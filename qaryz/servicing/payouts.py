@@ -141,6 +141,18 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
+def _ownership(bank: Any, loan: Loan, id_number: str, account: str) -> str:
+    """The bank's answer whether ``account`` belongs to ``id_number``; an unreachable bank refuses
+    the payout with a message (nothing is sent either way)."""
+    try:
+        return bank.confirm_ownership(id_number, account)
+    except PayoutBankError as exc:
+        logger.warning("ownership check failed for loan %s: %s", loan.pk, exc)
+        raise ServicingError(
+            _("The bank cannot be reached right now. Nothing was sent; please try again later.")
+        ) from exc
+
+
 def _refuse(
     loan: Loan, reason: str, message: str, field: str | None = None, actor: Any = None
 ) -> ServicingError:
@@ -211,13 +223,7 @@ def _own_account(loan: Loan, bank: PayoutBank, actor: Any) -> BankAccount:
                 "account",
                 actor,
             )
-    try:
-        ownership = bank.confirm_ownership(client.id_number, account.value)
-    except PayoutBankError as exc:
-        logger.warning("ownership check failed for loan %s: %s", loan.pk, exc)
-        raise ServicingError(
-            _("The bank cannot be reached right now. Nothing was sent; please try again later.")
-        ) from exc
+    ownership = _ownership(bank, loan, client.id_number, account.value)
     if ownership != "owned":
         raise _refuse(
             loan,
@@ -298,12 +304,7 @@ def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> 
                 _("Pass the face check first: a payment to a merchant needs a fresh biometric check."),
                 "biometrics",
             )
-        try:
-            ownership = bank.confirm_ownership(merchant.bin, merchant.iban)
-        except PayoutBankError as exc:
-            raise ServicingError(
-                _("The bank cannot be reached right now. Nothing was sent; please try again later.")
-            ) from exc
+        ownership = _ownership(bank, loan, merchant.bin, merchant.iban)
         if ownership != "owned":
             raise _refuse(
                 loan,
