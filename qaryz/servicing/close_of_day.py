@@ -183,6 +183,15 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
     result = ChunkResult()
     with connection.cursor() as raw:
         cursor = _Timed(raw)
+        # 0. suspended loans (a fraud-victim case, Rules §13): nothing accrues, nothing falls due or
+        # moves to overdue; only the day is marked closed so that catch-up and resumption work.
+        cursor.execute(
+            f"UPDATE servicing_loan SET closed_through = {d}"  # noqa: S608  # nosec B608
+            f" WHERE {rng} AND status = 'active' AND closed_through = {prev}"
+            f" AND suspended_from IS NOT NULL AND suspended_from <= {d}"
+        )
+        suspended = cursor.rowcount
+        active = f"l.status = 'active' AND (l.suspended_from IS NULL OR l.suspended_from > {d})"
         # 1. accrual + penalty + delay state, one UPDATE of the chunk's loans.
         n = _days("cur_due", "cur_start")
         k_now = _greatest("0", _least(_days(d, "cur_start"), n))
@@ -225,8 +234,9 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             f" closed_through = {d}"
             f" WHERE {rng} AND status = 'active' AND closed_through = {prev}"
         )
-        result.loans = cursor.rowcount
-        if not result.loans:
+        result.loans = cursor.rowcount + suspended
+        result.figures["suspended"] = suspended
+        if not cursor.rowcount:
             return result
         # The day's accrual and penalty transfers in one pass over the chunk (leg 1 / leg 2). The
         # accounts are constants per product (a CASE over the few products), no join. ON CONFLICT: a
@@ -248,7 +258,7 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             " FROM servicing_loan l JOIN (SELECT 1 AS leg UNION ALL SELECT 2 AS leg) x"
             f" ON (x.leg = 1 AND l.last_accrual > 0 AND l.accrued_through = {d})"
             f" OR (x.leg = 2 AND l.last_penalty > 0 AND l.penalty_through = {d})"
-            f" WHERE l.{rng} AND l.status = 'active' AND l.closed_through = {d}"
+            f" WHERE l.{rng} AND {active} AND l.closed_through = {d}"
             " ON CONFLICT DO NOTHING"
         )
         _stall_for_test()
@@ -276,7 +286,7 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             f" l.advance AS adv, {interest_first} AS ifirst"
             " FROM servicing_loan l JOIN servicing_instalment i"
             " ON i.loan_id = l.id AND i.version = l.schedule_version"
-            f" WHERE l.{rng} AND l.status = 'active' AND l.closed_through = {d}"
+            f" WHERE l.{rng} AND {active} AND l.closed_through = {d}"
             f" AND i.due_date = {d} AND i.fell_due = {f}) raw) paid"
         )
         if _pg():
@@ -352,7 +362,7 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
         cursor.execute(
             "INSERT INTO cob_close (loan_id, product_id, advance)"  # noqa: S608  # nosec B608
             " SELECT l.id, l.product_id, l.advance FROM servicing_loan l"
-            f" WHERE l.{rng} AND l.status = 'active' AND l.closed_through = {d}"
+            f" WHERE l.{rng} AND {active} AND l.closed_through = {d}"
             " AND l.principal_current = 0 AND l.principal_overdue = 0 AND l.interest_accrued = 0"
             " AND l.interest_overdue = 0 AND l.penalty = 0 AND l.fee_overdue = 0"
             " AND NOT EXISTS (SELECT 1 FROM servicing_instalment i WHERE i.loan_id = l.id"

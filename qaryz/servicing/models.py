@@ -148,6 +148,12 @@ class Loan(models.Model):
     days_past_due = models.PositiveIntegerField(default=0)
     dpd_bucket = models.PositiveSmallIntegerField(default=0)
 
+    # Accrual, collection and bureau reporting of the debt stop while this is set (a fraud-victim case,
+    # Rules §13): the close of business skips the loan from this date. ``suspension_reason`` says why
+    # in words staff read (a case reference), never a code.
+    suspended_from = models.DateField(_("suspended from"), null=True, blank=True)
+    suspension_reason = models.CharField(_("reason for suspension"), max_length=200, blank=True)
+
     # Cached balances (tiyn), see LOAN_BALANCES.
     principal_current = models.BigIntegerField(default=0)
     principal_overdue = models.BigIntegerField(default=0)

@@ -246,3 +246,23 @@ def test_delay_notice_is_sent_in_the_clients_language(lending_setup, django_capt
     assert loan.payment_reference in note.body and loan.number in note.body
     assert "overdue" not in note.body.lower()  # Kazakh, not the English source
     assert send_delay_notices.call() == 0  # nothing left to send
+
+
+def test_a_suspended_loan_accrues_nothing_and_nothing_falls_due(lending_setup):
+    """Rules §13 (R-FRAUD-2): from the suspension date the close of business books nothing for the
+    loan – no interest, no penalty, no instalment moved to overdue – but marks the day closed."""
+    loan = active_loan(lending_setup, START)
+    first = Instalment.objects.get(loan=loan, number=1)
+    close_through(START + dt.timedelta(days=5))
+    loan.refresh_from_db()
+    accrued = loan.interest_accrued
+    before = Transfer.objects.filter(loan=loan).count()
+    Loan.objects.filter(pk=loan.pk).update(suspended_from=START + dt.timedelta(days=6))
+    close_through(first.due_date + dt.timedelta(days=10))
+    loan.refresh_from_db()
+    first.refresh_from_db()
+    assert Transfer.objects.filter(loan=loan).count() == before
+    assert loan.interest_accrued == accrued and loan.penalty == 0 and loan.principal_overdue == 0
+    assert not first.fell_due and loan.days_past_due == 0
+    assert loan.closed_through == first.due_date + dt.timedelta(days=10)
+    assert not DelayNotice.objects.filter(loan=loan).exists()
