@@ -61,3 +61,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Letter(models.Model):
+    """A written notice to a client (delay notice, suspension, write-off, …): the PDF kept in the
+    vault with its signed receipt, shown in the cabinet and announced by SMS."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=40)  # e.g. "delay_notice"; staff and clients read ``subject``
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    language = models.CharField(max_length=5)
+    reference = models.CharField(max_length=120, blank=True)  # the business object, e.g. servicing.loan:7
+    document_id = models.UUIDField()  # records.StoredDocument (vault copy with receipt)
+    notification = models.OneToOneField(Notification, on_delete=models.PROTECT, related_name="letter")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["reference"], name="letter_reference")]
+
+    def __str__(self) -> str:
+        return self.subject
