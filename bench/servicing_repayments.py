@@ -84,7 +84,7 @@ def setup(posters: int, loans: int) -> None:
     Path(os.environ["BENCH_IDS"]).write_text(json.dumps(ids))
 
 
-def poster(index: int, posters: int, payments: int, start_at: float, mode: str) -> None:
+def poster(index: int, posters: int, payments: int, mode: str) -> None:
     import datetime as dt
 
     _django()
@@ -126,8 +126,12 @@ def poster(index: int, posters: int, payments: int, start_at: float, mode: str) 
                 value_date=dt.date(2027, 1, 14),
             )
 
-    while time.time() < start_at:
-        time.sleep(0.005)
+    # A barrier: every poster is set up and warm before any starts (Django's start-up on 2 cores
+    # takes longer than any fixed delay under load).
+    go = Path(os.environ["BENCH_IDS"]).with_name(f"go-{mode}")
+    Path(os.environ["BENCH_IDS"]).with_name(f"ready-{mode}-{index}").touch()
+    while not go.exists():
+        time.sleep(0.002)
     began = time.time()
     for n in range(payments):
         one(n)
@@ -135,7 +139,6 @@ def poster(index: int, posters: int, payments: int, start_at: float, mode: str) 
 
 
 def run_posters(posters: int, payments: int, mode: str, env: dict) -> float:
-    start_at = time.time() + 6  # every process set up and warm before the clock starts
     procs = [
         subprocess.Popen(
             [
@@ -149,8 +152,6 @@ def run_posters(posters: int, payments: int, mode: str, env: dict) -> float:
                 str(posters),
                 "--payments",
                 str(payments),
-                "--start-at",
-                str(start_at),
                 "--mode",
                 mode,
             ],
@@ -161,6 +162,12 @@ def run_posters(posters: int, payments: int, mode: str, env: dict) -> float:
         )
         for i in range(posters)
     ]
+    work = Path(env["BENCH_IDS"]).parent
+    while len(list(work.glob(f"ready-{mode}-*"))) < posters:
+        if any(p.poll() is not None for p in procs):
+            break
+        time.sleep(0.05)
+    (work / f"go-{mode}").touch()
     results = []
     for p in procs:
         out, _ = p.communicate()
@@ -199,13 +206,12 @@ def main() -> None:
     parser.add_argument("--posters", type=int, default=8)
     parser.add_argument("--payments", type=int, default=1500)
     parser.add_argument("--loans", type=int, default=200)
-    parser.add_argument("--start-at", type=float, default=0)
     parser.add_argument("--mode", default="post")
     args = parser.parse_args()
     if args.role == "setup":
         return setup(args.posters, args.loans)
     if args.role == "poster":
-        return poster(args.index, args.posters, args.payments, args.start_at, args.mode)
+        return poster(args.index, args.posters, args.payments, args.mode)
 
     import tempfile
 

@@ -34,32 +34,42 @@ def _counterparty(owner: Any) -> dict[str, str]:
 
 
 def issue_receipt(document: StoredDocument, owner: Any) -> Receipt:
+    return issue_receipts([(document, owner)])[0]
+
+
+def issue_receipts(pairs: list[tuple[StoredDocument, Any]]) -> list[Receipt]:
+    """Signed receipts of stored documents, one INSERT for all (``pairs``: document, owner)."""
     from qaryz.records.services import signing_key
 
     key = signing_key().private_key()
-    receipt = Receipt(document=document, owner_type=document.owner_type, owner_id=document.owner_id)
-    receipt.issued_at = timezone.now()
-    payload = {
-        "type": RECEIPT_TYPE,
-        "receipt_id": str(receipt.id),
-        "document_id": str(document.id),
-        "sha256": document.sha256,
-        "size": document.size,
-        "media_type": document.media_type,
-        "kind": document.kind,
-        "filename": document.filename,
-        "direction": document.direction,
-        "channel": document.channel,
-        "time": _utc(document.created_at),
-        "counterparty": _counterparty(owner),
-        "issuer": {"name": settings.MFO_NAME},
-        "key_id": crypto.public_key_id(key.public_key()),
-    }
-    receipt.payload = crypto.canonical_json(payload)
-    receipt.key_id = payload["key_id"]
-    receipt.signature = crypto.sign(key, receipt.payload.encode())
-    receipt.save(force_insert=True)
-    return receipt
+    key_id = crypto.public_key_id(key.public_key())
+    issuer = {"name": settings.MFO_NAME}
+    receipts = []
+    for document, owner in pairs:
+        receipt = Receipt(document=document, owner_type=document.owner_type, owner_id=document.owner_id)
+        receipt.issued_at = timezone.now()
+        payload = {
+            "type": RECEIPT_TYPE,
+            "receipt_id": str(receipt.id),
+            "document_id": str(document.id),
+            "sha256": document.sha256,
+            "size": document.size,
+            "media_type": document.media_type,
+            "kind": document.kind,
+            "filename": document.filename,
+            "direction": document.direction,
+            "channel": document.channel,
+            "time": _utc(document.created_at),
+            "counterparty": _counterparty(owner),
+            "issuer": issuer,
+            "key_id": key_id,
+        }
+        receipt.payload = crypto.canonical_json(payload)
+        receipt.key_id = key_id
+        receipt.signature = crypto.sign(key, receipt.payload.encode())
+        receipts.append(receipt)
+    Receipt.objects.bulk_create(receipts)
+    return receipts
 
 
 def receipt_json(receipt: Receipt) -> dict[str, Any]:

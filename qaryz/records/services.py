@@ -205,6 +205,52 @@ def _append_locked(values: list[str]) -> list:
     return row
 
 
+def _event_values(
+    action: str,
+    *,
+    category: str = "business",
+    actor: Any = None,
+    target: Any = None,
+    data: dict | None = None,
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """The FIELDS values of one event as text (seq and ts blank: filled under the chain's lock)."""
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown audit category {category!r}")
+    request = request if request is not None else current_request()
+    if actor is None:
+        actor = _actor_from_request(request) or current_actor()
+    actor_type, actor_id, actor_label = _actor_fields(actor)
+    target_type, target_id = "", ""
+    if target is not None:
+        target_type, target_id = target._meta.label_lower, str(target.pk)
+    ip, user_agent, channel = _request_fields(request)
+    request_id = get_request_id()
+    return [
+        "",  # seq, filled under the lock
+        "",  # ts, filled under the lock
+        category,
+        chain.clean_text(action, 100),
+        actor_type,
+        chain.clean_text(actor_id, 64),
+        chain.clean_text(actor_label, 150),
+        chain.clean_text(target_type, 100),
+        chain.clean_text(target_id, 64),
+        chain.clean_text(ip, 45),
+        chain.clean_text(user_agent, 300),
+        channel,
+        chain.clean_text("" if request_id == "-" else request_id, 32),
+        _json_encoder.encode(data or {}),
+    ]
+
+
+def _event(row: list) -> AuditEvent:
+    event = AuditEvent(**dict(zip(_EVENT_COLUMNS, row, strict=True)))
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
 def record_event(
     action: str,
     *,
@@ -221,38 +267,45 @@ def record_event(
     The chain head row is locked until the caller's transaction ends: call this late in long
     transactions so other writers wait as little as possible.
     """
-    if category not in CATEGORIES:
-        raise ValueError(f"unknown audit category {category!r}")
-    request = request if request is not None else current_request()
-    if actor is None:
-        actor = _actor_from_request(request) or current_actor()
-    actor_type, actor_id, actor_label = _actor_fields(actor)
-    target_type, target_id = "", ""
-    if target is not None:
-        target_type, target_id = target._meta.label_lower, str(target.pk)
-    ip, user_agent, channel = _request_fields(request)
-    request_id = get_request_id()
-    values = [
-        "",  # seq, filled under the lock
-        "",  # ts, filled under the lock
-        category,
-        chain.clean_text(action, 100),
-        actor_type,
-        chain.clean_text(actor_id, 64),
-        chain.clean_text(actor_label, 150),
-        chain.clean_text(target_type, 100),
-        chain.clean_text(target_id, 64),
-        chain.clean_text(ip, 45),
-        chain.clean_text(user_agent, 300),
-        channel,
-        chain.clean_text("" if request_id == "-" else request_id, 32),
-        _json_encoder.encode(data or {}),
-    ]
+    values = _event_values(action, category=category, actor=actor, target=target, data=data, request=request)
     row = _append_postgresql(values) if connection.vendor == "postgresql" else _append_locked(values)
-    event = AuditEvent(**dict(zip(_EVENT_COLUMNS, row, strict=True)))
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
+    return _event(row)
+
+
+def record_events(events: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Append several events (each a dict of ``record_event``'s keyword arguments, ``action``
+    included) in order, under ONE lock of the chain head: one multi-row INSERT and one head update
+    however many events (a batch of payments audits each payment at the cost of one)."""
+    if not events:
+        return []
+    rows_values = [_event_values(**event) for event in events]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_HEAD + " FOR UPDATE")
+        else:
+            cursor.execute(_HEAD)
+        head = cursor.fetchone()
+        if head is None:
+            _lock_head()
+            cursor.execute(_HEAD)
+            head = cursor.fetchone()
+        seq, prev_hash, prev_ts = head
+        ts = max(time.time_ns() // 1000, prev_ts)
+        rows = []
+        for values in rows_values:
+            seq += 1
+            values[0], values[1] = str(seq), str(ts)
+            digest = chain.record_hash(prev_hash, values)
+            rows.append([seq, ts, *values[2:], prev_hash, digest])
+            prev_hash = digest
+        placeholders = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
+        cursor.execute(
+            f"INSERT INTO records_auditevent ({', '.join(_EVENT_COLUMNS)}) VALUES "  # noqa: S608  # nosec B608 – constant column names
+            + ", ".join([placeholders] * len(rows)),
+            [value for row in rows for value in row],
+        )
+        cursor.execute(_MOVE_HEAD, [seq, prev_hash, ts])
+    return [_event(row) for row in rows]
 
 
 def create_checkpoint() -> AuditCheckpoint:
@@ -288,6 +341,20 @@ def _owner_fields(owner: Any) -> tuple[str, str]:
     return owner._meta.label_lower, str(owner.pk)
 
 
+@dataclass
+class NewDocument:
+    """One document for ``store_documents`` (the arguments of ``store_document``)."""
+
+    content: bytes
+    media_type: str
+    kind: str
+    direction: str
+    owner: Any = None
+    filename: str = ""
+    channel: str = "web"
+    reference: str = ""
+
+
 def store_document(
     content: bytes,
     *,
@@ -305,55 +372,76 @@ def store_document(
     reference: the business object whose obligations end drives retention (e.g.
     "lending.contract:42"); see ``set_obligations_end``.
     """
-    if not isinstance(content, bytes | bytearray | memoryview):
-        raise TypeError("content must be bytes")
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {sorted(DIRECTIONS)}")
-    content = bytes(content)
-    doc_id = uuid.uuid4()
-    dek = crypto.new_key()
-    blob = crypto.encrypt(dek, content, doc_id.bytes)
-    kek_id, wrapped = keyring().wrap(dek)
-    now = timezone.now()
-    name = storage.save_object(f"{storage.VAULT_PREFIX}{now:%Y/%m}/{doc_id.hex}.bin", blob, created=now)
-    owner_type, owner_id = _owner_fields(owner)
-    with transaction.atomic():
-        document = StoredDocument(
-            id=doc_id,
-            kind=chain.clean_text(kind, 60),
-            media_type=chain.clean_text(media_type, 120),
-            filename=chain.clean_text(filename, 255),
-            direction=direction,
-            channel=chain.clean_text(channel, 16),
-            owner_type=owner_type,
-            owner_id=owner_id,
-            reference=chain.clean_text(reference, 120),
-            size=len(content),
-            sha256=crypto.sha256_hex(content),
-            storage_name=name,
-            kek_id=kek_id,
-            wrapped_key=wrapped,
-        )
-        document.save(force_insert=True)
-        StoredDocument.objects.filter(pk=doc_id).update(created_at=now)
-        document.created_at = now
-        if owner is not None:
-            from qaryz.records.receipts import issue_receipt
+    return store_documents(
+        [NewDocument(content, media_type, kind, direction, owner, filename, channel, reference)]
+    )[0]
 
-            issue_receipt(document, owner)
-        record_event(
-            "document.stored",
-            target=document,
-            data={
-                "kind": document.kind,
-                "direction": direction,
-                "channel": document.channel,
-                "sha256": document.sha256,
-                "size": document.size,
-                "owner": f"{owner_type}:{owner_id}" if owner_type else "",
-            },
+
+def store_documents(items: list[NewDocument]) -> list[StoredDocument]:
+    """``store_document`` for several documents at once: one INSERT of the rows, one of their
+    receipts and one append of their audit events (each document still its own encrypted object)."""
+    documents, owners = [], []
+    now = timezone.now()
+    for item in items:
+        if not isinstance(item.content, bytes | bytearray | memoryview):
+            raise TypeError("content must be bytes")
+        if item.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {sorted(DIRECTIONS)}")
+    ring = keyring()
+    for item in items:
+        content = bytes(item.content)
+        doc_id = uuid.uuid4()
+        dek = crypto.new_key()
+        blob = crypto.encrypt(dek, content, doc_id.bytes)
+        kek_id, wrapped = ring.wrap(dek)
+        name = storage.save_object(f"{storage.VAULT_PREFIX}{now:%Y/%m}/{doc_id.hex}.bin", blob, created=now)
+        owner_type, owner_id = _owner_fields(item.owner)
+        documents.append(
+            StoredDocument(
+                id=doc_id,
+                kind=chain.clean_text(item.kind, 60),
+                media_type=chain.clean_text(item.media_type, 120),
+                filename=chain.clean_text(item.filename, 255),
+                direction=item.direction,
+                channel=chain.clean_text(item.channel, 16),
+                owner_type=owner_type,
+                owner_id=owner_id,
+                reference=chain.clean_text(item.reference, 120),
+                size=len(content),
+                sha256=crypto.sha256_hex(content),
+                storage_name=name,
+                kek_id=kek_id,
+                wrapped_key=wrapped,
+            )
         )
-    return document
+        owners.append(item.owner)
+    with transaction.atomic():
+        StoredDocument.objects.bulk_create(documents)
+        # created_at is the storage object's time (auto_now_add would differ by microseconds).
+        StoredDocument.objects.filter(pk__in=[d.pk for d in documents]).update(created_at=now)
+        for document in documents:
+            document.created_at = now
+        from qaryz.records.receipts import issue_receipts
+
+        issue_receipts([(d, o) for d, o in zip(documents, owners, strict=True) if o is not None])
+        record_events(
+            [
+                {
+                    "action": "document.stored",
+                    "target": document,
+                    "data": {
+                        "kind": document.kind,
+                        "direction": document.direction,
+                        "channel": document.channel,
+                        "sha256": document.sha256,
+                        "size": document.size,
+                        "owner": f"{document.owner_type}:{document.owner_id}" if document.owner_type else "",
+                    },
+                }
+                for document in documents
+            ]
+        )
+    return documents
 
 
 def read_document(document: StoredDocument) -> bytes:

@@ -127,3 +127,19 @@ def test_read_ahead_raises_reader_errors_and_stops_early():
     rows.close()  # the verifier stops at the first break: the reader must end, not hang
     assert not any(t.name == "records-verify-reader" for t in threading.enumerate())
     assert len(produced) <= 3 + 2 + 2  # read ahead at most the queue depth (+ the one in hand)
+
+
+@pytest.mark.req("R-AUD-1")
+def test_events_appended_together_chain_like_single_ones():
+    """``record_events`` (one lock, one INSERT) continues the same chain as ``record_event``."""
+    from qaryz.records.services import record_events
+
+    record_event("before")
+    batch = record_events([{"action": "one", "data": {"t": AWKWARD}}, {"action": "two"}, {"action": "three"}])
+    record_event("after")
+    rows = list(AuditEvent.objects.order_by("seq"))
+    assert [r.action for r in rows] == ["before", "one", "two", "three", "after"]
+    assert [e.seq for e in batch] == [2, 3, 4]
+    assert [e.hash for e in batch] == [r.hash for r in rows[1:4]]
+    result = verify_trail()
+    assert result.first_break is None and result.checked == 5
