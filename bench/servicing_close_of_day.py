@@ -105,13 +105,13 @@ def generate(conn: psycopg.Connection, loans: int, product_id: int, rule_set_id:
                 disbursed_on, closed_on, closed_through, accrued_through, penalty_through, schedule_version,
                 cur_number, cur_start, cur_due, cur_interest, last_accrual, last_penalty, overdue_since,
                 days_past_due, dpd_bucket, principal_current, principal_overdue, interest_accrued,
-                interest_overdue, penalty, fee_overdue, advance, refund_payable, created_at)
+                interest_overdue, penalty, fee_overdue, advance, refund_payable, created_at, suspension_reason)
             SELECT g, g, g, g, {product_id}, {rule_set_id}, 'B-' || g, 'active', lpad(g::text, 11, '0'),
                 (100000 + (g % 400) * 1000) * 100, 45, 'actual_365', 'equal_principal', 12, NULL, '[]', 0,
                 '{order}', 5000, 90, 300, (100000 + (g % 400) * 1000) * 10,
                 (DATE '{d}' - (30 + g % 150) + INTERVAL '1 year')::date, 0,
                 DATE '{d}' - (30 + g % 150), NULL, DATE '{d}' - 1, DATE '{d}' - 1, DATE '{d}' - 1, 1,
-                NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, now()
+                NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, now(), ''
             FROM generate_series(1, {loans}) g
             """
         )

@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
         "args": ["qaryz.servicing.tasks.close_business_day_job", [], {}],
     },
+    "reconcile-payouts": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(minute="*/10"),
+        "args": ["qaryz.servicing.tasks.reconcile_payouts_job", [], {}],
+    },
 }
 
 # --- Files ------------------------------------------------------------------------------

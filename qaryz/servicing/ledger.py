@@ -94,6 +94,39 @@ class Leg:
     channel: str = ""
 
 
+def transfer_rows(
+    loan: Loan, legs: list[Leg], *, key: str, kind: str, value_date: dt.date, entry: str = ""
+) -> list[Transfer]:
+    """The unsaved transfers ``<key>:<n>`` of ``legs`` (legs of zero skipped). Pure construction:
+    ``apply`` updates the cached balances, ``post`` (or a caller's bulk insert) writes the rows."""
+    legs = [leg for leg in legs if leg.amount != 0]
+    if any(leg.amount < 0 for leg in legs):
+        raise ValueError("a transfer amount cannot be negative")
+    today = timezone.localdate()
+    return [
+        Transfer(
+            key=f"{key}:{n}",
+            kind=kind,
+            entry=entry or key,
+            loan=loan,
+            debit_id=account_id(leg.debit, loan.product_id, leg.channel),
+            credit_id=account_id(leg.credit, loan.product_id, leg.channel),
+            amount=leg.amount,
+            value_date=value_date,
+            booking_date=today,
+        )
+        for n, leg in enumerate(legs, start=1)
+    ]
+
+
+def apply(loan: Loan, legs: list[Leg]) -> None:
+    """Apply ``legs`` to ``loan``'s cached balances in memory (the caller saves the loan)."""
+    for leg in legs:
+        for account, sign in ((leg.debit, 1), (leg.credit, -1)):
+            if account in LOAN_BALANCES:
+                setattr(loan, account, getattr(loan, account) + sign * LOAN_BALANCES[account] * leg.amount)
+
+
 def post(
     loan: Loan,
     legs: list[Leg],
@@ -107,30 +140,9 @@ def post(
     caller saves the loan). Legs of zero are skipped. Returns False when ``key`` was posted before."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger.post must run inside the caller's transaction")
-    legs = [leg for leg in legs if leg.amount != 0]
-    if any(leg.amount < 0 for leg in legs):
-        raise ValueError("a transfer amount cannot be negative")
+    rows = transfer_rows(loan, legs, key=key, kind=kind, value_date=value_date, entry=entry)
     if Transfer.objects.filter(key=f"{key}:1").exists():
         return False
-    today = timezone.localdate()
-    rows = []
-    for n, leg in enumerate(legs, start=1):
-        rows.append(
-            Transfer(
-                key=f"{key}:{n}",
-                kind=kind,
-                entry=entry or key,
-                loan=loan,
-                debit_id=account_id(leg.debit, loan.product_id, leg.channel),
-                credit_id=account_id(leg.credit, loan.product_id, leg.channel),
-                amount=leg.amount,
-                value_date=value_date,
-                booking_date=today,
-            )
-        )
-        for account, sign in ((leg.debit, 1), (leg.credit, -1)):
-            if account in LOAN_BALANCES:
-                setattr(loan, account, getattr(loan, account) + sign * LOAN_BALANCES[account] * leg.amount)
     try:
         with transaction.atomic():
             Transfer.objects.bulk_create(rows)
@@ -138,6 +150,7 @@ def post(
         if Transfer.objects.filter(key=f"{key}:1").exists():
             return False
         raise
+    apply(loan, [leg for leg in legs if leg.amount != 0])
     return True
 
 

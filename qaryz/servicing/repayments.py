@@ -26,9 +26,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qaryz.core.bulk import update_rows
 from qaryz.lending.schedules import DayCount, LoanTerms, Method, Schedule, ScheduleError, build_schedule
+from qaryz.records.services import NewDocument, record_events, set_obligations_end, store_documents
 from qaryz.records.services import record_event as audit
-from qaryz.records.services import set_obligations_end, store_document
 from qaryz.servicing import ledger
 from qaryz.servicing.allocation import DUE_ITEMS, ITEMS, allocate, spread_oldest_first
 from qaryz.servicing.amounts import accrued_after, to_tiyn
@@ -80,6 +81,44 @@ def _staff(actor: Any) -> Any:
 
 
 # --- posting -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Incoming:
+    """Money received for a loan through a channel: one statement line, webhook, cash order…"""
+
+    loan_id: int
+    channel: str
+    payer_reference: str
+    amount_tiyn: int
+    value_date: dt.date
+    purpose: str = "instalment"
+
+
+@dataclass
+class Posted:
+    """What became of one ``Incoming``: its payment (``duplicate`` when it was posted before), or
+    the reason it was refused (``error``, nothing posted for it)."""
+
+    incoming: Incoming
+    payment: Payment | None = None
+    duplicate: bool = False
+    error: ServicingError | None = None
+    loan: Loan | None = None  # the loan as posted (locked copy), for the single-payment caller
+
+
+def _validated(item: Incoming) -> Incoming:
+    if item.channel not in PAYMENT_CHANNELS:
+        raise ServicingError(_("Unknown payment channel."), "channel")
+    reference = (item.payer_reference or "").strip()
+    if not reference or len(reference) > 80:
+        raise ServicingError(
+            _("A payment needs the payer's reference (up to 80 characters)."), "payer_reference"
+        )
+    amount = item.amount_tiyn
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ServicingError(_("The amount must be positive."), "amount")
+    return Incoming(item.loan_id, item.channel, reference, amount, item.value_date, item.purpose)
+
+
 def post_payment(
     loan: Loan,
     *,
@@ -90,103 +129,173 @@ def post_payment(
     actor: Any = None,
     purpose: str = "instalment",
 ) -> Payment:
-    """Post money received for ``loan``: one ``Payment`` per (channel, payer_reference) – a
-    duplicate returns the payment already posted and posts nothing (also when concurrent: the DB's
-    unique constraint decides). Allocated at once to the overdue items (overdue fees right after
-    overdue interest) in the contract's order; the rest is the advance, applied by the close of
-    business on the next due date or by an early repayment. Transfers: clearing(channel) → each
-    receivable, clearing → advance. Instalments paid oldest first, delay state recomputed, a signed
-    receipt stored, the loan closed when nothing is owed any more."""
-    if channel not in PAYMENT_CHANNELS:
-        raise ServicingError(_("Unknown payment channel."), "channel")
-    payer_reference = (payer_reference or "").strip()
-    if not payer_reference or len(payer_reference) > 80:
-        raise ServicingError(
-            _("A payment needs the payer's reference (up to 80 characters)."), "payer_reference"
+    """Post money received for ``loan`` (``post_payments`` of one): a duplicate (channel,
+    payer_reference) returns the payment already posted; a refusal raises ``ServicingError``."""
+    item = Incoming(loan.pk, channel, payer_reference, amount_tiyn, value_date, purpose)
+    (result,) = post_payments([item], actor=actor)
+    if result.error is not None:
+        raise result.error
+    if result.loan is not None:
+        _copy_state(result.loan, loan)
+    assert result.payment is not None  # noqa: S101 – no error means a payment  # nosec B101
+    return result.payment
+
+
+def post_payments(items: list[Incoming], *, actor: Any = None) -> list[Posted]:
+    """Post money received, in ONE transaction for all ``items`` (a statement, a batch of webhooks).
+
+    One ``Payment`` per (channel, payer_reference): a duplicate – posted before, or twice in the
+    batch – posts nothing and returns the payment already posted; a concurrent duplicate is decided
+    by the database's unique constraint (the batch is retried and then finds it). Each payment is
+    allocated at once to the overdue items (overdue fees right after overdue interest) in the
+    contract's order; the rest is the advance, applied by the close of business on the next due
+    date or by an early repayment. Transfers: clearing(channel) → each receivable, clearing →
+    advance. Instalments paid oldest first, delay state recomputed, a signed receipt stored per
+    payment, a loan closed when nothing is owed any more, each payment audited.
+
+    The loans are locked in id order (two batches never deadlock); the statements are a constant
+    handful per batch – the cost of a payment is its share of them (bench/servicing_repayments.py)."""
+    results = [Posted(item) for item in items]
+    for result in results:
+        try:
+            result.incoming = _validated(result.incoming)
+        except ServicingError as exc:
+            result.error = exc
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                _post_batch([r for r in results if r.error is None], actor)
+            return results
+        except IntegrityError:
+            # A concurrent batch inserted one of these payer references first: everything here
+            # rolled back; the next attempt's lookup finds that payment and returns it.
+            for result in results:
+                if result.error is None:
+                    result.payment, result.duplicate, result.loan = None, False, None
+            if attempt == 2:
+                raise
+    return results
+
+
+@dataclass
+class _Staged:
+    result: Posted
+    loan: Loan
+    payment: Payment
+    parts: dict[str, int]
+    legs: list[Leg]
+
+
+def _post_batch(todo: list[Posted], actor: Any) -> None:
+    if not todo:
+        return
+    wanted = {(r.incoming.channel, r.incoming.payer_reference) for r in todo}
+    existing = {
+        (p.channel, p.payer_reference): p
+        for p in Payment.objects.filter(payer_reference__in={ref for _, ref in wanted})
+        if (p.channel, p.payer_reference) in wanted
+    }
+    first_of: dict[tuple[str, str], Posted] = {}
+    fresh: list[Posted] = []
+    for result in todo:
+        key = (result.incoming.channel, result.incoming.payer_reference)
+        if key in existing:
+            result.payment, result.duplicate = existing[key], True
+        elif key in first_of:
+            result.duplicate = True
+        else:
+            first_of[key] = result
+            fresh.append(result)
+    if not fresh:
+        return
+    loans = {
+        loan.pk: loan
+        for loan in Loan.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .filter(pk__in={r.incoming.loan_id for r in fresh})
+        .order_by("pk")
+    }
+    staged: list[_Staged] = []
+    received_at = timezone.now()
+    for result in fresh:
+        item = result.incoming
+        loan = loans.get(item.loan_id)
+        if loan is None or loan.status not in (Loan.Status.ACTIVE, Loan.Status.CLOSED):
+            result.error = ServicingError(_("This loan is not being repaid."))
+            continue
+        split = allocate(
+            item.amount_tiyn, owed(loan) if loan.status == Loan.Status.ACTIVE else {}, loan.allocation_order
         )
-    if not isinstance(amount_tiyn, int) or isinstance(amount_tiyn, bool) or amount_tiyn <= 0:
-        raise ServicingError(_("The amount must be positive."), "amount")
-    existing = Payment.objects.filter(channel=channel, payer_reference=payer_reference).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            # A concurrent duplicate (same loan: it waited for the lock; another loan: it waits on the
-            # unique index) fails on the Payment insert and rolls back to here.
-            locked = _lock(loan)
-            payment = _post_locked(locked, channel, payer_reference, amount_tiyn, value_date, actor, purpose)
-    except IntegrityError:
-        existing = Payment.objects.filter(channel=channel, payer_reference=payer_reference).first()
-        if existing is None:
-            raise
-        return existing
-    _copy_state(locked, loan)
-    return payment
+        parts = {name: value for name, value in split.parts.items() if value}
+        payment = Payment(
+            loan=loan,
+            channel=item.channel,
+            payer_reference=item.payer_reference,
+            amount=item.amount_tiyn,
+            value_date=item.value_date,
+            received_at=received_at,
+            allocation={**parts, "advance": split.advance},
+            purpose=item.purpose,
+            posted_by=_staff(actor),
+        )
+        legs = [
+            Leg(AccountKind.CLEARING, ITEM_ACCOUNT[name], value, channel=item.channel)
+            for name, value in parts.items()
+        ]
+        legs.append(Leg(AccountKind.CLEARING, AccountKind.ADVANCE, split.advance, channel=item.channel))
+        ledger.apply(loan, [leg for leg in legs if leg.amount])  # the next payment of this loan sees it
+        staged.append(_Staged(result, loan, payment, parts, legs))
+    if not staged:
+        return
+    payments = [s.payment for s in staged]
+    receipt_ids = [uuid.uuid4() for _ in staged]  # the vault ids, known before the rows exist
+    for payment, receipt_id in zip(payments, receipt_ids, strict=True):
+        payment.receipt_document_id = str(receipt_id)
+    Payment.objects.bulk_create(payments)
+    transfers: list[Transfer] = []
+    for s in staged:
+        transfers += ledger.transfer_rows(
+            s.loan, s.legs, key=f"pay:{s.payment.pk}", kind="repayment", value_date=s.payment.value_date
+        )
+    Transfer.objects.bulk_create(transfers)
+    _pay_overdue_instalments([(s.loan, s.parts, s.payment.value_date) for s in staged])
+    # The receipts store documents, which append to the audit trail: the trail's head row stays
+    # locked until commit, so they come after everything but the closing and the loans' update.
+    store_documents([_receipt_document(s.loan, s.payment) for s in staged])
+    touched = {s.loan.pk: s.loan for s in staged}
+    closed = set()
+    for s in staged:
+        if s.loan.pk not in closed and _close_if_repaid(s.loan, s.payment.value_date, actor):
+            closed.add(s.loan.pk)
+    update_rows(list(touched.values()), _LOAN_FIELDS)
+    events = []
+    for s in staged:
+        s.result.payment, s.result.loan = s.payment, s.loan
+        events.append(
+            {
+                "action": "servicing.payment_posted",
+                "actor": actor,
+                "target": s.payment,
+                "data": {
+                    "loan": s.loan.number,
+                    "channel": s.payment.channel,
+                    "payer_reference": s.payment.payer_reference,
+                    "amount": s.payment.amount,
+                    "value_date": s.payment.value_date.isoformat(),
+                    "allocation": s.payment.allocation,
+                    "closed": s.loan.pk in closed,
+                },
+            }
+        )
+    record_events(events)
+    for result in todo:
+        if result.duplicate and result.payment is None:
+            result.payment = first_of[(result.incoming.channel, result.incoming.payer_reference)].payment
 
 
 def _copy_state(source: Loan, target: Loan) -> None:
     if source is not target:
         target.__dict__.update({k: v for k, v in source.__dict__.items() if not k.startswith("_")})
-
-
-def _post_locked(
-    loan: Loan,
-    channel: str,
-    payer_reference: str,
-    amount: int,
-    value_date: dt.date,
-    actor: Any,
-    purpose: str,
-) -> Payment:
-    if loan.status not in (Loan.Status.ACTIVE, Loan.Status.CLOSED):
-        raise ServicingError(_("This loan is not being repaid."))
-    split = allocate(amount, owed(loan) if loan.status == Loan.Status.ACTIVE else {}, loan.allocation_order)
-    parts = {item: value for item, value in split.parts.items() if value}
-    payment = Payment.objects.create(
-        loan=loan,
-        channel=channel,
-        payer_reference=payer_reference,
-        amount=amount,
-        value_date=value_date,
-        received_at=timezone.now(),
-        allocation={**parts, "advance": split.advance},
-        purpose=purpose,
-        posted_by=_staff(actor),
-    )
-    legs = [
-        Leg(AccountKind.CLEARING, ITEM_ACCOUNT[item], value, channel=channel) for item, value in parts.items()
-    ]
-    legs.append(Leg(AccountKind.CLEARING, AccountKind.ADVANCE, split.advance, channel=channel))
-    ledger.post(loan, legs, key=f"pay:{payment.pk}", kind="repayment", value_date=value_date)
-    rows = _pay_overdue_instalments(loan, parts, value_date)
-    _recompute_delay(loan, rows)
-    # The receipt stores a document, which appends to the audit trail: the trail's head row stays
-    # locked until commit, so it comes last – unless the loan closes, whose retention clock must
-    # cover the receipt too.
-    closing = loan.status == Loan.Status.ACTIVE and total_owed(loan) == 0
-    if not closing:
-        loan.save(update_fields=_LOAN_FIELDS)
-    receipt = _store_receipt(loan, payment)
-    payment.receipt_document_id = str(receipt.pk)
-    Payment.objects.filter(pk=payment.pk).update(receipt_document_id=payment.receipt_document_id)
-    closed = _close_if_repaid(loan, value_date, actor) if closing else False
-    if closing:
-        loan.save(update_fields=_LOAN_FIELDS)
-    audit(
-        "servicing.payment_posted",
-        actor=actor,
-        target=payment,
-        data={
-            "loan": loan.number,
-            "channel": channel,
-            "payer_reference": payer_reference,
-            "amount": amount,
-            "value_date": value_date.isoformat(),
-            "allocation": payment.allocation,
-            "closed": closed,
-        },
-    )
-    return payment
 
 
 _LOAN_FIELDS = [
@@ -213,32 +322,47 @@ _LOAN_FIELDS = [
 ]
 
 
-def _pay_overdue_instalments(
-    loan: Loan, parts: dict[str, int], value_date: dt.date
-) -> list[Instalment] | None:
-    """The overdue parts paid go onto the fallen-due instalments of the schedule in force, oldest first."""
-    columns = {"overdue_principal": "principal", "overdue_interest": "interest", "overdue_fees": "fee"}
-    if not any(parts.get(item) for item in columns):
-        return None
-    rows = list(
-        Instalment.objects.filter(
-            loan=loan, version=loan.schedule_version, fell_due=True, paid_on__isnull=True
-        ).order_by("number")
-    )
-    for item, column in columns.items():
-        amount = parts.get(item, 0)
-        if not amount:
+_INSTALMENT_COLUMNS = {
+    "overdue_principal": "principal",
+    "overdue_interest": "interest",
+    "overdue_fees": "fee",
+}
+
+
+def _pay_overdue_instalments(paid: list[tuple[Loan, dict[str, int], dt.date]]) -> None:
+    """The overdue parts paid go onto the fallen-due instalments of each loan's schedule in force,
+    oldest first (one read and one write of the rows for the whole batch); then each loan's delay
+    state is recomputed from its rows."""
+    paying = {loan.pk: loan for loan, parts, _on in paid if any(parts.get(i) for i in _INSTALMENT_COLUMNS)}
+    if not paying:
+        return
+    rows_of: dict[int, list[Instalment]] = {pk: [] for pk in paying}
+    for row in Instalment.objects.filter(
+        loan_id__in=list(paying), fell_due=True, paid_on__isnull=True
+    ).order_by("loan_id", "number"):
+        if row.version == paying[row.loan_id].schedule_version:
+            rows_of[row.loan_id].append(row)
+    for loan, parts, on in paid:
+        rows = rows_of.get(loan.pk)
+        if rows is None:
             continue
-        unpaid = [getattr(r, column) - getattr(r, f"{column}_paid") for r in rows]
-        if sum(unpaid) < amount:  # the cached overdue balance and the rows disagree: never guess
-            raise ServicingError(f"loan {loan.pk}: overdue {column} exceeds what its instalments owe")
-        for row, take in zip(rows, spread_oldest_first(amount, unpaid), strict=True):
-            setattr(row, f"{column}_paid", getattr(row, f"{column}_paid") + take)
-    for row in rows:
-        if row.unpaid == 0:
-            row.paid_on = value_date
-    Instalment.objects.bulk_update(rows, ["principal_paid", "interest_paid", "fee_paid", "paid_on"])
-    return rows
+        for item, column in _INSTALMENT_COLUMNS.items():
+            amount = parts.get(item, 0)
+            if not amount:
+                continue
+            open_rows = [r for r in rows if r.paid_on is None]
+            unpaid = [getattr(r, column) - getattr(r, f"{column}_paid") for r in open_rows]
+            if sum(unpaid) < amount:  # the cached overdue balance and the rows disagree: never guess
+                raise ServicingError(f"loan {loan.pk}: overdue {column} exceeds what its instalments owe")
+            for row, take in zip(open_rows, spread_oldest_first(amount, unpaid), strict=True):
+                setattr(row, f"{column}_paid", getattr(row, f"{column}_paid") + take)
+        for row in rows:
+            if row.paid_on is None and row.unpaid == 0:
+                row.paid_on = on
+    changed = [row for rows in rows_of.values() for row in rows]
+    update_rows(changed, ["principal_paid", "interest_paid", "fee_paid", "paid_on"])
+    for pk, loan in paying.items():
+        _recompute_delay(loan, rows_of[pk])
 
 
 def _recompute_delay(loan: Loan, rows: list[Instalment] | None = None) -> None:
@@ -281,12 +405,13 @@ def _receipt_body(loan: Loan, payment: Payment) -> dict[str, Any]:
     }
 
 
-def _store_receipt(loan: Loan, payment: Payment) -> Any:
-    """The payment's record in the vault (JSON), which ``store_document`` gives a signed receipt
+def _receipt_document(loan: Loan, payment: Payment) -> NewDocument:
+    """The payment's record for the vault (JSON), which ``store_documents`` gives a signed receipt
     (records.receipts, R-RCPT-1); the PDF is rendered from it on demand."""
     body = json.dumps(_receipt_body(loan, payment), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return store_document(
-        body.encode(),
+    return NewDocument(
+        id=uuid.UUID(payment.receipt_document_id),
+        content=body.encode(),
         media_type="application/json",
         kind="payment_receipt",
         direction="outbound",
@@ -653,7 +778,7 @@ def repay_early(
         key = f"early:{locked.pk}:{uuid.uuid4().hex[:16]}"
         legs = [Leg(AccountKind.ADVANCE, ITEM_ACCOUNT[item], value) for item, value in parts.items()]
         ledger.post(locked, legs, key=key, kind="early_repayment", value_date=on)
-        _pay_overdue_instalments(locked, {k: v for k, v in parts.items() if k in DUE_ITEMS}, on)
+        _pay_overdue_instalments([(locked, {k: v for k, v in parts.items() if k in DUE_ITEMS}, on)])
         if mode == "full":
             _write_payoff_row(locked, on, parts)
             close_loan(locked, on, actor=actor)
@@ -832,14 +957,20 @@ def card_webhook(body: bytes, signature: str) -> Payment | None:
 class StatementResult:
     posted: list[Payment] = field(default_factory=list)
     unmatched: list[Any] = field(default_factory=list)  # StatementLine without a known loan reference
+    refused: list[tuple[Any, str]] = field(default_factory=list)  # (line, why), e.g. a cancelled loan
+
+
+STATEMENT_BATCH = 200  # lines posted per transaction
 
 
 def import_statement(lines: list[Any]) -> StatementResult:
     """Bank statement lines of incoming transfers: each line whose purpose holds a loan's payment
     reference (11 digits, Luhn-valid) is posted with the bank's reference as payer reference
-    (importing the same statement twice posts nothing twice). Lines without a known reference are
-    returned as unmatched and audited, for an operator to resolve (no posting to suspense here)."""
+    (importing the same statement twice posts nothing twice), ``STATEMENT_BATCH`` lines per
+    transaction (``post_payments``). Lines without a known reference are returned as unmatched and
+    audited, for an operator to resolve (no posting to suspense here)."""
     result = StatementResult()
+    matched: list[tuple[Any, Incoming]] = []
     for line in lines:
         loan = None
         for candidate in REFERENCE_IN_TEXT.findall(line.purpose or ""):
@@ -858,16 +989,17 @@ def import_statement(lines: list[Any]) -> StatementResult:
                 },
             )
             continue
-        result.posted.append(
-            post_payment(
-                loan,
-                channel=Channel.BANK,
-                payer_reference=line.bank_reference,
-                amount_tiyn=line.amount,
-                value_date=line.value_date,
-                actor="api:bank-statement",
-            )
+        matched.append(
+            (line, Incoming(loan.pk, Channel.BANK, line.bank_reference, line.amount, line.value_date))
         )
+    for start in range(0, len(matched), STATEMENT_BATCH):
+        part = matched[start : start + STATEMENT_BATCH]
+        posted = post_payments([item for _line, item in part], actor="api:bank-statement")
+        for (line, _item), outcome in zip(part, posted, strict=True):
+            if outcome.error is not None:
+                result.refused.append((line, str(outcome.error)))
+            else:
+                result.posted.append(outcome.payment)
     return result
 
 
@@ -921,11 +1053,13 @@ def cash_desk_payment(
 __all__ = [
     "ITEMS",
     "EarlyQuote",
+    "Incoming",
     "ScheduleRow",
     "early_repayment_quote",
     "payment_receipt",
     "payment_receipt_pdf",
     "post_payment",
+    "post_payments",
     "refund_advance",
     "refund_paid",
     "repay_early",

@@ -36,6 +36,14 @@ def close_business_day_job(date: str | None = None) -> list[str]:
     return [row.date.isoformat() for row in close_of_day.run_distributed(target)]
 
 
+@task()
+def reconcile_payouts_job() -> dict[str, int]:
+    """Every few minutes (Celery beat): settle payouts the bank has not answered (never pays twice)."""
+    from qaryz.servicing import payouts
+
+    return payouts.reconcile()
+
+
 def notice_text(notice: DelayNotice) -> tuple[str, str]:
     """Subject and body of a delay notice in the active language."""
     loan = notice.loan
