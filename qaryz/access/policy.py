@@ -35,6 +35,8 @@ PAGES: dict[str, str] = {
     # servicing room: repayment channels (issue 10 item 4)
     "servicing:acquirer-webhook": PUBLIC,  # HMAC-signed by the acquirer, no session
     "servicing:cash-desk-payment": "servicing.post_payment",
+    "servicing:suspense": "servicing.post_payment",
+    "servicing:suspense-assign": "servicing.post_payment",
     "records:public-key": PUBLIC,
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
     "access:login": PUBLIC,

@@ -95,28 +95,41 @@ class Leg:
 
 
 def transfer_rows(
-    loan: Loan, legs: list[Leg], *, key: str, kind: str, value_date: dt.date, entry: str = ""
+    loan: Loan | None, legs: list[Leg], *, key: str, kind: str, value_date: dt.date, entry: str = ""
 ) -> list[Transfer]:
     """The unsaved transfers ``<key>:<n>`` of ``legs`` (legs of zero skipped). Pure construction:
-    ``apply`` updates the cached balances, ``post`` (or a caller's bulk insert) writes the rows."""
+    ``apply`` updates the cached balances, ``post`` (or a caller's bulk insert) writes the rows.
+    Without a loan only the product-less accounts (clearing, suspense) can be named."""
     legs = [leg for leg in legs if leg.amount != 0]
     if any(leg.amount < 0 for leg in legs):
         raise ValueError("a transfer amount cannot be negative")
     today = timezone.localdate()
+    product_id = loan.product_id if loan is not None else None
     return [
         Transfer(
             key=f"{key}:{n}",
             kind=kind,
             entry=entry or key,
             loan=loan,
-            debit_id=account_id(leg.debit, loan.product_id, leg.channel),
-            credit_id=account_id(leg.credit, loan.product_id, leg.channel),
+            debit_id=account_id(leg.debit, product_id, leg.channel),
+            credit_id=account_id(leg.credit, product_id, leg.channel),
             amount=leg.amount,
             value_date=value_date,
             booking_date=today,
         )
         for n, leg in enumerate(legs, start=1)
     ]
+
+
+def post_unassigned(legs: list[Leg], *, key: str, kind: str, value_date: dt.date) -> bool:
+    """Post transfers between product-less accounts (clearing ↔ suspense) that belong to no loan
+    yet. Returns False when ``key`` was posted before."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger.post_unassigned must run inside the caller's transaction")
+    if Transfer.objects.filter(key=f"{key}:1").exists():
+        return False
+    Transfer.objects.bulk_create(transfer_rows(None, legs, key=key, kind=kind, value_date=value_date))
+    return True
 
 
 def apply(loan: Loan, legs: list[Leg]) -> None:

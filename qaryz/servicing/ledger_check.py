@@ -119,6 +119,22 @@ def differences() -> Iterator[Difference]:
                 cached, expected = values[2 * n], values[2 * n + 1]
                 if cached != expected:
                     yield Difference(loan_id, number, f"{label} (schedule)", cached, expected)
+        cursor.execute(SUSPENSE_SQL)
+        held, open_items = cursor.fetchone()
+        if held != open_items:
+            yield Difference(
+                0, "-", "suspense account against the open unidentified payments", held, open_items
+            )
+
+
+# The suspense account holds exactly the money of the open unidentified payments.
+SUSPENSE_SQL = """
+SELECT
+  (SELECT COALESCE(SUM(CASE WHEN a.id = t.credit_id THEN t.amount ELSE -t.amount END), 0)
+     FROM servicing_transfer t JOIN servicing_ledgeraccount a
+       ON a.kind = 'suspense' AND (a.id = t.credit_id OR a.id = t.debit_id)),
+  (SELECT COALESCE(SUM(amount), 0) FROM servicing_suspenseitem WHERE status = 'open')
+"""
 
 
 def _iso(value: object) -> object:

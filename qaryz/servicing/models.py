@@ -171,7 +171,9 @@ class Loan(models.Model):
         verbose_name_plural = _("loans")
         ordering = ["-id"]
         # The close of business looks up the few suspended loans of each chunk by this index.
-        indexes = [models.Index(fields=["id"], condition=Q(suspended_from__isnull=False), name="loan_suspended")]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(suspended_from__isnull=False), name="loan_suspended")
+        ]
         permissions = [
             ("disburse_cash", _("Can pay out loans in cash at the cash desk")),
             ("post_payment", _("Can post repayments received in cash")),
@@ -512,3 +514,46 @@ class Restructuring(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SuspenseItem(models.Model):
+    """Money received that names no known loan (a statement line without a valid payment reference):
+    kept on the suspense account until an operator assigns it to a loan (then posted as that loan's
+    payment with the bank's reference) – never lost, never guessed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting assignment")
+        ASSIGNED = "assigned", _("Assigned to a loan")
+
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    bank_reference = models.CharField(_("bank reference"), max_length=80)
+    amount = models.BigIntegerField()
+    value_date = models.DateField()
+    purpose = models.CharField(_("payment purpose"), max_length=300, blank=True)
+    payer = models.CharField(_("payer"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="suspense_item"
+    )
+    assigned_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unidentified payment")
+        verbose_name_plural = _("unidentified payments")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "bank_reference"], name="suspense_once_per_reference"),
+            models.CheckConstraint(name="suspense_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="suspense_assigned_has_payment",
+                condition=Q(status="open", payment__isnull=True)
+                | Q(status="assigned", payment__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.bank_reference

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -20,7 +20,7 @@ from qaryz.core.money import format_money
 from qaryz.servicing import repayments
 from qaryz.servicing.adapters.acquirer_embedded import SIGNATURE_HEADER
 from qaryz.servicing.amounts import to_kzt, to_tiyn
-from qaryz.servicing.models import Loan
+from qaryz.servicing.models import Loan, SuspenseItem
 from qaryz.servicing.payments_ports import AcquirerError
 from qaryz.servicing.services import ServicingError
 
@@ -92,3 +92,50 @@ def cash_desk_payment(request: HttpRequest) -> HttpResponse:
             )
             return redirect("servicing:cash-desk-payment")
     return render(request, "servicing/cash_desk_payment.html", {"form": form})
+
+
+class AssignSuspenseForm(forms.Form):
+    loan = CashPaymentForm.base_fields["loan"]
+    clean_loan = CashPaymentForm.clean_loan
+
+
+@staff_required("servicing.post_payment")
+def suspense(request: HttpRequest) -> HttpResponse:
+    """Unidentified payments (statement lines naming no known loan) and their assignment to a loan."""
+    items = list(
+        SuspenseItem.objects.filter(status=SuspenseItem.Status.OPEN).order_by("value_date", "id")[:200]
+    )
+    done = list(
+        SuspenseItem.objects.filter(status=SuspenseItem.Status.ASSIGNED)
+        .select_related("payment__loan", "assigned_by")
+        .order_by("-assigned_at")[:20]
+    )
+    return render(
+        request, "servicing/suspense.html", {"items": items, "done": done, "form": AssignSuspenseForm()}
+    )
+
+
+@staff_required("servicing.post_payment")
+@require_POST
+def suspense_assign(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = get_object_or_404(SuspenseItem, pk=item_id)
+    form = AssignSuspenseForm(request.POST)
+    language = (request.LANGUAGE_CODE or "ru")[:2]
+    if not form.is_valid():
+        for error in form.errors.get("loan", []):
+            messages.error(request, error)
+        return redirect("servicing:suspense")
+    try:
+        payment = repayments.assign_suspense(item, form.cleaned_data["loan"], actor=request.user)
+    except ServicingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Payment of %(amount)s posted to loan %(loan)s; the receipt is issued.")
+            % {
+                "amount": format_money(to_kzt(payment.amount), language),
+                "loan": form.cleaned_data["loan"].number,
+            },
+        )
+    return redirect("servicing:suspense")

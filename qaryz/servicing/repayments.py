@@ -34,7 +34,7 @@ from qaryz.servicing import ledger
 from qaryz.servicing.allocation import DUE_ITEMS, ITEMS, allocate, spread_oldest_first
 from qaryz.servicing.amounts import accrued_after, to_tiyn
 from qaryz.servicing.ledger import Leg
-from qaryz.servicing.models import AccountKind, Channel, Instalment, Loan, Payment, Transfer
+from qaryz.servicing.models import AccountKind, Channel, Instalment, Loan, Payment, SuspenseItem, Transfer
 from qaryz.servicing.services import ServicingError, set_accruing
 
 PAYMENT_CHANNELS = (Channel.BANK, Channel.CARD, Channel.CASH_DESK, Channel.CASH_TERMINAL)
@@ -967,8 +967,9 @@ def import_statement(lines: list[Any]) -> StatementResult:
     """Bank statement lines of incoming transfers: each line whose purpose holds a loan's payment
     reference (11 digits, Luhn-valid) is posted with the bank's reference as payer reference
     (importing the same statement twice posts nothing twice), ``STATEMENT_BATCH`` lines per
-    transaction (``post_payments``). Lines without a known reference are returned as unmatched and
-    audited, for an operator to resolve (no posting to suspense here)."""
+    transaction (``post_payments``). Money on a line that names no known loan goes to the suspense
+    account as a ``SuspenseItem`` (once per bank reference) until an operator assigns it to a loan
+    (``assign_suspense``); those lines are returned as ``unmatched``."""
     result = StatementResult()
     matched: list[tuple[Any, Incoming]] = []
     for line in lines:
@@ -979,15 +980,18 @@ def import_statement(lines: list[Any]) -> StatementResult:
                 break
         if loan is None or line.amount <= 0:
             result.unmatched.append(line)
-            audit(
-                "servicing.statement_line_unmatched",
-                actor="system",
-                data={
-                    "bank_reference": line.bank_reference,
-                    "amount": line.amount,
-                    "purpose": line.purpose[:200],
-                },
-            )
+            if line.amount > 0:
+                to_suspense(line)
+            else:
+                audit(
+                    "servicing.statement_line_unmatched",
+                    actor="system",
+                    data={
+                        "bank_reference": line.bank_reference,
+                        "amount": line.amount,
+                        "purpose": line.purpose[:200],
+                    },
+                )
             continue
         matched.append(
             (line, Incoming(loan.pk, Channel.BANK, line.bank_reference, line.amount, line.value_date))
@@ -1001,6 +1005,70 @@ def import_statement(lines: list[Any]) -> StatementResult:
             else:
                 result.posted.append(outcome.payment)
     return result
+
+
+def to_suspense(line: Any, *, channel: str = Channel.BANK) -> SuspenseItem:
+    """Money received that names no known loan: clearing(channel) → suspense, kept as an open
+    ``SuspenseItem``. Idempotent by (channel, bank reference)."""
+    with transaction.atomic():
+        item, created = SuspenseItem.objects.get_or_create(
+            channel=channel,
+            bank_reference=line.bank_reference[:80],
+            defaults={
+                "amount": line.amount,
+                "value_date": line.value_date,
+                "purpose": (line.purpose or "")[:300],
+                "payer": (getattr(line, "payer_name", "") or "")[:200],
+            },
+        )
+        if created:
+            ledger.post_unassigned(
+                [Leg(AccountKind.CLEARING, AccountKind.SUSPENSE, item.amount, channel=channel)],
+                key=f"susp:{item.pk}",
+                kind="suspense",
+                value_date=item.value_date,
+            )
+            audit(
+                "servicing.suspense_received",
+                actor="system",
+                target=item,
+                data={"bank_reference": item.bank_reference, "amount": item.amount, "purpose": item.purpose},
+            )
+    return item
+
+
+def assign_suspense(item: SuspenseItem, loan: Loan, *, actor: Any) -> Payment:
+    """An operator found whose money it is: suspense → clearing, then the loan's payment posted with
+    the bank's reference (allocated, receipted, audited like any payment). Once per item."""
+    with transaction.atomic():
+        locked = SuspenseItem.objects.select_for_update().get(pk=item.pk)
+        if locked.status != SuspenseItem.Status.OPEN:
+            raise ServicingError(_("This payment has already been assigned to a loan."))
+        ledger.post_unassigned(
+            [Leg(AccountKind.SUSPENSE, AccountKind.CLEARING, locked.amount, channel=locked.channel)],
+            key=f"unsusp:{locked.pk}",
+            kind="suspense_assigned",
+            value_date=locked.value_date,
+        )
+        (result,) = post_payments(
+            [Incoming(loan.pk, locked.channel, locked.bank_reference, locked.amount, locked.value_date)],
+            actor=actor,
+        )
+        if result.error is not None:
+            raise result.error
+        if result.duplicate:
+            raise ServicingError(_("A payment with this bank reference is posted already."))
+        locked.status, locked.payment = SuspenseItem.Status.ASSIGNED, result.payment
+        locked.assigned_by, locked.assigned_at = _staff(actor), timezone.now()
+        locked.save(update_fields=["status", "payment", "assigned_by", "assigned_at"])
+        audit(
+            "servicing.suspense_assigned",
+            actor=actor,
+            target=locked,
+            data={"loan": loan.number, "amount": locked.amount, "payment": result.payment.pk},
+        )
+    item.status, item.payment = locked.status, locked.payment
+    return result.payment
 
 
 def fetch_statement(since: dt.date | None = None) -> StatementResult:
@@ -1060,6 +1128,8 @@ __all__ = [
     "payment_receipt_pdf",
     "post_payment",
     "post_payments",
+    "assign_suspense",
+    "to_suspense",
     "refund_advance",
     "refund_paid",
     "repay_early",

@@ -18,4 +18,6 @@ urlpatterns = [
     path("payouts/webhook/", payouts_views.payout_webhook, name="payout-webhook"),
     path("acquirer/webhook/", repayment_views.acquirer_webhook, name="acquirer-webhook"),
     path("cash-desk/payment/", repayment_views.cash_desk_payment, name="cash-desk-payment"),
+    path("suspense/", repayment_views.suspense, name="suspense"),
+    path("suspense/<int:item_id>/assign/", repayment_views.suspense_assign, name="suspense-assign"),
 ]

@@ -137,3 +137,40 @@ def test_cash_desk_form_needs_the_permission_and_posts_once(loan, client):
     assert bad.status_code == 200 and bad.context["form"].errors["amount"]
     unknown = client.post("/servicing/cash-desk/payment/", {**data, "loan": "nope", "token": "t3"})
     assert unknown.context["form"].errors["loan"]
+
+
+def test_money_naming_no_loan_waits_in_suspense_until_an_operator_assigns_it(loan, client):
+    """A statement line without a known payment reference is not lost: clearing → suspense, one
+    item per bank reference; the cashier assigns it to a loan and it is posted as that loan's
+    payment (once); check_ledger ties the suspense account to the open items."""
+    from django.core.management import call_command
+
+    from qaryz.servicing.models import SuspenseItem
+
+    bank = EmbeddedIncomingBank()
+    bank.statement()
+    line = bank.push_transfer(amount=4200_00, purpose="за маму, договор не помню", value_date=START)
+    repayments.fetch_statement()
+    repayments.import_statement([line])  # the same line again: still one item
+    item = SuspenseItem.objects.get()
+    assert item.amount == 4200_00 and item.status == SuspenseItem.Status.OPEN
+    call_command("check_ledger")
+
+    sign_in_staff(client, make_staff("underwriter"))
+    assert client.get("/servicing/suspense/").status_code == 403
+    client.logout()
+    cashier = make_staff("cash_desk")
+    sign_in_staff(client, cashier)
+    page = client.get("/servicing/suspense/", HTTP_ACCEPT_LANGUAGE="kk")
+    assert page.status_code == 200 and "за маму" in page.content.decode()
+    wrong = client.post(f"/servicing/suspense/{item.pk}/assign/", {"loan": "nope"}, follow=True)
+    assert "nope" not in wrong.content.decode() and SuspenseItem.objects.get().status == "open"
+    client.post(f"/servicing/suspense/{item.pk}/assign/", {"loan": loan.payment_reference})
+    client.post(f"/servicing/suspense/{item.pk}/assign/", {"loan": loan.payment_reference})  # twice
+    item.refresh_from_db()
+    assert item.status == SuspenseItem.Status.ASSIGNED and item.assigned_by == cashier
+    payment = Payment.objects.get(channel="bank", loan=loan)
+    assert payment == item.payment and payment.payer_reference == line.bank_reference
+    loan.refresh_from_db()
+    assert loan.advance == 4200_00
+    call_command("check_ledger")
