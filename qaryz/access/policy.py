@@ -36,6 +36,8 @@ PAGES: dict[str, str] = {
     "servicing:acquirer-webhook": PUBLIC,  # HMAC-signed by the acquirer, no session
     "servicing:cash-desk-payment": "servicing.post_payment",
     "records:public-key": PUBLIC,
+    # bureau room: outgoing credit-bureau reporting (issue 12 item 2, R-CB-1)
+    "bureau:reporting": "bureau.view_reporting",
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
     "access:login": PUBLIC,
     "access:login-code": PUBLIC,
@@ -173,4 +175,5 @@ CHECKED_NAMESPACES = (
     "signatures",
     "lending",
     "servicing",
+    "bureau",
 )
