@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ResponsiblePerson(models.Model):
@@ -54,7 +55,7 @@ class FeedDay(models.Model):
 
     class Status(models.TextChoices):
         GENERATED = "generated", _("Generated, being sent")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("credit-bureau feed", "Sent")
 
     date = models.DateField(_("date"), unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.GENERATED)
@@ -122,7 +123,7 @@ class Record(models.Model):
 
     class ReportedStatus(models.TextChoices):
         CURRENT = "current", _("Current")
-        OVERDUE = "overdue", _("Overdue")
+        OVERDUE = "overdue", pgettext_lazy("credit-bureau loan status", "Overdue")
         CLOSED = "closed", _("Repaid")
         WRITTEN_OFF = "written_off", _("Written off")
         SUSPENDED = "suspended", _("Suspended (fraud case)")

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qaryz.bureau import services
 from qaryz.bureau.adapters.embedded import EmbeddedCreditBureau
@@ -22,6 +22,13 @@ from qaryz.servicing.models import Loan
 from qaryz.servicing.tests.cob_stub import close_through
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English here (the page tests check ru and kk)."""
+    with translation.override("en"):
+        yield
 
 
 def daily(day: dt.date) -> dict[int, Record]:
