@@ -282,3 +282,25 @@ def test_settings_select_the_adapter_and_the_beat_runs_the_feed(settings):
     assert isinstance(services.bureau(), HttpCreditBureau)
     entry = settings.CELERY_BEAT_SCHEDULE["send-bureau-feed"]
     assert entry["args"][0] == "qaryz.bureau.tasks.send_bureau_feed_job"
+
+
+@pytest.mark.req("R-FRAUD-2")
+def test_suspended_loan_accrues_nothing_through_the_close_and_is_reported_suspended(lending_setup):
+    """Issue 12 "Done means": the real close of business skips the suspended loan; the feed of
+    that day reports it suspended, without debt."""
+    from qaryz.servicing import close_of_day
+    from qaryz.servicing.models import Transfer
+
+    late, day = overdue_loan(lending_setup)
+    reporter()
+    Loan.objects.filter(pk=late.pk).update(suspended_from=day + dt.timedelta(days=1))
+    transfers = Transfer.objects.filter(loan=late).count()
+    next_day = day + dt.timedelta(days=1)
+    close_of_day.run(next_day, booking_date=next_day, send_notices=False)
+    assert Transfer.objects.filter(loan=late).count() == transfers  # nothing accrued
+    late.refresh_from_db()
+    assert late.closed_through == next_day and late.days_past_due > 0  # the loan still owes
+    services.send_feed(next_day)
+    record = daily(next_day)[late.pk]
+    assert record.reported_status == "suspended" and record.days_past_due == 0 and record.penalty == 0
+    assert EmbeddedCreditBureau.state(late.number).debt == 0
