@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from qaryz.bureau import services
+from qaryz.bureau import selectors, services
 from qaryz.bureau.models import ResponsiblePerson
 from qaryz.bureau.ports import BureauError
 
@@ -45,7 +45,8 @@ def load_demo(out: TextIO) -> None:
     except (services.NoResponsiblePerson, services.FeedNotReady, BureauError) as exc:
         out.write(f"bureau: demo feed not sent: {exc}\n")
         return
+    day = next(d for d in selectors.feed_days(5) if d.date == result.date)
     out.write(
-        f"bureau: feed of {result.date}: {result.records} loans, {result.sent.accepted} accepted,"
-        f" {result.sent.rejected} rejected (back office → Credit bureau)\n"
+        f"bureau: feed of {day.date}: {day.records} loans, {day.accepted} accepted,"  # type: ignore[attr-defined]
+        f" {day.rejected} rejected (back office → Credit bureau)\n"  # type: ignore[attr-defined]
     )

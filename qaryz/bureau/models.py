@@ -168,7 +168,9 @@ class Record(models.Model):
             models.Index(
                 fields=["loan"], condition=Q(final=True, outcome="accepted"), name="bureau_record_final"
             ),
-            models.Index(fields=["batch"], condition=Q(batch__isnull=True), name="bureau_record_unbatched"),
+            models.Index(
+                fields=["feed_date", "id"], condition=Q(batch__isnull=True), name="bureau_record_unbatched"
+            ),
             # The snapshot's "has this loan a correction?" probe (a few rows, not a year of daily ones).
             models.Index(fields=["loan"], condition=Q(kind="correction"), name="bureau_record_corrections"),
         ]
