@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -297,7 +297,7 @@ def _prepare(
 def _deliver(batch: Batch, port: CreditBureauFeed) -> BatchAck:
     """Send a prepared batch (again, with its own id) and store the answer. Raises BureauError."""
     items = tuple(_item(row) for row in Record.objects.filter(batch=batch).order_by("id"))
-    Batch.objects.filter(pk=batch.pk).update(attempts=batch.attempts + 1)
+    Batch.objects.filter(pk=batch.pk).update(attempts=F("attempts") + 1)
     try:
         ack = port.submit_batch(FeedBatch(batch_id=batch.batch_id, account=batch.account, items=items))
     except BureauError as exc:
