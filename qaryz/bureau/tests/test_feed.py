@@ -304,3 +304,14 @@ def test_suspended_loan_accrues_nothing_through_the_close_and_is_reported_suspen
     record = daily(next_day)[late.pk]
     assert record.reported_status == "suspended" and record.days_past_due == 0 and record.penalty == 0
     assert EmbeddedCreditBureau.state(late.number).debt == 0
+
+
+def test_a_repaid_loan_is_reported_until_the_bureau_accepted_it_once(lending_setup):
+    late, day = overdue_loan(lending_setup)
+    reporter()
+    Loan.objects.filter(pk=late.pk).update(status="closed", closed_on=day)  # the state, not the path
+    services.send_feed(day)
+    assert daily(day)[late.pk].reported_status == "closed" and daily(day)[late.pk].final
+    next_day = day + dt.timedelta(days=1)
+    services.send_feed(next_day)
+    assert late.pk not in daily(next_day)  # accepted as repaid: not reported again
