@@ -73,6 +73,7 @@ QARYZ_APPS = [
     "qaryz.signatures",
     "qaryz.lending",
     "qaryz.servicing",
+    "qaryz.bureau",
     "qaryz.compliance",
     "qaryz.messaging",
     "qaryz.cabinet",
@@ -184,6 +185,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qaryz.run_task",
         "schedule": crontab(minute="*/10"),
         "args": ["qaryz.servicing.tasks.reconcile_payouts_job", [], {}],
+    },
+    # The credit-bureau feed of the day closed (docs/bureau.md): after the close of business; it
+    # refuses (and a later run resumes) when the close is not finished.
+    "send-bureau-feed": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(hour=int(env("QARYZ_BUREAU_FEED_HOUR", "3")), minute=0),
+        "args": ["qaryz.bureau.tasks.send_bureau_feed_job", [], {}],
     },
 }
 
@@ -449,6 +457,17 @@ WEBAUTHN_RP_ID = env("QARYZ_WEBAUTHN_RP_ID", "")
 WEBAUTHN_ORIGINS = env_list("QARYZ_WEBAUTHN_ORIGINS", "")
 # How long a registration or sign-in challenge may be answered (seconds); single use either way.
 WEBAUTHN_TIMEOUT_SECONDS = int(env("QARYZ_WEBAUTHN_TIMEOUT_SECONDS", "120"))
+
+# --- bureau: outgoing credit-bureau reporting (R-CB-1, Rules §13, docs/bureau.md) ------------------
+# "embedded" (the stateful bureau simulator, qaryz/bureau/adapters/embedded.py) or "http".
+BUREAU_FEED = env("QARYZ_BUREAU_FEED", "embedded")
+BUREAU_FEED_URL = env("QARYZ_BUREAU_FEED_URL", "")
+BUREAU_FEED_TOKEN = env("QARYZ_BUREAU_FEED_TOKEN", "")
+BUREAU_FEED_HMAC_SECRET = env("QARYZ_BUREAU_FEED_HMAC_SECRET", "")
+BUREAU_FEED_CONNECT_TIMEOUT = float(env("QARYZ_BUREAU_FEED_CONNECT_TIMEOUT", "3"))
+BUREAU_FEED_READ_TIMEOUT = float(env("QARYZ_BUREAU_FEED_READ_TIMEOUT", "30"))
+BUREAU_FEED_RETRIES = int(env("QARYZ_BUREAU_FEED_RETRIES", "2"))
+BUREAU_FEED_BATCH_SIZE = int(env("QARYZ_BUREAU_FEED_BATCH_SIZE", "1000"))
 
 # --- servicing: payout bank (R-DISB-1..5, docs/servicing.md "Payout bank") ---------------------
 # "embedded" (the stateful bank simulator, adapters/bank_embedded.py) or "http" (a real bank).

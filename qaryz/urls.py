@@ -25,6 +25,7 @@ urlpatterns = [
     path("signatures/", include("qaryz.signatures.urls")),
     path("lending/", include("qaryz.lending.urls")),
     path("servicing/", include("qaryz.servicing.urls")),
+    path("bureau/", include("qaryz.bureau.urls")),
     path("compliance/", include("qaryz.compliance.urls")),
     path("records/", include("qaryz.records.urls")),
     path("messages/", include("qaryz.messaging.urls")),

@@ -38,6 +38,8 @@ PAGES: dict[str, str] = {
     "servicing:suspense": "servicing.post_payment",
     "servicing:suspense-assign": "servicing.post_payment",
     "records:public-key": PUBLIC,
+    # bureau room: outgoing credit-bureau reporting (issue 12 item 2, R-CB-1)
+    "bureau:reporting": "bureau.view_reporting",
     # access room: client sign-in, registration, recovery and sign-in settings (issue 4)
     "access:login": PUBLIC,
     "access:login-code": PUBLIC,
@@ -175,4 +177,5 @@ CHECKED_NAMESPACES = (
     "signatures",
     "lending",
     "servicing",
+    "bureau",
 )

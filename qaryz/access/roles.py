@@ -37,6 +37,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "compliance.decide_case",
             "records.view_auditevent",
             "servicing.view_loan",
+            "bureau.view_reporting",
         ],
     ),
     "security": (
@@ -61,6 +62,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         [
             "servicing.view_loan",
             "servicing.view_ledger",
+            "bureau.view_reporting",
         ],
     ),
     "administrator": (

@@ -1,0 +1,1 @@
+from qaryz.lending.tests.conftest import _fresh_bureau_memory, lending_setup  # noqa: F401
