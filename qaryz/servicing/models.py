@@ -152,7 +152,7 @@ class Loan(models.Model):
     # Rules §13): the close of business skips the loan from this date. ``suspension_reason`` says why
     # in words staff read (a case reference), never a code.
     suspended_from = models.DateField(_("suspended from"), null=True, blank=True)
-    suspension_reason = models.CharField(_("reason for suspension"), max_length=200, blank=True)
+    suspension_reason = models.CharField(_("reason for suspension"), max_length=200, blank=True, db_default="")
 
     # Cached balances (tiyn), see LOAN_BALANCES.
     principal_current = models.BigIntegerField(default=0)

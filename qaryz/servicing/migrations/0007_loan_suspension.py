@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="loan",
             name="suspension_reason",
-            field=models.CharField(blank=True, max_length=200, verbose_name="reason for suspension"),
+            field=models.CharField(blank=True, db_default="", max_length=200, verbose_name="reason for suspension"),
         ),
     ]
