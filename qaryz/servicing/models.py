@@ -152,7 +152,9 @@ class Loan(models.Model):
     # Rules §13): the close of business skips the loan from this date. ``suspension_reason`` says why
     # in words staff read (a case reference), never a code.
     suspended_from = models.DateField(_("suspended from"), null=True, blank=True)
-    suspension_reason = models.CharField(_("reason for suspension"), max_length=200, blank=True, db_default="")
+    suspension_reason = models.CharField(
+        _("reason for suspension"), max_length=200, blank=True, db_default=""
+    )
 
     # Cached balances (tiyn), see LOAN_BALANCES.
     principal_current = models.BigIntegerField(default=0)
@@ -263,17 +265,23 @@ class Instalment(models.Model):
 class Transfer(models.Model):
     """One balanced journal line: ``amount`` from ``credit`` to ``debit``. Append-only."""
 
-    # Indexes are what the close of business pays for on every row it writes (a million a night):
-    # only the ones a reader uses – the idempotency key (a constraint, so no second LIKE index on
-    # PostgreSQL) and (loan, id) for a loan's entries. The foreign keys keep their constraints.
+    # Indexes and constraint triggers are what the close of business pays for on every row it writes
+    # (a million a night): only the indexes a reader uses – the idempotency key (a constraint, so no
+    # second LIKE index on PostgreSQL) and (loan, id) for a loan's entries. The two account columns
+    # name rows of the small, never-deleted chart of accounts: no per-row foreign-key trigger for
+    # them; ``check_ledger`` verifies that every transfer names existing accounts.
     key = models.CharField(max_length=80)  # idempotency key: the same posting twice is refused
     kind = models.CharField(max_length=20)
     entry = models.CharField(max_length=40, blank=True)  # groups the transfers of one operation
     loan = models.ForeignKey(
         Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers", db_index=False
     )
-    debit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False)
-    credit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False)
+    debit = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    credit = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     amount = models.BigIntegerField()
     value_date = models.DateField()
     booking_date = models.DateField()

@@ -30,6 +30,7 @@ class Migration(migrations.Migration):
             model_name="transfer",
             name="credit",
             field=models.ForeignKey(
+                db_constraint=False,
                 db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
@@ -40,6 +41,7 @@ class Migration(migrations.Migration):
             model_name="transfer",
             name="debit",
             field=models.ForeignKey(
+                db_constraint=False,
                 db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",

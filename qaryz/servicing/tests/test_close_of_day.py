@@ -266,3 +266,26 @@ def test_a_suspended_loan_accrues_nothing_and_nothing_falls_due(lending_setup):
     assert not first.fell_due and loan.days_past_due == 0
     assert loan.closed_through == first.due_date + dt.timedelta(days=10)
     assert not DelayNotice.objects.filter(loan=loan).exists()
+
+
+def test_check_ledger_finds_a_transfer_naming_no_account(lending_setup):
+    """The account columns carry no per-row foreign-key trigger (the close of business writes a
+    million rows a night): check_ledger is what proves each names an account of the chart."""
+    from django.core.management.base import CommandError
+
+    loan = active_loan(lending_setup, START)
+    good = Transfer.objects.filter(loan=loan).first()
+    Transfer.objects.create(
+        key="stray:1",
+        kind="accrual",
+        loan=None,
+        debit_id=good.debit_id,
+        credit_id=987654,
+        amount=1,
+        value_date=START,
+        booking_date=START,
+    )
+    out = __import__("io").StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_ledger", stdout=out)
+    assert "naming no account" in out.getvalue()
