@@ -75,6 +75,7 @@ QARYZ_APPS = [
     "qaryz.servicing",
     "qaryz.compliance",
     "qaryz.messaging",
+    "qaryz.collections",
     "qaryz.cabinet",
     "qaryz.backoffice",
     "qaryz.api",
@@ -179,6 +180,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qaryz.run_task",
         "schedule": crontab(hour=0, minute=30),
         "args": ["qaryz.servicing.tasks.close_business_day_job", [], {}],
+    },
+    # Delay notices wait outside permitted contact hours (collections policy); hourly they go out.
+    "send-delay-notices": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(minute=5),
+        "args": ["qaryz.servicing.tasks.send_delay_notices", [], {}],
     },
 }
 
