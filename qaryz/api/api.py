@@ -12,8 +12,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from qaryz.access.api import router as access_router
 from qaryz.biometrics.api import router as biometrics_router
 from qaryz.cabinet.api import router as cabinet_router
-from qaryz.collections.api import router as collections_router
 from qaryz.clients.api import router as clients_router
+from qaryz.collections.api import router as collections_router
 from qaryz.compliance.api import router as compliance_router
 from qaryz.core.api import router as core_router
 from qaryz.core.request_context import get_request_id

@@ -32,7 +32,9 @@ urlpatterns = [
     path("loans/<int:loan_id>/", servicing_views.loan_card, name="loan"),
     # collections: changed-terms requests, collection actions, write-off (maker–checker)
     path("collections/requests/", collections_views.request_list, name="collections-requests"),
-    path("collections/requests/<int:request_id>/", collections_views.request_detail, name="collections-request"),
+    path(
+        "collections/requests/<int:request_id>/", collections_views.request_detail, name="collections-request"
+    ),
     path(
         "collections/requests/<int:request_id>/approve/",
         collections_views.request_approve,

@@ -17,7 +17,9 @@ KIND_CHOICES = [
 
 
 class ChangedTermsForm(forms.Form):
-    wish = forms.ChoiceField(label=_("What would you like to change?"), choices=KIND_CHOICES, widget=forms.RadioSelect)
+    wish = forms.ChoiceField(
+        label=_("What would you like to change?"), choices=KIND_CHOICES, widget=forms.RadioSelect
+    )
     explanation = forms.CharField(
         label=_("Why, and what you can pay (optional)"),
         required=False,
@@ -41,7 +43,9 @@ class RefuseForm(forms.Form):
     )
 
 
-CALL_OUTCOMES = [(v, label) for v, label in CollectionAction.Outcome.choices if v != CollectionAction.Outcome.SENT]
+CALL_OUTCOMES = [
+    (v, label) for v, label in CollectionAction.Outcome.choices if v != CollectionAction.Outcome.SENT
+]
 
 
 class CallForm(forms.Form):
@@ -49,7 +53,9 @@ class CallForm(forms.Form):
     promised_on = forms.DateField(
         label=_("Promised payment date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class WriteOffForm(forms.Form):

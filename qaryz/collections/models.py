@@ -27,7 +27,9 @@ class CollectionPolicy(models.Model):
     contact_from = models.TimeField(_("contacts allowed from"), default=dt.time(9, 0))
     contact_until = models.TimeField(_("contacts allowed until"), default=dt.time(20, 0))
     # ISO weekdays 1 (Monday) … 7 (Sunday), comma-separated.
-    contact_weekdays = models.CharField(_("weekdays when contacts are allowed"), max_length=20, default="1,2,3,4,5")
+    contact_weekdays = models.CharField(
+        _("weekdays when contacts are allowed"), max_length=20, default="1,2,3,4,5"
+    )
     contact_on_holidays = models.BooleanField(_("contacts allowed on public holidays"), default=False)
     notice_deadline_days = models.PositiveSmallIntegerField(
         _("delay notice within, calendar days of the delay"), default=10
@@ -46,7 +48,9 @@ class CollectionPolicy(models.Model):
         verbose_name_plural = _("collection policies")
         ordering = ["-effective_from"]
         constraints = [
-            models.CheckConstraint(name="collection_policy_hours", condition=Q(contact_from__lt=F("contact_until"))),
+            models.CheckConstraint(
+                name="collection_policy_hours", condition=Q(contact_from__lt=F("contact_until"))
+            ),
             models.CheckConstraint(
                 name="collection_policy_days_positive",
                 condition=Q(notice_deadline_days__gte=1)
@@ -79,7 +83,9 @@ class ChangedTermsRequest(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="changed_terms_requests")
     notice = models.ForeignKey(DelayNotice, on_delete=models.PROTECT, related_name="changed_terms_requests")
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    wish = models.CharField(_("what the borrower asks for"), max_length=20, choices=Restructuring.Kind.choices)
+    wish = models.CharField(
+        _("what the borrower asks for"), max_length=20, choices=Restructuring.Kind.choices
+    )
     explanation = models.TextField(_("the borrower's explanation"), max_length=2000, blank=True)
     received_on = models.DateField()
     answer_due = models.DateField(_("answer due"))
@@ -187,7 +193,9 @@ class WriteOffDecision(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["loan"], condition=Q(status__in=["proposed", "approved"]), name="write_off_one_live_per_loan"
+                fields=["loan"],
+                condition=Q(status__in=["proposed", "approved"]),
+                name="write_off_one_live_per_loan",
             ),
             models.CheckConstraint(name="write_off_four_eyes", condition=~Q(checker=F("maker"))),
             models.CheckConstraint(

@@ -131,7 +131,10 @@ def send_queued_delay_notices(now: dt.datetime | None = None) -> int:
             if notice is None:  # sent meanwhile by another delivery of the job
                 continue
             letter = _letter(
-                notice.loan, kind="delay_notice", render=lambda n=notice: delay_notice_text(n, sent_on), sms=True
+                notice.loan,
+                kind="delay_notice",
+                render=lambda n=notice: delay_notice_text(n, sent_on),
+                sms=True,
             )
             notice.status = DelayNotice.Status.SENT
             notice.sent_at = now
@@ -151,7 +154,9 @@ def send_queued_delay_notices(now: dt.datetime | None = None) -> int:
                 },
             )
             if sent_on > notice.deadline:
-                logger.warning("Delay notice of loan %s sent after its deadline %s", notice.loan_id, notice.deadline)
+                logger.warning(
+                    "Delay notice of loan %s sent after its deadline %s", notice.loan_id, notice.deadline
+                )
             sent += 1
     return sent
 
@@ -278,7 +283,9 @@ def approve_changed_terms(
         locked.answered_at = timezone.now()
         locked.answered_by = staff
         locked.restructuring = draft
-        locked.letter = _letter(locked.loan, kind="changed_terms_approved", render=lambda: _approved_text(locked))
+        locked.letter = _letter(
+            locked.loan, kind="changed_terms_approved", render=lambda: _approved_text(locked)
+        )
         locked.save()
         record_event(
             "collections.changed_terms_approved",
@@ -306,7 +313,9 @@ def refuse_changed_terms(request: ChangedTermsRequest, *, staff: Any, reason: st
     """Refuse with a reason: the client gets it in writing."""
     reason = (reason or "").strip()
     if not reason:
-        raise CollectionsError(_("Give the reason for the refusal: the client receives it in writing."), "reason")
+        raise CollectionsError(
+            _("Give the reason for the refusal: the client receives it in writing."), "reason"
+        )
     with transaction.atomic():
         locked = _open_request(request)
         locked.status = ChangedTermsRequest.Status.REFUSED
@@ -479,7 +488,9 @@ def approve_write_off(decision: WriteOffDecision, *, checker: Any) -> None:
         if locked.status != WriteOffDecision.Status.PROPOSED:
             raise CollectionsError(_("This write-off has already been decided."))
         if locked.maker_id == checker.pk:
-            raise CollectionsError(_("A write-off must be approved by someone other than the person who proposed it."))
+            raise CollectionsError(
+                _("A write-off must be approved by someone other than the person who proposed it.")
+            )
         loan = Loan.objects.select_for_update().select_related("client", "contract").get(pk=locked.loan_id)
         if loan.status != Loan.Status.ACTIVE:
             raise CollectionsError(_("Only a loan being repaid can be written off."))
@@ -503,7 +514,12 @@ def approve_write_off(decision: WriteOffDecision, *, checker: Any) -> None:
             "collections.write_off_approved",
             actor=checker,
             target=loan,
-            data={"decision": locked.pk, "written_off": amounts, "maker": locked.maker_id, "source": locked.source},
+            data={
+                "decision": locked.pk,
+                "written_off": amounts,
+                "maker": locked.maker_id,
+                "source": locked.source,
+            },
         )
 
     def text() -> tuple[str, str]:
@@ -515,7 +531,11 @@ def approve_write_off(decision: WriteOffDecision, *, checker: Any) -> None:
             "day": _d(today),
             "number": loan.number,
             "amount": _money(total),
-            "refund": (" " + _("The %(amount)s you paid ahead will be refunded to you.") % {"amount": _money(loan.refund_payable)})
+            "refund": (
+                " "
+                + _("The %(amount)s you paid ahead will be refunded to you.")
+                % {"amount": _money(loan.refund_payable)}
+            )
             if loan.refund_payable
             else "",
         }
@@ -523,7 +543,7 @@ def approve_write_off(decision: WriteOffDecision, *, checker: Any) -> None:
     # The letter after the money moved: a failure to render it must not undo the decision.
     try:
         letter = _letter(loan, kind="write_off", render=text)
-    except Exception:  # noqa: BLE001 – logged; the letter is retried by staff
+    except Exception:
         logger.exception("Write-off letter for loan %s failed", loan.pk)
         return
     WriteOffDecision.objects.filter(pk=locked.pk).update(letter=letter)
@@ -536,7 +556,9 @@ def reject_write_off(decision: WriteOffDecision, *, checker: Any, reason: str = 
         if locked.status != WriteOffDecision.Status.PROPOSED:
             raise CollectionsError(_("This write-off has already been decided."))
         if locked.maker_id == checker.pk:
-            raise CollectionsError(_("A write-off must be decided by someone other than the person who proposed it."))
+            raise CollectionsError(
+                _("A write-off must be decided by someone other than the person who proposed it.")
+            )
         locked.status = WriteOffDecision.Status.REJECTED
         locked.checker = checker
         locked.decided_at = timezone.now()
@@ -581,6 +603,6 @@ def send_closing_letters(day: dt.date) -> int:
     for loan in Loan.objects.filter(status=Loan.Status.CLOSED, closed_on=day).select_related("client"):
         try:
             sent += send_closing_letter(loan)
-        except Exception:  # noqa: BLE001 – one letter must not stop the close of business
+        except Exception:
             logger.exception("Closing letter for loan %s failed", loan.pk)
     return sent

@@ -35,7 +35,12 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "today": today,
             "status": status,
-            "statuses": [("open", _("Awaiting an answer")), ("approved", _("Approved")), ("refused", _("Refused")), ("all", _("All"))],
+            "statuses": [
+                ("open", _("Awaiting an answer")),
+                ("approved", _("Approved")),
+                ("refused", _("Refused")),
+                ("all", _("All")),
+            ],
             "overdue": sum(1 for r in rows if r.status == "open" and r.answer_due < today),
             "due_today": sum(1 for r in rows if r.status == "open" and r.answer_due == today),
         },
@@ -43,7 +48,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _request(request_id: int) -> ChangedTermsRequest | None:
-    return ChangedTermsRequest.objects.select_related("loan__client", "notice", "restructuring").filter(pk=request_id).first()
+    return (
+        ChangedTermsRequest.objects.select_related("loan__client", "notice", "restructuring")
+        .filter(pk=request_id)
+        .first()
+    )
 
 
 @staff_required("collections.view_changedtermsrequest")
@@ -51,11 +60,19 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     item = _request(request_id)
     if item is None:
         return error_response(request, 404)
-    audit("staff.viewed_changed_terms_request", category="security", actor=request.user, target=item.loan, request=request)
+    audit(
+        "staff.viewed_changed_terms_request",
+        category="security",
+        actor=request.user,
+        target=item.loan,
+        request=request,
+    )
     return _detail(request, item, forms.ApproveForm(), forms.RefuseForm())
 
 
-def _detail(request: HttpRequest, item: ChangedTermsRequest, approve, refuse, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, item: ChangedTermsRequest, approve, refuse, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "collections/request.html",
@@ -130,7 +147,9 @@ def loan_action(request: HttpRequest, loan_id: int) -> HttpResponse:
         if kind == "call":
             form = forms.CallForm(request.POST)
             if not form.is_valid():
-                raise services.CollectionsError(_("Choose the outcome of the call; a promised date must be a date."))
+                raise services.CollectionsError(
+                    _("Choose the outcome of the call; a promised date must be a date.")
+                )
             services.log_action(
                 loan,
                 staff=request.user,
@@ -141,7 +160,9 @@ def loan_action(request: HttpRequest, loan_id: int) -> HttpResponse:
             )
             messages.success(request, _("The call is logged."))
         else:
-            services.log_action(loan, staff=request.user, kind="reminder", note=request.POST.get("note", "")[:2000])
+            services.log_action(
+                loan, staff=request.user, kind="reminder", note=request.POST.get("note", "")[:2000]
+            )
             messages.success(request, _("The reminder is sent."))
     except services.CollectionsError as exc:
         messages.error(request, exc.message)

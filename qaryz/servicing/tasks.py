@@ -9,7 +9,6 @@ its loans closed through the day already and does nothing.
 from __future__ import annotations
 
 import datetime as dt
-
 import logging
 
 from django.db import transaction
@@ -57,5 +56,5 @@ def _defer_to(moment: dt.datetime) -> None:
     try:
         if send_delay_notices.get_backend().supports_defer:
             transaction.on_commit(lambda: send_delay_notices.using(run_after=moment).enqueue())
-    except Exception:  # noqa: BLE001 – the hourly beat entry still sends them
+    except Exception:
         logger.warning("Could not defer the delay notices to %s", moment, exc_info=True)

@@ -52,7 +52,9 @@ def test_outside_permitted_hours_the_notice_waits_until_the_next_permitted_time(
     with time_machine.travel(friday_night, tick=False):
         assert send_delay_notices.call() == 0
     notice.refresh_from_db()
-    assert notice.status == DelayNotice.Status.QUEUED and not Letter.objects.filter(client=loan.client).exists()
+    assert (
+        notice.status == DelayNotice.Status.QUEUED and not Letter.objects.filter(client=loan.client).exists()
+    )
     nxt = selectors.next_contact_time(friday_night)
     assert nxt == at(dt.date(2027, 1, 11), 9)  # Monday 09:00 (weekend not permitted by default)
     with time_machine.travel(nxt, tick=False):
@@ -75,7 +77,11 @@ def test_a_suspended_loans_notice_waits(lending_setup):
 
 def test_policy_in_force_is_the_newest_by_effective_date():
     default = selectors.policy_on(dt.date(2026, 12, 31))
-    assert (default.notice_deadline_days, default.changed_terms_window_days, default.answer_deadline_days) == (
+    assert (
+        default.notice_deadline_days,
+        default.changed_terms_window_days,
+        default.answer_deadline_days,
+    ) == (
         10,
         30,
         15,

@@ -71,7 +71,7 @@ def test_cabinet_changed_terms_page_and_request(client, lending_setup, language)
         again = client.post(
             f"/collections/loans/{loan.pk}/changed-terms/", {"wish": "holiday"}, HTTP_ACCEPT_LANGUAGE=language
         )
-        assert again.status_code == 200 and "id=\"already\"" in again.content.decode()
+        assert again.status_code == 200 and 'id="already"' in again.content.decode()
         page = client.get(f"/servicing/loans/{loan.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert 'id="changed-terms-status"' in page and english_left(page) == []
 
@@ -121,7 +121,9 @@ def test_api_changed_terms(client, lending_setup):
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_staff_request_list_detail_and_answer(client, lending_setup, language):
     loan, notice = sent(lending_setup)
-    request = services.request_changed_terms(loan, wish="new_term", on=notice.overdue_since + dt.timedelta(days=4))
+    request = services.request_changed_terms(
+        loan, wish="new_term", on=notice.overdue_since + dt.timedelta(days=4)
+    )
     officer = make_staff("collections_officer")
     with time_machine.travel(at(request.answer_due + dt.timedelta(days=1), 12), tick=True):
         sign_in_staff(client, officer)
@@ -146,7 +148,8 @@ def test_staff_approve_with_servicing_refusal_shows_the_message(client, lending_
     with time_machine.travel(at(loan.closed_through, 12), tick=True):
         sign_in_staff(client, make_staff("collections_officer"))
         response = client.post(
-            f"/backoffice/collections/requests/{request.pk}/approve/", {"kind": "new_term", "term_months": "18"}
+            f"/backoffice/collections/requests/{request.pk}/approve/",
+            {"kind": "new_term", "term_months": "18"},
         )
     assert response.status_code == 422 and "errorlist" in response.content.decode()
     request.refresh_from_db()
@@ -162,7 +165,10 @@ def test_staff_loan_card_panel_actions_and_write_off(client, lending_setup, lang
         client.cookies["django_language"] = language
         card = client.get(f"/backoffice/loans/{loan.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert 'id="send-reminder"' in card and 'id="write-off-form"' in card and english_left(card) == []
-        assert client.post(f"/backoffice/loans/{loan.pk}/collection-action/", {"kind": "reminder"}).status_code == 302
+        assert (
+            client.post(f"/backoffice/loans/{loan.pk}/collection-action/", {"kind": "reminder"}).status_code
+            == 302
+        )
         client.post(
             f"/backoffice/loans/{loan.pk}/collection-action/",
             {"kind": "call", "outcome": "no_answer", "note": "voicemail"},
@@ -170,7 +176,10 @@ def test_staff_loan_card_panel_actions_and_write_off(client, lending_setup, lang
         assert CollectionAction.objects.filter(loan=loan).count() == 2
         card = client.get(f"/backoffice/loans/{loan.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert "voicemail" in card and english_left(card) == []
-        assert client.post(f"/backoffice/loans/{loan.pk}/write-off/", {"reason": "Uncollectable"}).status_code == 302
+        assert (
+            client.post(f"/backoffice/loans/{loan.pk}/write-off/", {"reason": "Uncollectable"}).status_code
+            == 302
+        )
     decision = WriteOffDecision.objects.get(loan=loan)
 
     # The write-off queue: the proposer sees no approve button; the approver approves.
@@ -192,7 +201,9 @@ def test_staff_suspended_loan_card_shows_suspension_and_refuses_actions(client, 
         sign_in_staff(client, make_staff("collections_officer"))
         card = client.get(f"/backoffice/loans/{loan.pk}/").content.decode()
         assert 'id="collection-suspended"' in card and 'id="send-reminder"' not in card
-        response = client.post(f"/backoffice/loans/{loan.pk}/collection-action/", {"kind": "reminder"}, follow=True)
+        response = client.post(
+            f"/backoffice/loans/{loan.pk}/collection-action/", {"kind": "reminder"}, follow=True
+        )
     assert not CollectionAction.objects.exists()
     assert "msg-error" in response.content.decode()
 

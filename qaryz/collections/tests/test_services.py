@@ -86,13 +86,18 @@ def test_no_delay_notice_no_request(lending_setup):
 
 def test_refusal_sends_a_letter_with_the_reason(lending_setup):
     loan, _notice = sent_notice(lending_setup)
-    request = services.request_changed_terms(loan, wish="new_term", on=_notice.overdue_since + dt.timedelta(days=5))
+    request = services.request_changed_terms(
+        loan, wish="new_term", on=_notice.overdue_since + dt.timedelta(days=5)
+    )
     officer = make_staff("collections_officer")
     with pytest.raises(services.CollectionsError):
         services.refuse_changed_terms(request, staff=officer, reason="  ")
     services.refuse_changed_terms(request, staff=officer, reason="Income not confirmed")
     request.refresh_from_db()
-    assert request.status == ChangedTermsRequest.Status.REFUSED and request.letter.kind == "changed_terms_refused"
+    assert (
+        request.status == ChangedTermsRequest.Status.REFUSED
+        and request.letter.kind == "changed_terms_refused"
+    )
     assert "Income not confirmed" in request.letter.body
     with pytest.raises(services.CollectionsError, match="already been answered"):
         services.refuse_changed_terms(request, staff=officer, reason="again")
@@ -118,7 +123,10 @@ def test_approval_needs_restructurable_loan_and_leads_to_a_restructuring(lending
     request.refresh_from_db()
     assert request.status == ChangedTermsRequest.Status.APPROVED
     assert request.restructuring is not None and request.restructuring.status == "draft"
-    assert request.letter.kind == "changed_terms_approved" and request.restructuring.number in request.letter.body
+    assert (
+        request.letter.kind == "changed_terms_approved"
+        and request.restructuring.number in request.letter.body
+    )
 
 
 # --- collection actions ----------------------------------------------------------------------------
@@ -126,7 +134,9 @@ def test_approval_needs_restructurable_loan_and_leads_to_a_restructuring(lending
 
 def test_collection_action_is_refused_for_a_suspended_loan(lending_setup):
     loan, _notice = loan_in_delay(lending_setup)
-    Loan.objects.filter(pk=loan.pk).update(suspended_from=loan.closed_through, suspension_reason="Fraud case 3")
+    Loan.objects.filter(pk=loan.pk).update(
+        suspended_from=loan.closed_through, suspension_reason="Fraud case 3"
+    )
     loan.refresh_from_db()
     officer = make_staff("collections_officer")
     for kind, outcome in (("reminder", ""), ("call", "no_answer")):
