@@ -44,7 +44,9 @@ class RefuseForm(forms.Form):
 
 
 CALL_OUTCOMES = [
-    (v, label) for v, label in CollectionAction.Outcome.choices if v != CollectionAction.Outcome.SENT
+    (v, label)
+    for v, label in CollectionAction.Outcome.choices
+    if v not in (CollectionAction.Outcome.SENT, CollectionAction.Outcome.NOT_DELIVERED)
 ]
 
 

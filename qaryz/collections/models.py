@@ -132,6 +132,7 @@ class CollectionAction(models.Model):
 
     class Outcome(models.TextChoices):
         SENT = "sent", _("Reminder sent")
+        NOT_DELIVERED = "not_delivered", _("SMS not delivered")
         PROMISE = "promise", _("Promised to pay")
         REACHED = "reached", _("Reached, no promise")
         NO_ANSWER = "no_answer", _("No answer")

@@ -404,7 +404,10 @@ def log_action(
         raise CollectionsError(_("Choose the kind of action."), "kind")
     if kind == CollectionAction.Kind.CALL and outcome not in CollectionAction.Outcome.values:
         raise CollectionsError(_("Choose the outcome of the call."), "outcome")
-    if kind == CollectionAction.Kind.CALL and outcome == CollectionAction.Outcome.SENT:
+    if kind == CollectionAction.Kind.CALL and outcome in (
+        CollectionAction.Outcome.SENT,
+        CollectionAction.Outcome.NOT_DELIVERED,
+    ):
         raise CollectionsError(_("Choose the outcome of the call."), "outcome")
     if promised_on is not None and promised_on < timezone.localdate(now):
         raise CollectionsError(_("The promised date cannot be in the past."), "promised_on")
@@ -414,8 +417,12 @@ def log_action(
         if kind == CollectionAction.Kind.REMINDER:
             with translation.override(locked.client.preferred_language or "ru"):
                 text = reminder_text(locked)
-            send_sms(locked.client.phone, text, purpose="collection_reminder")
-            outcome = CollectionAction.Outcome.SENT
+            delivery = send_sms(locked.client.phone, text, purpose="collection_reminder")
+            outcome = (
+                CollectionAction.Outcome.SENT
+                if delivery.status == delivery.Status.SENT
+                else CollectionAction.Outcome.NOT_DELIVERED
+            )
         action = CollectionAction.objects.create(
             loan=locked,
             kind=kind,
