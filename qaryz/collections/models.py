@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from qaryz.servicing.models import DelayNotice, Loan, Restructuring
+
+WEEKDAYS = RegexValidator(r"^[1-7](,[1-7])*$", _("Weekday numbers 1–7 separated by commas, e.g. 1,2,3,4,5."))
 
 
 class CollectionPolicy(models.Model):
@@ -28,7 +31,11 @@ class CollectionPolicy(models.Model):
     contact_until = models.TimeField(_("contacts allowed until"), default=dt.time(20, 0))
     # ISO weekdays 1 (Monday) … 7 (Sunday), comma-separated.
     contact_weekdays = models.CharField(
-        _("weekdays when contacts are allowed"), max_length=20, default="1,2,3,4,5"
+        _("weekdays when contacts are allowed"),
+        max_length=20,
+        default="1,2,3,4,5",
+        validators=[WEEKDAYS],
+        help_text=_("ISO weekday numbers, comma-separated: 1 Monday … 7 Sunday."),
     )
     contact_on_holidays = models.BooleanField(_("contacts allowed on public holidays"), default=False)
     notice_deadline_days = models.PositiveSmallIntegerField(

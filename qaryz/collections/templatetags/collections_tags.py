@@ -38,9 +38,16 @@ def collections_panel(context, loan) -> dict:
         "today": today,
         "suspended": loan.suspended_from is not None and loan.suspended_from <= today,
         "contact_allowed": selectors.contact_allowed(),
-        "next_contact": selectors.next_contact_time(),
+        "next_contact": _next_contact(),
         "can_act": user.has_perm("collections.log_collection_action") and loan.status == "active",
         "can_propose": user.has_perm("collections.propose_write_off") and loan.status == "active",
         "call_form": forms.CallForm(),
         "write_off_form": forms.WriteOffForm(),
     }
+
+
+def _next_contact():
+    try:
+        return selectors.next_contact_time()
+    except ValueError:  # a policy allowing no contact at all: nothing to show
+        return None
