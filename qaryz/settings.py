@@ -76,6 +76,7 @@ QARYZ_APPS = [
     "qaryz.bureau",
     "qaryz.compliance",
     "qaryz.messaging",
+    "qaryz.collections",
     "qaryz.cabinet",
     "qaryz.backoffice",
     "qaryz.api",
@@ -192,6 +193,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qaryz.run_task",
         "schedule": crontab(hour=int(env("QARYZ_BUREAU_FEED_HOUR", "3")), minute=0),
         "args": ["qaryz.bureau.tasks.send_bureau_feed_job", [], {}],
+    },
+    # Delay notices wait outside permitted contact hours (collections policy); hourly they go out.
+    "send-delay-notices": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(minute=5),
+        "args": ["qaryz.servicing.tasks.send_delay_notices", [], {}],
     },
 }
 

@@ -29,4 +29,5 @@ urlpatterns = [
     path("compliance/", include("qaryz.compliance.urls")),
     path("records/", include("qaryz.records.urls")),
     path("messages/", include("qaryz.messaging.urls")),
+    path("collections/", include("qaryz.collections.urls")),
 ]

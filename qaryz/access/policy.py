@@ -107,6 +107,17 @@ PAGES: dict[str, str] = {
     "servicing:payout-webhook": PUBLIC,
     "backoffice:cash-desk": "servicing.disburse_cash",
     "backoffice:cash-desk-payout": "servicing.disburse_cash",
+    # collections room: changed terms after a delay notice, collection actions, write-off (issue 12)
+    "collections:changed-terms": CLIENT,
+    "backoffice:collections-requests": "collections.view_changedtermsrequest",
+    "backoffice:collections-request": "collections.view_changedtermsrequest",
+    "backoffice:collections-request-approve": "collections.answer_changed_terms",
+    "backoffice:collections-request-refuse": "collections.answer_changed_terms",
+    "backoffice:collections-action": "collections.log_collection_action",
+    "backoffice:collections-write-off": "collections.propose_write_off",
+    "backoffice:collections-write-offs": "collections.view_writeoffdecision",
+    "backoffice:collections-write-off-approve": "collections.approve_write_off",
+    "backoffice:collections-write-off-reject": "collections.approve_write_off",
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -165,6 +176,8 @@ API: dict[str, str] = {
     "GET /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
     "POST /api/v1/servicing/loans/{loan_id}/payout": CLIENT,
     "POST /api/v1/servicing/loans/{loan_id}/payout/consent": CLIENT,
+    "GET /api/v1/collections/loans/{loan_id}/changed-terms": CLIENT,
+    "POST /api/v1/collections/loans/{loan_id}/changed-terms": CLIENT,
 }
 
 # Namespaces whose pages must all be declared in PAGES.
@@ -178,4 +191,5 @@ CHECKED_NAMESPACES = (
     "lending",
     "servicing",
     "bureau",
+    "collections",
 )

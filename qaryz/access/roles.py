@@ -65,6 +65,32 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "bureau.view_reporting",
         ],
     ),
+    "collections_officer": (
+        _("Collections officer"),
+        [
+            "clients.view_client_data",
+            "servicing.view_loan",
+            "collections.log_collection_action",
+            "collections.view_changedtermsrequest",
+            "collections.answer_changed_terms",
+            "collections.propose_write_off",
+            "collections.view_writeoffdecision",
+        ],
+    ),
+    # The checker of write-offs (never the proposer, enforced by collections.services) and the
+    # keeper of the collection policy (contact hours and deadlines with effective dates, admin).
+    "write_off_approver": (
+        _("Write-off approver"),
+        [
+            "servicing.view_loan",
+            "collections.view_changedtermsrequest",
+            "collections.view_writeoffdecision",
+            "collections.approve_write_off",
+            "collections.view_collectionpolicy",
+            "collections.add_collectionpolicy",
+            "collections.change_collectionpolicy",
+        ],
+    ),
     "administrator": (
         _("Administrator"),
         [

@@ -13,6 +13,7 @@ from qaryz.access.api import router as access_router
 from qaryz.biometrics.api import router as biometrics_router
 from qaryz.cabinet.api import router as cabinet_router
 from qaryz.clients.api import router as clients_router
+from qaryz.collections.api import router as collections_router
 from qaryz.compliance.api import router as compliance_router
 from qaryz.core.api import router as core_router
 from qaryz.core.request_context import get_request_id
@@ -127,6 +128,7 @@ for prefix, router in [
     ("/records/", records_router),
     ("/messages/", messaging_router),
     ("/cabinet/", cabinet_router),
+    ("/collections/", collections_router),
 ]:
     api.add_router(prefix, router)
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qaryz.backoffice import cash_desk_views, views
+from qaryz.collections import staff_views as collections_views
 from qaryz.servicing import staff_views as servicing_views
 
 app_name = "backoffice"
@@ -29,4 +30,32 @@ urlpatterns = [
     path("cash-desk/<int:loan_id>/", cash_desk_views.cash_desk_payout, name="cash-desk-payout"),
     path("loans/", servicing_views.loan_list, name="loans"),
     path("loans/<int:loan_id>/", servicing_views.loan_card, name="loan"),
+    # collections: changed-terms requests, collection actions, write-off (maker–checker)
+    path("collections/requests/", collections_views.request_list, name="collections-requests"),
+    path(
+        "collections/requests/<int:request_id>/", collections_views.request_detail, name="collections-request"
+    ),
+    path(
+        "collections/requests/<int:request_id>/approve/",
+        collections_views.request_approve,
+        name="collections-request-approve",
+    ),
+    path(
+        "collections/requests/<int:request_id>/refuse/",
+        collections_views.request_refuse,
+        name="collections-request-refuse",
+    ),
+    path("loans/<int:loan_id>/collection-action/", collections_views.loan_action, name="collections-action"),
+    path("loans/<int:loan_id>/write-off/", collections_views.write_off_propose, name="collections-write-off"),
+    path("collections/write-offs/", collections_views.write_off_list, name="collections-write-offs"),
+    path(
+        "collections/write-offs/<int:decision_id>/approve/",
+        collections_views.write_off_approve,
+        name="collections-write-off-approve",
+    ),
+    path(
+        "collections/write-offs/<int:decision_id>/reject/",
+        collections_views.write_off_reject,
+        name="collections-write-off-reject",
+    ),
 ]

@@ -345,9 +345,11 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
                 " FROM cob_due s WHERE servicing_loan.id = s.loan_id"
             )
             # 3. the delay notice of a delay starting tomorrow (within 10 calendar days of it).
+            from qaryz.collections.services import notice_deadline  # the policy in force
+
             cursor.execute(
                 "INSERT INTO servicing_delaynotice (loan_id, overdue_since, deadline, status)"  # noqa: S608  # nosec B608
-                f" SELECT l.id, l.overdue_since, {_date(day + dt.timedelta(days=10))}, 'queued'"
+                f" SELECT l.id, l.overdue_since, {_date(notice_deadline(day + dt.timedelta(days=1)))}, 'queued'"
                 " FROM servicing_loan l JOIN cob_due s ON s.loan_id = l.id"
                 f" WHERE l.overdue_since = {next_day} ON CONFLICT (loan_id, overdue_since) DO NOTHING"
             )
@@ -486,10 +488,14 @@ def _start_day(day: dt.date) -> BusinessDay:
 
 
 def finish_day(day: dt.date) -> BusinessDay:
-    """After every chunk of ``day``: the retention clock of the loans closed that day (a loop over
-    the few CLOSED loans, not over the portfolio; idempotent), the day's row finished."""
+    """After every chunk of ``day``: the retention clock and the closing letter of the loans closed
+    that day (a loop over the few CLOSED loans, not over the portfolio; idempotent), the day's row
+    finished."""
     for loan in Loan.objects.filter(status=Loan.Status.CLOSED, closed_on=day).select_related("contract"):
         start_retention_clock(loan, day)
+    from qaryz.collections.services import send_closing_letters
+
+    send_closing_letters(day)  # the client is told in writing (once per loan)
     from qaryz.records.services import record_event
 
     with transaction.atomic():

@@ -394,7 +394,8 @@ class Payment(models.Model):
 
 
 class DelayNotice(models.Model):
-    """The borrower's notice of a delay, due within 10 calendar days of it (DOMAIN.md)."""
+    """The borrower's notice of a delay, due within 10 calendar days of it (DOMAIN.md; the days are
+    the collections policy in force), sent as a letter by ``collections.services``."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -405,6 +406,10 @@ class DelayNotice(models.Model):
     deadline = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The letter it was sent as (PDF in the vault with its receipt; collections.services).
+    letter = models.ForeignKey(
+        "messaging.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -9,17 +9,16 @@ its loans closed through the day already and does nothing.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django_tasks import task
 
-from qaryz.core.money import format_money
-from qaryz.records.services import record_event
 from qaryz.servicing import close_of_day
-from qaryz.servicing.amounts import to_kzt
 from qaryz.servicing.models import DelayNotice
+
+logger = logging.getLogger("qaryz.servicing")
 
 
 @task()
@@ -44,58 +43,26 @@ def reconcile_payouts_job() -> dict[str, int]:
     return payouts.reconcile()
 
 
-def notice_text(notice: DelayNotice) -> tuple[str, str]:
-    """Subject and body of a delay notice in the active language."""
-    loan = notice.loan
-    language = translation.get_language() or "ru"
-    overdue = loan.principal_overdue + loan.interest_overdue + loan.fee_overdue
-    subject = _("Your loan payment is overdue")
-    body = _(
-        "The payment under contract %(number)s was due and is not paid: %(amount)s is overdue since "
-        "%(since)s. A penalty accrues for each day of delay. Please pay using the payment reference "
-        "%(reference)s."
-    ) % {
-        "number": loan.number,
-        "amount": format_money(to_kzt(overdue), language),
-        "since": notice.overdue_since.strftime("%d.%m.%Y"),
-        "reference": loan.payment_reference,
-    }
-    return subject, body
-
-
 @task()
 def send_delay_notices() -> int:
-    """Send the queued delay notices (a loop over notices, each marked sent in its transaction)."""
-    from qaryz.messaging.services import notify_client
+    """Send the queued delay notices as letters (``collections.services``: PDF in the client's
+    language, vault copy with its receipt, cabinet and SMS), within permitted contact hours only.
+    Outside them nothing is sent; where the job backend can defer (Celery) the job is enqueued again
+    for the next permitted time, and the hourly beat entry ``send-delay-notices`` sends them anyway."""
+    from qaryz.collections import selectors as collections_selectors
+    from qaryz.collections.services import send_queued_delay_notices
 
-    sent = 0
-    for notice_id in DelayNotice.objects.filter(status=DelayNotice.Status.QUEUED).values_list(
-        "id", flat=True
-    ):
-        with transaction.atomic():
-            notice = (
-                DelayNotice.objects.select_for_update()
-                .select_related("loan__client")
-                .filter(pk=notice_id, status=DelayNotice.Status.QUEUED)
-                .first()
-            )
-            if notice is None:  # sent meanwhile by another delivery of this job
-                continue
-            client = notice.loan.client
-            with translation.override(client.preferred_language or "ru"):
-                subject, body = notice_text(notice)
-            notify_client(client, subject, body)
-            notice.status = DelayNotice.Status.SENT
-            notice.sent_at = timezone.now()
-            notice.save(update_fields=["status", "sent_at"])
-            record_event(
-                "servicing.delay_notice_sent",
-                actor="system",
-                target=notice.loan,
-                data={
-                    "overdue_since": notice.overdue_since.isoformat(),
-                    "deadline": notice.deadline.isoformat(),
-                },
-            )
-            sent += 1
-    return sent
+    now = timezone.now()
+    if not collections_selectors.contact_allowed(now):
+        if DelayNotice.objects.filter(status=DelayNotice.Status.QUEUED).exists():
+            _defer_to(collections_selectors.next_contact_time(now))
+        return 0
+    return send_queued_delay_notices(now)
+
+
+def _defer_to(moment: dt.datetime) -> None:
+    try:
+        if send_delay_notices.get_backend().supports_defer:
+            transaction.on_commit(lambda: send_delay_notices.using(run_after=moment).enqueue())
+    except Exception:
+        logger.warning("Could not defer the delay notices to %s", moment, exc_info=True)

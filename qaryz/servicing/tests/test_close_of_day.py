@@ -231,21 +231,52 @@ def test_repaid_loan_is_closed_and_its_documents_retention_clock_starts(lending_
 
 
 def test_delay_notice_is_sent_in_the_clients_language(lending_setup, django_capture_on_commit_callbacks):
+    """The notice goes out as a letter (collections room: PDF in the vault with its receipt,
+    cabinet, SMS) when the run ends within permitted contact hours (a weekday 10:00 here)."""
+    import zoneinfo
+
+    import time_machine
+
     from qaryz.messaging.models import Notification
     from qaryz.servicing.tasks import send_delay_notices
 
     loan = active_loan(lending_setup, START)
     loan.client.preferred_language = "kk"
     loan.client.save(update_fields=["preferred_language"])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        close_through(Instalment.objects.get(loan=loan, number=1).due_date)  # enqueues the sending job
-    assert len(callbacks) == 1
+    weekday_morning = dt.datetime(2027, 1, 12, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty"))
+    with time_machine.travel(weekday_morning, tick=False):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            close_through(Instalment.objects.get(loan=loan, number=1).due_date)  # enqueues the sending job
+        assert len(callbacks) == 1
+        assert send_delay_notices.call() == 0  # nothing left to send
     notice = DelayNotice.objects.get(loan=loan)
     assert notice.status == DelayNotice.Status.SENT and notice.sent_at is not None
+    assert notice.letter is not None and notice.letter.language == "kk"
     note = Notification.objects.get(client=loan.client)
     assert loan.payment_reference in note.body and loan.number in note.body
     assert "overdue" not in note.body.lower()  # Kazakh, not the English source
-    assert send_delay_notices.call() == 0  # nothing left to send
+
+
+def test_delay_notice_waits_outside_permitted_hours(lending_setup, django_capture_on_commit_callbacks):
+    """At the nightly run (00:30) contacts are not permitted: the notice stays queued for the
+    hourly job, which sends it at the next permitted time."""
+    import zoneinfo
+
+    import time_machine
+
+    from qaryz.servicing.tasks import send_delay_notices
+
+    loan = active_loan(lending_setup, START)
+    almaty = zoneinfo.ZoneInfo("Asia/Almaty")
+    night = dt.datetime(2027, 1, 12, 0, 30, tzinfo=almaty)
+    with time_machine.travel(night, tick=False), django_capture_on_commit_callbacks(execute=True):
+        close_through(Instalment.objects.get(loan=loan, number=1).due_date)
+    notice = DelayNotice.objects.get(loan=loan)
+    assert notice.status == DelayNotice.Status.QUEUED
+    with time_machine.travel(dt.datetime(2027, 1, 12, 9, 5, tzinfo=almaty), tick=False):
+        assert send_delay_notices.call() == 1
+    notice.refresh_from_db()
+    assert notice.status == DelayNotice.Status.SENT and notice.letter_id
 
 
 def test_a_suspended_loan_accrues_nothing_and_nothing_falls_due(lending_setup):
