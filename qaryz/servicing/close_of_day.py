@@ -218,7 +218,7 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             )
             or "0"
         )
-        cursor.execute(
+        update = (
             "UPDATE servicing_loan SET"  # noqa: S608  # nosec B608 – literals from Python dates and ints
             f" last_accrual = {accrual},"
             f" interest_accrued = interest_accrued + {accrual},"
@@ -234,33 +234,49 @@ def _close_chunk(day: dt.date, lo: int, hi: int, booking_date: dt.date) -> Chunk
             f" closed_through = {d}"
             f" WHERE {rng} AND status = 'active' AND closed_through = {prev}"
         )
-        result.loans = cursor.rowcount + suspended
+        # The day's accrual and penalty transfers (leg 1 / leg 2); the accounts are constants per
+        # product (a CASE over the few products), no join.
+        legs = [
+            ("accr", "accrual", "interest_accrued", "interest_income", "last_accrual", "accrued_through"),
+            ("pen", "penalty", "penalty", "penalty_income", "last_penalty", "penalty_through"),
+        ]
+
+        def transfers_from(alias: str) -> str:
+            return " UNION ALL ".join(
+                f"SELECT '{prefix}:' || {alias}.id || ':{iso}:1', '{kind}', '{prefix}:' || {alias}.id || ':{iso}',"  # noqa: S608  # nosec B608
+                f" {alias}.id, {_account_case(f'{alias}.product_id', debit)},"
+                f" {_account_case(f'{alias}.product_id', credit)}, {alias}.{column}, {d}, {booked}"
+                f" FROM {{source}} WHERE {alias}.{column} > 0 AND {alias}.{through} = {d}"
+                for prefix, kind, debit, credit, column, through in legs
+            )
+
+        if _pg():
+            # One statement: the loans updated, and the transfers of exactly those rows (RETURNING),
+            # so no second pass over the chunk and no conflict check per row.
+            cursor.execute(
+                f"WITH u AS ({update} RETURNING id, product_id, last_accrual, last_penalty, accrued_through, penalty_through),"  # noqa: S608  # nosec B608
+                f" t AS (INSERT INTO servicing_transfer ({TRANSFER_COLUMNS}) {transfers_from('u').format(source='u')}"
+                " RETURNING 1) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM t)"
+            )
+            updated = cursor.fetchone()[0]
+        else:
+            cursor.execute(update)
+            updated = cursor.rowcount
+            # ON CONFLICT: a loan closed through D by an earlier run (a catch-up that started from
+            # another loan's day) still matches here and its day-D transfers exist already; its
+            # balances were not touched above.
+            rows = (
+                f"(SELECT * FROM servicing_loan WHERE {rng} AND status = 'active'"  # noqa: S608  # nosec B608
+                f" AND (suspended_from IS NULL OR suspended_from > {d}) AND closed_through = {d}) l"
+            )
+            cursor.execute(
+                f"INSERT INTO servicing_transfer ({TRANSFER_COLUMNS})"  # noqa: S608  # nosec B608
+                f" SELECT * FROM ({transfers_from('l').format(source=rows)}) legs WHERE true ON CONFLICT DO NOTHING"
+            )
+        result.loans = updated + suspended
         result.figures["suspended"] = suspended
-        if not cursor.rowcount:
+        if not updated:
             return result
-        # The day's accrual and penalty transfers in one pass over the chunk (leg 1 / leg 2). The
-        # accounts are constants per product (a CASE over the few products), no join. ON CONFLICT: a
-        # loan closed through D by an earlier run (a catch-up that started from another loan's day)
-        # still matches and its day-D transfers exist already; its balances were not touched above.
-        leg = "CASE WHEN x.leg = 1 THEN {} ELSE {} END".format
-        prefix = leg("'accr:'", "'pen:'")
-        kind = leg("'accrual'", "'penalty'")
-        debit = leg(
-            _account_case("l.product_id", "interest_accrued"), _account_case("l.product_id", "penalty")
-        )
-        credit = leg(
-            _account_case("l.product_id", "interest_income"), _account_case("l.product_id", "penalty_income")
-        )
-        cursor.execute(
-            f"INSERT INTO servicing_transfer ({TRANSFER_COLUMNS})"  # noqa: S608  # nosec B608
-            f" SELECT {prefix} || l.id || ':{iso}:1', {kind}, {prefix} || l.id || ':{iso}', l.id,"
-            f" {debit}, {credit}, CASE WHEN x.leg = 1 THEN l.last_accrual ELSE l.last_penalty END, {d}, {booked}"
-            " FROM servicing_loan l JOIN (SELECT 1 AS leg UNION ALL SELECT 2 AS leg) x"
-            f" ON (x.leg = 1 AND l.last_accrual > 0 AND l.accrued_through = {d})"
-            f" OR (x.leg = 2 AND l.last_penalty > 0 AND l.penalty_through = {d})"
-            f" WHERE l.{rng} AND {active} AND l.closed_through = {d}"
-            " ON CONFLICT DO NOTHING"
-        )
         _stall_for_test()
 
         # 2. instalments falling due on D, staged.
