@@ -75,6 +75,8 @@ QARYZ_APPS = [
     "qaryz.servicing",
     "qaryz.compliance",
     "qaryz.messaging",
+    "qaryz.incidents",
+    "qaryz.fraudcases",
     "qaryz.cabinet",
     "qaryz.backoffice",
     "qaryz.api",
@@ -180,7 +182,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
         "args": ["qaryz.servicing.tasks.close_business_day_job", [], {}],
     },
+    "fraud-case-deadlines": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ["qaryz.fraudcases.tasks.check_deadlines_job", [], {}],
+    },
 }
+
+# --- Fraud-victim cases (Rules §13; docs/fraudcases.md) --------------------------------------
+# Deadlines: N days of a kind – "working" (the core calendar) or "calendar" (the stricter MFO
+# procedure of seed 000 §36: three calendar days for the suspension).
+FRAUD_SUSPENSION_DAYS = int(env("QARYZ_FRAUD_SUSPENSION_DAYS", "3"))
+FRAUD_SUSPENSION_DAY_KIND = env("QARYZ_FRAUD_SUSPENSION_DAY_KIND", "working")
+FRAUD_VERDICT_DAYS = int(env("QARYZ_FRAUD_VERDICT_DAYS", "15"))
+FRAUD_VERDICT_DAY_KIND = env("QARYZ_FRAUD_VERDICT_DAY_KIND", "working")
+# The contract template has no clause on interest for a suspended period: by default none is
+# accrued on resumption; the case decision may say otherwise.
+FRAUD_BACK_ACCRUAL_DEFAULT = env_bool("QARYZ_FRAUD_BACK_ACCRUAL_DEFAULT", False)
+INCIDENT_MEASURES_WORKING_DAYS = int(env("QARYZ_INCIDENT_MEASURES_WORKING_DAYS", "2"))
+INCIDENT_INFORM_WORKING_DAYS = int(env("QARYZ_INCIDENT_INFORM_WORKING_DAYS", "1"))
 
 # --- Files ------------------------------------------------------------------------------
 STORAGE_BACKEND = env("QARYZ_STORAGE", "local")  # local | s3
