@@ -359,8 +359,6 @@ def resume_case(
     from qaryz.servicing.suspension import resume_loan
 
     today = today or timezone.localdate()
-    if cancelled_on > today:
-        raise CaseError(_("The date of cancellation cannot be in the future."), "cancelled_on")
     if back_accrue is None:
         back_accrue = bool(settings.FRAUD_BACK_ACCRUAL_DEFAULT)
     with transaction.atomic():
@@ -369,6 +367,8 @@ def resume_case(
             return locked
         if locked.status != FraudCase.Status.SUSPENDED:
             raise CaseError(_("Only a case whose loans are suspended can be resumed."))
+        if cancelled_on > today:
+            raise CaseError(_("The date of cancellation cannot be in the future."), "cancelled_on")
         if cancelled_on < locked.received_on:
             raise CaseError(
                 _("The cancellation cannot be dated before the case was received."), "cancelled_on"
