@@ -748,7 +748,7 @@ def apply_refund_outcome(
             refund.save(update_fields=["status", "confirmed_at", "bank_reference"])
             refund_paid(
                 loan,
-                bank_reference=refund.key,
+                bank_reference=f"refund-{refund.pk}",  # short: the journal's entry column is 40 wide
                 amount=refund.amount,
                 value_date=value_date or timezone.localdate(),
                 channel=Channel.CARD if refund.bank_account.kind == BankAccount.Kind.CARD else Channel.BANK,
