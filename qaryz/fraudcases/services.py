@@ -534,6 +534,7 @@ def carry_out_verdict(case: FraudCase, *, actor: Any) -> FraudCase:
     yet (no verified account, bank refused) is recorded and retried by calling this again."""
     from qaryz.servicing import payouts
     from qaryz.servicing.repayments import refund_everything_paid
+    from qaryz.servicing.suspension import suspend_loan
 
     with transaction.atomic():
         locked = _lock(case)
@@ -543,6 +544,11 @@ def carry_out_verdict(case: FraudCase, *, actor: Any) -> FraudCase:
         rows = _loans(locked)
         for row in rows:
             loan = row.loan
+            if loan.status == Loan.Status.ACTIVE and loan.suspended_from is None and row.resumed_on is None:
+                # A verdict before the suspension step: nothing more accrues or is collected either.
+                loan = row.loan = suspend_loan(loan, reason=reason[:200], actor=actor)
+                row.suspended_from = loan.suspended_from
+                row.save(update_fields=["suspended_from"])
             if not row.write_off:
                 if loan.status not in (Loan.Status.ACTIVE, Loan.Status.CLOSED):
                     row.write_off = Outcome.NOT_APPLICABLE

@@ -372,9 +372,20 @@ def accrual_to_day(loan: Loan, on: dt.date) -> int:
     )
 
 
+def check_not_suspended(loan: Loan, on: dt.date) -> None:
+    """Early repayment and restructuring would charge interest for suspended days (Rules §13)."""
+    if loan.suspended_from is not None and loan.suspended_from <= on:
+        raise ServicingError(
+            _(
+                "This loan is suspended while a fraud case is examined: interest does not accrue and nothing is collected until it is decided."
+            )
+        )
+
+
 def _check_day(loan: Loan, on: dt.date) -> None:
     if loan.status != Loan.Status.ACTIVE:
         raise ServicingError(_("This loan is not being repaid."))
+    check_not_suspended(loan, on)
     if (
         loan.closed_through is None
         or loan.closed_through < on - dt.timedelta(days=1)

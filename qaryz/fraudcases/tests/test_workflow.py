@@ -251,3 +251,46 @@ def test_verdict_without_the_other_rooms_or_a_verified_account_says_what_is_pend
     BankAccount.objects.create(client=loan.client, kind="iban", value=IBAN)
     case = services.carry_out_verdict(case, actor=actor)
     assert case.status == FraudCase.Status.CLOSED and RefundPayout.objects.get(loan=loan).amount == 7_000_00
+
+
+@pytest.mark.req("R-FRAUD-2")
+def test_no_early_repayment_or_restructuring_of_a_suspended_loan(lending_setup):
+    """They would charge interest for the suspended days."""
+    from qaryz.servicing import restructuring
+    from qaryz.servicing.services import ServicingError
+
+    loan = active_loan(lending_setup, START)
+    on = START + dt.timedelta(days=4)
+    suspended_case(loan, officer(), on=on)
+    close_through(on + dt.timedelta(days=40))
+    loan.refresh_from_db()
+    today = loan.closed_through + ONE
+    with pytest.raises(ServicingError, match="мошенничеств"):
+        repayments.repay_early(loan, mode="full", on=today)
+    with pytest.raises(ServicingError, match="мошенничеств"):
+        restructuring.check_restructurable(loan, today)
+
+
+@pytest.mark.req("R-FRAUD-4")
+def test_a_verdict_before_the_suspension_step_suspends_the_loan_too(lending_setup, sim):
+    loan = active_loan(lending_setup, START)
+    actor = officer()
+    close_through(START + dt.timedelta(days=2))
+    case = register(loan, actor, received_on=START + ONE, today=START + dt.timedelta(days=3))
+    with at(START + dt.timedelta(days=3)):
+        case = services.record_verdict(
+            case, verdict_on=START + dt.timedelta(days=2), court="Суд", reference="1-9", actor=actor
+        )
+    loan.refresh_from_db()
+    assert loan.suspended_from == START + dt.timedelta(days=3)
+    assert case.case_loans.get().suspended_from == loan.suspended_from
+    assert case.status == FraudCase.Status.CLOSED  # nothing was paid: nothing to refund
+
+
+def test_the_nightly_command_flags_overdue_steps(lending_setup):
+    loan = active_loan(lending_setup, START)
+    register(loan, officer(), received_on=START, today=START)
+    out = __import__("io").StringIO()
+    call_command("check_fraud_deadlines", "--date", (START + dt.timedelta(days=30)).isoformat(), stdout=out)
+    assert "suspension overdue: 1" in out.getvalue()
+    assert FraudCase.objects.get().overdue_flagged_at is not None
