@@ -21,6 +21,7 @@ the call is skipped and the case records that (``Outcome.SKIPPED``), never prete
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ try:  # the collections room (issue 12 parts 1 and 4) may not be installed yet
 except ImportError:
     collections = None
 
+logger = logging.getLogger("qaryz.fraudcases")
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
@@ -306,10 +308,25 @@ def suspend_case(case: FraudCase, *, actor: Any, on: dt.date | None = None) -> F
     return locked
 
 
+def _other_room(label: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the bureau or collections room; its refusal becomes a message on the case page (the
+    whole step is rolled back and can be retried), never a server error."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:  # their error classes are theirs; a refusal must not be a 500
+        logger.exception("%s refused a fraud-case measure", label)
+        raise CaseError(
+            _("%(room)s refused the measure: %(reason)s")
+            % {"room": label, "reason": getattr(exc, "message", "") or exc.__class__.__name__}
+        ) from exc
+
+
 def _report_suspension(loan: Loan, case: FraudCase, actor: Any) -> str:
     if bureau is None:
         return Outcome.SKIPPED
-    bureau.report_suspension(loan, actor=actor, source=case.source)
+    _other_room(
+        _("The credit bureau module"), bureau.report_suspension, loan, actor=actor, source=case.source
+    )
     return Outcome.DONE
 
 
@@ -555,8 +572,13 @@ def carry_out_verdict(case: FraudCase, *, actor: Any) -> FraudCase:
                 elif collections is None:
                     row.write_off = Outcome.SKIPPED
                 else:
-                    decision = collections.propose_write_off(
-                        loan, reason=reason, maker=actor, source=locked.source
+                    decision = _other_room(
+                        _("The collections module"),
+                        collections.propose_write_off,
+                        loan,
+                        reason=reason,
+                        maker=actor,
+                        source=locked.source,
                     )
                     row.write_off, row.write_off_reference = (
                         Outcome.DONE,
@@ -566,7 +588,14 @@ def carry_out_verdict(case: FraudCase, *, actor: Any) -> FraudCase:
                 if bureau is None:
                     row.bureau_correction = Outcome.SKIPPED
                 else:
-                    bureau.record_correction(loan, reason=reason, actor=actor, source=locked.source)
+                    _other_room(
+                        _("The credit bureau module"),
+                        bureau.record_correction,
+                        loan,
+                        reason=reason,
+                        actor=actor,
+                        source=locked.source,
+                    )
                     row.bureau_correction = Outcome.DONE
             row.save(update_fields=["write_off", "write_off_reference", "bureau_correction"])
         # The refund payable first (a ledger entry keyed by the case and loan) ...

@@ -294,3 +294,21 @@ def test_the_nightly_command_flags_overdue_steps(lending_setup):
     call_command("check_fraud_deadlines", "--date", (START + dt.timedelta(days=30)).isoformat(), stdout=out)
     assert "suspension overdue: 1" in out.getvalue()
     assert FraudCase.objects.get().overdue_flagged_at is not None
+
+
+def test_a_refusal_of_the_bureau_room_is_a_message_and_nothing_is_half_done(lending_setup, monkeypatch):
+    class Refusing(StubBureau):
+        def report_suspension(self, loan, *, actor, source=""):
+            raise ValueError("bureau down")
+
+    monkeypatch.setattr(services, "bureau", Refusing())
+    loan = active_loan(lending_setup, START)
+    actor = officer()
+    close_through(START + dt.timedelta(days=2))
+    case = register(loan, actor, received_on=START + ONE, today=START + dt.timedelta(days=3))
+    with at(START + dt.timedelta(days=3)), pytest.raises(services.CaseError):
+        services.suspend_case(case, actor=actor)
+    loan.refresh_from_db()
+    case.refresh_from_db()
+    assert loan.suspended_from is None and case.status == FraudCase.Status.REGISTERED
+    assert not Letter.objects.filter(reference=case.reference).exists()
