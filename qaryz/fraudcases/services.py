@@ -39,14 +39,29 @@ from qaryz.records.services import store_document
 from qaryz.servicing.models import Loan, RefundPayout
 from qaryz.servicing.services import ServicingError
 
-try:  # the bureau room (issue 12 part 2) may not be installed yet
-    from qaryz.bureau import services as bureau
-except ImportError:
-    bureau = None
-try:  # the collections room (issue 12 parts 1 and 4) may not be installed yet
-    from qaryz.collections import services as collections
-except ImportError:
-    collections = None
+
+def _optional_room(name: str) -> Any:
+    """``qaryz.<name>.services`` when that room is installed here, else None (the guarded import:
+    the bureau room, issue 12 part 2, and the collections room, parts 1 and 4, land separately).
+    A room's code present but not in INSTALLED_APPS counts as absent (its models cannot load)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.core.exceptions import AppRegistryNotReady
+
+    try:
+        if not apps.is_installed(f"qaryz.{name}"):
+            return None
+    except AppRegistryNotReady:
+        pass
+    try:
+        return import_module(f"qaryz.{name}.services")
+    except ImportError:
+        return None
+
+
+bureau = _optional_room("bureau")
+collections = _optional_room("collections")
 
 logger = logging.getLogger("qaryz.fraudcases")
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024

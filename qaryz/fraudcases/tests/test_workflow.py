@@ -112,10 +112,21 @@ def test_the_suspension_is_reported_to_the_bureau_room_when_present(lending_setu
 
 
 @pytest.mark.req("R-FRAUD-2")
-def test_the_real_bureau_room_sees_the_suspension():
-    """Runs once the bureau room (qaryz/bureau) is merged: its services module must exist."""
-    bureau = pytest.importorskip("qaryz.bureau.services")
-    assert callable(bureau.report_suspension) and callable(bureau.record_correction)
+def test_the_real_bureau_room_records_the_suspension(lending_setup):
+    """Runs once the bureau room (qaryz/bureau) is installed: its one-off suspension record."""
+    from django.apps import apps
+
+    if not apps.is_installed("qaryz.bureau"):
+        pytest.skip("the bureau room is not installed on this branch")
+    from qaryz.bureau.models import Record
+
+    loan = active_loan(lending_setup, START)
+    case = suspended_case(loan, officer(), on=START + dt.timedelta(days=3))
+    assert case.case_loans.get().bureau_suspension == Outcome.DONE
+    record = Record.objects.get(loan=loan, kind="suspension")
+    assert (
+        record.source_key == f"suspension:{loan.pk}:{case.source}" and record.reported_status == "suspended"
+    )
 
 
 def _resume(lending_setup, back_accrue: bool):
