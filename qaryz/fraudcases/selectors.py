@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from qaryz.fraudcases import deadlines
 from qaryz.fraudcases.models import CaseLoan, FraudCase
@@ -18,11 +18,11 @@ OPEN_SUSPENSION = Q(status=FraudCase.Status.REGISTERED)
 OPEN_VERDICT = Q(status=FraudCase.Status.VERDICT, verdict_done_on__isnull=True)
 
 STATE_LABELS = {
-    "done": _("Done"),
-    "due_today": _("Due today"),
-    "overdue": _("Overdue"),
-    "upcoming": _("Upcoming"),
-    "none": _("No deadline"),
+    "done": pgettext_lazy("deadline", "Done"),
+    "due_today": pgettext_lazy("deadline", "Due today"),
+    "overdue": pgettext_lazy("deadline", "Overdue"),
+    "upcoming": pgettext_lazy("deadline", "Upcoming"),
+    "none": pgettext_lazy("deadline", "No deadline"),
 }
 
 
