@@ -565,7 +565,7 @@ def carry_out_verdict(case: FraudCase, *, actor: Any) -> FraudCase:
     paid made refundable and sent to the client's verified account. A refund that cannot be sent
     yet (no verified account, bank refused) is recorded and retried by calling this again."""
     from qaryz.servicing import payouts
-    from qaryz.servicing.repayments import refund_everything_paid
+    from qaryz.servicing.repayments import refund_everything_paid, total_owed
     from qaryz.servicing.suspension import suspend_loan
 
     with transaction.atomic():
@@ -582,8 +582,8 @@ def carry_out_verdict(case: FraudCase, *, actor: Any) -> FraudCase:
                 row.suspended_from = loan.suspended_from
                 row.save(update_fields=["suspended_from"])
             if not row.write_off:
-                if loan.status not in (Loan.Status.ACTIVE, Loan.Status.CLOSED):
-                    row.write_off = Outcome.NOT_APPLICABLE
+                if loan.status != Loan.Status.ACTIVE or not total_owed(loan):
+                    row.write_off = Outcome.NOT_APPLICABLE  # nothing owed: nothing to write off
                 elif collections is None:
                     row.write_off = Outcome.SKIPPED
                 else:

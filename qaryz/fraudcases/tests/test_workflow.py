@@ -75,8 +75,9 @@ def test_registration_keeps_the_documents_in_the_vault_and_feeds_the_incident_re
 
 @pytest.mark.req("R-FRAUD-2")
 def test_suspension_stops_the_close_of_business_notifies_the_client_and_records_the_bureau_skip(
-    lending_setup,
+    lending_setup, monkeypatch
 ):
+    monkeypatch.setattr(services, "bureau", None)  # as before the bureau room is installed
     loan = active_loan(lending_setup, START)
     first = Instalment.objects.get(loan=loan, number=1)
     actor = officer()
@@ -239,7 +240,11 @@ def test_verdict_proposes_the_write_off_corrects_the_bureau_and_refunds_everythi
 
 
 @pytest.mark.req("R-FRAUD-4")
-def test_verdict_without_the_other_rooms_or_a_verified_account_says_what_is_pending(lending_setup, sim):
+def test_verdict_without_the_other_rooms_or_a_verified_account_says_what_is_pending(
+    lending_setup, sim, monkeypatch
+):
+    monkeypatch.setattr(services, "bureau", None)  # as before those rooms are installed
+    monkeypatch.setattr(services, "collections", None)
     loan = active_loan(lending_setup, START)  # the client has no registered account
     repayments.post_payment(
         loan, channel="bank", payer_reference="st-2", amount_tiyn=7_000_00, value_date=START
@@ -283,7 +288,9 @@ def test_no_early_repayment_or_restructuring_of_a_suspended_loan(lending_setup):
 
 
 @pytest.mark.req("R-FRAUD-4")
-def test_a_verdict_before_the_suspension_step_suspends_the_loan_too(lending_setup, sim):
+def test_a_verdict_before_the_suspension_step_suspends_the_loan_too(lending_setup, sim, monkeypatch):
+    monkeypatch.setattr(services, "bureau", StubBureau())
+    monkeypatch.setattr(services, "collections", StubCollections())
     loan = active_loan(lending_setup, START)
     actor = officer()
     close_through(START + dt.timedelta(days=2))
@@ -296,6 +303,7 @@ def test_a_verdict_before_the_suspension_step_suspends_the_loan_too(lending_setu
     assert loan.suspended_from == START + dt.timedelta(days=3)
     assert case.case_loans.get().suspended_from == loan.suspended_from
     assert case.status == FraudCase.Status.CLOSED  # nothing was paid: nothing to refund
+    assert case.case_loans.get().write_off == Outcome.DONE
 
 
 def test_the_nightly_command_flags_overdue_steps(lending_setup):
@@ -323,3 +331,28 @@ def test_a_refusal_of_the_bureau_room_is_a_message_and_nothing_is_half_done(lend
     case.refresh_from_db()
     assert loan.suspended_from is None and case.status == FraudCase.Status.REGISTERED
     assert not Letter.objects.filter(reference=case.reference).exists()
+
+
+@pytest.mark.req("R-FRAUD-2", "R-FRAUD-4")
+def test_with_the_real_bureau_and_collections_rooms(lending_setup, sim):
+    """Runs once the bureau and collections rooms are installed (the lead merges them)."""
+    from django.apps import apps
+
+    if not (apps.is_installed("qaryz.bureau") and apps.is_installed("qaryz.collections")):
+        pytest.skip("the bureau and collections rooms are not installed on this branch")
+    from qaryz.bureau.models import Record
+    from qaryz.collections.models import WriteOffDecision
+
+    loan = loan_with_account(lending_setup)
+    actor = officer()
+    case = suspended_case(loan, actor, on=START + dt.timedelta(days=3))
+    with at(START + dt.timedelta(days=6)):
+        case = services.record_verdict(
+            case, verdict_on=START + dt.timedelta(days=5), court="Суд", reference="2-7", actor=actor
+        )
+    row = case.case_loans.get()
+    assert (row.bureau_suspension, row.write_off, row.bureau_correction) == (Outcome.DONE,) * 3
+    decision = WriteOffDecision.objects.get(loan=loan)
+    assert decision.source == case.source and decision.pk == int(row.write_off_reference)
+    kinds = set(Record.objects.filter(loan=loan).values_list("kind", flat=True))
+    assert {"suspension", "correction"} <= kinds
