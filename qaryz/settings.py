@@ -76,6 +76,8 @@ QARYZ_APPS = [
     "qaryz.bureau",
     "qaryz.compliance",
     "qaryz.messaging",
+    "qaryz.incidents",
+    "qaryz.fraudcases",
     "qaryz.collections",
     "qaryz.cabinet",
     "qaryz.backoffice",
@@ -182,6 +184,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
         "args": ["qaryz.servicing.tasks.close_business_day_job", [], {}],
     },
+    "fraud-case-deadlines": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ["qaryz.fraudcases.tasks.check_deadlines_job", [], {}],
+    },
     "reconcile-payouts": {
         "task": "qaryz.run_task",
         "schedule": crontab(minute="*/10"),
@@ -201,6 +208,19 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["qaryz.servicing.tasks.send_delay_notices", [], {}],
     },
 }
+
+# --- Fraud-victim cases (Rules §13; docs/fraudcases.md) --------------------------------------
+# Deadlines: N days of a kind – "working" (the core calendar) or "calendar" (the stricter MFO
+# procedure of seed 000 §36: three calendar days for the suspension).
+FRAUD_SUSPENSION_DAYS = int(env("QARYZ_FRAUD_SUSPENSION_DAYS", "3"))
+FRAUD_SUSPENSION_DAY_KIND = env("QARYZ_FRAUD_SUSPENSION_DAY_KIND", "working")
+FRAUD_VERDICT_DAYS = int(env("QARYZ_FRAUD_VERDICT_DAYS", "15"))
+FRAUD_VERDICT_DAY_KIND = env("QARYZ_FRAUD_VERDICT_DAY_KIND", "working")
+# The contract template has no clause on interest for a suspended period: by default none is
+# accrued on resumption; the case decision may say otherwise.
+FRAUD_BACK_ACCRUAL_DEFAULT = env_bool("QARYZ_FRAUD_BACK_ACCRUAL_DEFAULT", False)
+INCIDENT_MEASURES_WORKING_DAYS = int(env("QARYZ_INCIDENT_MEASURES_WORKING_DAYS", "2"))
+INCIDENT_INFORM_WORKING_DAYS = int(env("QARYZ_INCIDENT_INFORM_WORKING_DAYS", "1"))
 
 # --- Files ------------------------------------------------------------------------------
 STORAGE_BACKEND = env("QARYZ_STORAGE", "local")  # local | s3

@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("qaryz.access.urls")),
     path("cabinet/", include("qaryz.cabinet.urls")),
+    path("backoffice/fraud-cases/", include("qaryz.fraudcases.urls")),
     path("backoffice/", include("qaryz.backoffice.urls")),
     path("clients/", include("qaryz.clients.urls")),
     path("biometrics/", include("qaryz.biometrics.urls")),

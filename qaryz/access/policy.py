@@ -107,6 +107,17 @@ PAGES: dict[str, str] = {
     "servicing:payout-webhook": PUBLIC,
     "backoffice:cash-desk": "servicing.disburse_cash",
     "backoffice:cash-desk-payout": "servicing.disburse_cash",
+    # servicing room: the client's "refund my overpayment" (issue 10 item 4)
+    "servicing:refund-request": CLIENT,
+    # fraud-victim cases (Rules §13, issue 12 part 3)
+    "fraudcases:cases": "fraudcases.view_fraudcase",
+    "fraudcases:case": "fraudcases.view_fraudcase",
+    "fraudcases:register": "fraudcases.manage_fraudcase",
+    "fraudcases:add-document": "fraudcases.manage_fraudcase",
+    "fraudcases:suspend": "fraudcases.manage_fraudcase",
+    "fraudcases:resume": "fraudcases.manage_fraudcase",
+    "fraudcases:verdict": "fraudcases.manage_fraudcase",
+    "fraudcases:refund": "fraudcases.manage_fraudcase",
     # collections room: changed terms after a delay notice, collection actions, write-off (issue 12)
     "collections:changed-terms": CLIENT,
     "backoffice:collections-requests": "collections.view_changedtermsrequest",
@@ -190,6 +201,7 @@ CHECKED_NAMESPACES = (
     "signatures",
     "lending",
     "servicing",
+    "fraudcases",
     "bureau",
     "collections",
 )

@@ -37,6 +37,9 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "compliance.decide_case",
             "records.view_auditevent",
             "servicing.view_loan",
+            "fraudcases.view_fraudcase",
+            "fraudcases.manage_fraudcase",
+            "incidents.view_incident",
             "bureau.view_reporting",
         ],
     ),
@@ -46,6 +49,8 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "access.unlock_account",
             "records.view_auditevent",
             "compliance.view_incident",
+            "incidents.view_incident",
+            "fraudcases.view_fraudcase",
         ],
     ),
     "support": (

@@ -529,6 +529,56 @@ class Restructuring(models.Model):
         return self.number
 
 
+class RefundPayout(models.Model):
+    """Money returned to the client through the payout bank: an overpayment the client asked back,
+    or everything paid on a loan a court found the client never received (Rules §13, R-FRAUD-4).
+    It pays the loan's refund payable; ``repayments.refund_paid`` books the bank's confirmation.
+    Apart from ``Payout`` (one live disbursement per loan) because a loan may have several refunds."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being sent to the bank")
+        SENT = "sent", _("Sent, awaiting the bank's confirmation")
+        CONFIRMED = "confirmed", _("Refunded")
+        FAILED = "failed", _("Failed")
+
+    class Purpose(models.TextChoices):
+        OVERPAYMENT = "overpayment", _("Refund of an overpayment")
+        FRAUD_VICTIM = "fraud_victim", _("Refund to a victim of fraud")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="refund_payouts")
+    key = models.CharField(max_length=64, unique=True)  # also the bank's idempotency key
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    amount = models.BigIntegerField()
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="+")
+    destination_masked = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=80, blank=True)  # e.g. fraud_case:12
+    requested_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="refund_payout_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="refund_payout_status_known",
+                condition=Q(status__in=["pending", "sent", "confirmed", "failed"]),
+            ),
+            models.CheckConstraint(
+                name="refund_payout_purpose_known", condition=Q(purpose__in=["overpayment", "fraud_victim"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class SuspenseItem(models.Model):
     """Money received that names no known loan (a statement line without a valid payment reference):
     kept on the suspense account until an operator assigns it to a loan (then posted as that loan's

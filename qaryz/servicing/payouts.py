@@ -47,7 +47,7 @@ from qaryz.lending.models import DisbursementMethod
 from qaryz.records.services import record_event as audit
 from qaryz.servicing import services
 from qaryz.servicing.amounts import to_kzt
-from qaryz.servicing.models import Channel, Loan, Merchant, Payout
+from qaryz.servicing.models import Channel, Loan, Merchant, Payout, RefundPayout
 from qaryz.servicing.ports import Destination, PayoutBank, PayoutBankError
 from qaryz.servicing.services import ServicingError
 
@@ -471,8 +471,9 @@ def webhook_signature(body: bytes) -> str:
     return "sha256=" + hmac.new(settings.PAYOUT_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-def handle_webhook(body: bytes, signature: str) -> Payout:
-    """The bank's signed notice of a settled transfer (HMAC-SHA256 of the raw body)."""
+def handle_webhook(body: bytes, signature: str) -> Payout | RefundPayout:
+    """The bank's signed notice of a settled transfer (HMAC-SHA256 of the raw body): a
+    disbursement or a refund, told apart by the key."""
     if not signature or not hmac.compare_digest(webhook_signature(body), signature):
         raise WebhookError("bad signature")
     try:
@@ -484,7 +485,20 @@ def handle_webhook(body: bytes, signature: str) -> Payout:
         raise WebhookError("unreadable body") from exc
     payout = Payout.objects.filter(key=key).first()
     if payout is None:
-        raise WebhookError("unknown payout")
+        refund = RefundPayout.objects.filter(key=key).first()
+        if refund is None:
+            raise WebhookError("unknown payout")
+        if amount is not None and amount != refund.amount:
+            logger.error("refund %s: the bank reports %s tiyn, we sent %s", key, amount, refund.amount)
+            raise WebhookError("amount differs")
+        return apply_refund_outcome(
+            key,
+            state,
+            reference=str(data.get("reference") or ""),
+            value_date=value_date,
+            reason=str(data.get("reason") or ""),
+            actor="api:payout-bank",
+        )
     if amount is not None and amount != payout.amount:
         logger.error("payout %s: the bank reports %s tiyn, we sent %s", key, amount, payout.amount)
         raise WebhookError("amount differs")
@@ -531,9 +545,281 @@ def reconcile(
                 reason=status.reason,
             )
             counts["confirmed" if status.state == "paid" else "failed"] += 1
+    _reconcile_refunds(bank, cutoff, counts)
     if counts["checked"]:
         audit("servicing.payouts_reconciled", actor="system", data=counts)
     return counts
+
+
+# --- refunds to the client (issue 10 item 4; Rules §13, R-FRAUD-4) ----------------------------------
+def refund_in_flight(loan: Loan) -> int:
+    """Tiyn of the loan's refund payouts sent or being sent, not yet confirmed by the bank."""
+    from django.db.models import Sum
+
+    pending = RefundPayout.objects.filter(
+        loan_id=loan.pk, status__in=[RefundPayout.Status.PENDING, RefundPayout.Status.SENT]
+    )
+    return int(pending.aggregate(total=Sum("amount"))["total"] or 0)
+
+
+def refundable(loan: Loan) -> int:
+    """What can still be sent: the refund payable less the refunds on their way."""
+    return max(0, loan.refund_payable - refund_in_flight(loan))
+
+
+def _refund_key(loan: Loan, key: str) -> str:
+    return "rf-" + hashlib.sha256(f"{loan.pk}:{key}".encode()).hexdigest()[:40]
+
+
+def _refund_account(loan: Loan, bank: PayoutBank, account: BankAccount | None, actor: Any) -> BankAccount:
+    """The client's current registered account (or ``account``, which must be it), its ownership
+    confirmed by the bank: a refund goes only to details verified for the client."""
+    from qaryz.clients.selectors import current_bank_account
+
+    current = current_bank_account(loan.client)
+    if account is not None and (current is None or account.pk != current.pk):
+        raise _refuse(
+            loan,
+            "refund_account_not_current",
+            _("The refund is paid only to the client's current registered account."),
+            "account",
+            actor,
+        )
+    account = account or current
+    if account is None:
+        raise _refuse(
+            loan,
+            "refund_no_account",
+            _(
+                "Register your bank account or card in the cabinet first: the money is paid only to details verified for you."
+            ),
+            "account",
+            actor,
+        )
+    if _ownership(bank, loan, loan.client.id_number, account.value) != "owned":
+        raise _refuse(
+            loan,
+            "refund_not_owned",
+            _(
+                "The bank did not confirm that the account %(account)s belongs to you, so no money was sent. Register an account opened in your name."
+            )
+            % {"account": account.masked},
+            "account",
+            actor,
+        )
+    return account
+
+
+def send_refund(
+    loan: Loan,
+    *,
+    amount_tiyn: int,
+    key: str,
+    account: BankAccount | None = None,
+    actor: Any = None,
+    purpose: str = RefundPayout.Purpose.OVERPAYMENT,
+    source: str = "",
+) -> RefundPayout:
+    """Send ``amount_tiyn`` of the loan's refund payable to the client's verified account through
+    the payout port, ONCE per ``key`` (scoped to the loan): the row is committed under the loan's
+    row lock before the bank is called with the row's key as its idempotency key; a duplicate
+    (also concurrent) gets the same row and sends nothing. The bank's confirmation (webhook or
+    reconcile) books ``repayments.refund_paid``. Raises ServicingError with a translated message."""
+    if not isinstance(amount_tiyn, int) or isinstance(amount_tiyn, bool) or amount_tiyn <= 0:
+        raise ServicingError(_("The amount must be positive."), "amount")
+    if not key or len(key) > 120:
+        raise ServicingError(_("A refund needs an idempotency key (up to 120 characters)."), "key")
+    bank_key = _refund_key(loan, key)
+    existing = RefundPayout.objects.filter(key=bank_key).first()
+    if existing is not None:
+        return existing
+    loan = Loan.objects.select_related("client").get(pk=loan.pk)
+    bank = payout_bank()
+    bank_account = _refund_account(loan, bank, account, actor)
+    try:
+        with transaction.atomic():
+            locked = Loan.objects.select_for_update().get(pk=loan.pk)
+            same = RefundPayout.objects.filter(key=bank_key).first()
+            if same is not None:
+                return same
+            if amount_tiyn > refundable(locked):
+                raise ServicingError(_("The refund does not match the amount payable."), "amount")
+            refund = RefundPayout.objects.create(
+                loan=locked,
+                key=bank_key,
+                purpose=purpose,
+                amount=amount_tiyn,
+                bank_account=bank_account,
+                destination_masked=bank_account.masked,
+                source=source[:80],
+                requested_by=actor
+                if getattr(getattr(actor, "_meta", None), "label_lower", "") == "auth.user"
+                else None,
+            )
+            audit(
+                "servicing.refund_payout_requested",
+                actor=actor or locked.client,
+                target=locked,
+                data={"refund": refund.key, "amount": amount_tiyn, "purpose": purpose, "source": source},
+            )
+    except IntegrityError:  # a concurrent duplicate inserted the same key first
+        existing = RefundPayout.objects.filter(key=bank_key).first()
+        if existing is None:
+            raise
+        return existing
+    return send_refund_transfer(refund, bank)
+
+
+def refund_destination(refund: RefundPayout) -> Destination:
+    client = refund.loan.client
+    account = refund.bank_account
+    kind = "card" if account.kind == BankAccount.Kind.CARD else "iban"
+    return Destination(kind, account.value, client.id_number, client.display_name)
+
+
+def send_refund_transfer(refund: RefundPayout, bank: PayoutBank | None = None) -> RefundPayout:
+    """Ask the bank to pay the committed ``refund`` (idempotent at the bank by its key); an error
+    leaves it pending for ``reconcile_payouts``."""
+    bank = bank or payout_bank()
+    refund = RefundPayout.objects.select_related("loan__client", "bank_account").get(pk=refund.pk)
+    try:
+        ack = bank.send_transfer(
+            refund.key,
+            refund.amount,
+            refund_destination(refund),
+            purpose=f"Refund, loan {refund.loan.number}",
+        )
+    except PayoutBankError as exc:
+        logger.warning("refund %s: bank call failed, left pending: %s", refund.key, exc)
+        audit(
+            "servicing.refund_send_unknown", actor="system", target=refund.loan, data={"refund": refund.key}
+        )
+        return refund
+    with transaction.atomic():
+        locked = RefundPayout.objects.select_for_update().get(pk=refund.pk)
+        if locked.status == RefundPayout.Status.PENDING:
+            locked.status = RefundPayout.Status.SENT
+            locked.sent_at = timezone.now()
+            audit(
+                "servicing.refund_payout_sent",
+                actor="system",
+                target=refund.loan,
+                data={"refund": locked.key, "reference": ack.reference},
+            )
+        if not locked.bank_reference:
+            locked.bank_reference = ack.reference
+        locked.save(update_fields=["status", "sent_at", "bank_reference"])
+    if ack.state in ("paid", "failed"):
+        return apply_refund_outcome(locked.key, ack.state, reference=ack.reference)
+    return locked
+
+
+def apply_refund_outcome(
+    key: str,
+    state: str,
+    *,
+    reference: str = "",
+    value_date: dt.date | None = None,
+    reason: str = "",
+    actor: Any = "system",
+) -> RefundPayout:
+    """The bank's final answer for the refund ``key``: paid → ``repayments.refund_paid`` (refund
+    payable → bank clearing, keyed by the refund's key); failed → the refund payable stays and a
+    new refund may be sent. Idempotent."""
+    from qaryz.servicing.repayments import refund_paid
+
+    refund = RefundPayout.objects.filter(key=key).first()
+    if refund is None:
+        raise WebhookError("unknown refund")
+    if state not in ("paid", "failed"):
+        return refund
+    with transaction.atomic():
+        loan = Loan.objects.select_for_update().get(pk=refund.loan_id)
+        refund = RefundPayout.objects.select_for_update().get(pk=refund.pk)
+        if refund.status in (RefundPayout.Status.CONFIRMED, RefundPayout.Status.FAILED):
+            if (state == "paid") != (refund.status == RefundPayout.Status.CONFIRMED):
+                logger.error("refund %s: bank says %s but it is %s", key, state, refund.status)
+            return refund
+        if reference and not refund.bank_reference:
+            refund.bank_reference = reference[:64]
+        if state == "paid":
+            refund.status = RefundPayout.Status.CONFIRMED
+            refund.confirmed_at = timezone.now()
+            refund.save(update_fields=["status", "confirmed_at", "bank_reference"])
+            refund_paid(
+                loan,
+                bank_reference=f"refund-{refund.pk}",  # short: the journal's entry column is 40 wide
+                amount=refund.amount,
+                value_date=value_date or timezone.localdate(),
+                channel=Channel.CARD if refund.bank_account.kind == BankAccount.Kind.CARD else Channel.BANK,
+            )
+        else:
+            refund.status = RefundPayout.Status.FAILED
+            refund.failure_reason = (reason or "failed")[:200]
+            refund.save(update_fields=["status", "failure_reason", "bank_reference"])
+        audit(
+            "servicing.refund_payout_" + ("confirmed" if state == "paid" else "failed"),
+            actor=actor,
+            target=loan,
+            data={"refund": key, "reference": refund.bank_reference, "reason": refund.failure_reason},
+        )
+    return refund
+
+
+def request_overpayment_refund(loan: Loan, *, key: str, actor: Any = None) -> RefundPayout:
+    """The client's "refund my overpayment": the advance becomes a refund payable
+    (``repayments.refund_advance``) and what is refundable is sent to the client's verified
+    account (``send_refund``), once per ``key``."""
+    from qaryz.servicing.repayments import refund_advance
+
+    existing = RefundPayout.objects.filter(key=_refund_key(loan, key)).first()
+    if existing is not None:
+        return existing
+    loan = Loan.objects.select_related("client").get(pk=loan.pk)
+    if loan.suspended_from is not None:
+        raise ServicingError(
+            _("This loan is suspended while a fraud case is examined: we will contact you about refunds.")
+        )
+    _refund_account(loan, payout_bank(), None, actor)  # refuse before moving the advance
+    if loan.advance > 0:
+        try:
+            refund_advance(loan, actor=actor)
+        except ServicingError:  # a concurrent request moved it first
+            loan.refresh_from_db()
+    amount = refundable(Loan.objects.get(pk=loan.pk))
+    if amount <= 0:
+        same = RefundPayout.objects.filter(key=_refund_key(loan, key)).first()
+        if same is not None:
+            return same
+        raise ServicingError(_("There is no overpayment to refund."))
+    return send_refund(loan, amount_tiyn=amount, key=key, actor=actor)
+
+
+def _reconcile_refunds(bank: PayoutBank, cutoff: dt.datetime, counts: dict[str, int]) -> None:
+    stale = RefundPayout.objects.filter(
+        status__in=[RefundPayout.Status.PENDING, RefundPayout.Status.SENT], created_at__lte=cutoff
+    )
+    for refund in stale.order_by("created_at"):
+        counts["checked"] += 1
+        try:
+            status = bank.transfer_status(refund.key)
+        except PayoutBankError:
+            counts["unreachable"] += 1
+            continue
+        if status.state == "unknown":
+            send_refund_transfer(refund, bank)
+            counts["resent"] += 1
+        elif status.state == "accepted":
+            counts["in_progress"] += 1
+        else:
+            apply_refund_outcome(
+                refund.key,
+                status.state,
+                reference=status.reference,
+                value_date=status.value_date,
+                reason=status.reason,
+            )
+            counts["confirmed" if status.state == "paid" else "failed"] += 1
 
 
 # --- cash desk (R-DISB-4) -----------------------------------------------------------------------------

@@ -497,9 +497,20 @@ def accrual_to_day(loan: Loan, on: dt.date) -> int:
     )
 
 
+def check_not_suspended(loan: Loan, on: dt.date) -> None:
+    """Early repayment and restructuring would charge interest for suspended days (Rules §13)."""
+    if loan.suspended_from is not None and loan.suspended_from <= on:
+        raise ServicingError(
+            _(
+                "This loan is suspended while a fraud case is examined: interest does not accrue and nothing is collected until it is decided."
+            )
+        )
+
+
 def _check_day(loan: Loan, on: dt.date) -> None:
     if loan.status != Loan.Status.ACTIVE:
         raise ServicingError(_("This loan is not being repaid."))
+    check_not_suspended(loan, on)
     if (
         loan.closed_through is None
         or loan.closed_through < on - dt.timedelta(days=1)
@@ -918,6 +929,51 @@ def refund_paid(
     return posted
 
 
+def refund_everything_paid(loan: Loan, *, key: str, actor: Any = None) -> int:
+    """A court found the client never received the loan (Rules §13, R-FRAUD-4): everything the
+    client paid on it (every posted payment, less refunds already paid out) becomes the refund
+    payable – the advance held moves to it, the rest is the MFO's loss (write-off expense → refund
+    payable). Idempotent by ``key``; returns the refund payable after it. ``payouts.send_refund``
+    sends it."""
+    from django.db.models import Sum
+
+    with transaction.atomic():
+        locked = _lock(loan)
+        paid_in = Payment.objects.filter(loan=locked).aggregate(total=Sum("amount"))["total"] or 0
+        paid_out = (
+            Transfer.objects.filter(loan=locked, kind="refund_paid").aggregate(total=Sum("amount"))["total"]
+            or 0
+        )
+        extra = max(0, paid_in - paid_out - locked.advance - locked.refund_payable)
+        moved = locked.advance
+        posted = ledger.post(
+            locked,
+            [
+                Leg(AccountKind.ADVANCE, AccountKind.REFUND_PAYABLE, moved),
+                Leg(AccountKind.WRITE_OFF, AccountKind.REFUND_PAYABLE, extra),
+            ],
+            key=f"rfdall:{key}"[:76],
+            kind="refund",
+            value_date=timezone.localdate(),
+        )
+        if posted:
+            locked.save(update_fields=["advance", "refund_payable"])
+            audit(
+                "servicing.refund_of_everything_paid",
+                actor=actor,
+                target=locked,
+                data={
+                    "number": locked.number,
+                    "paid": paid_in,
+                    "refunded_before": paid_out,
+                    "advance": moved,
+                    "loss": extra,
+                },
+            )
+    _copy_state(locked, loan)
+    return locked.refund_payable
+
+
 # --- incoming channels ---------------------------------------------------------------------------
 REFERENCE_IN_TEXT = re.compile(r"(?<!\d)(\d{11})(?!\d)")
 
@@ -1132,5 +1188,6 @@ __all__ = [
     "to_suspense",
     "refund_advance",
     "refund_paid",
+    "refund_everything_paid",
     "repay_early",
 ]

@@ -58,6 +58,7 @@ from qaryz.servicing.repayments import (
     _recompute_delay,
     _terms,
     accrual_to_day,
+    check_not_suspended,
     loan_reference,
     post_accrual_to_day,
     schedule_rows,
@@ -86,6 +87,7 @@ def check_restructurable(loan: Loan, on: dt.date) -> None:
     """Refuses (ServicingError, translated) when the loan cannot be restructured on ``on``."""
     if loan.status != Loan.Status.ACTIVE:
         raise ServicingError(_("Only a loan being repaid can be restructured."))
+    check_not_suspended(loan, on)
     first = (
         Instalment.objects.filter(loan=loan, version=1)
         .order_by("number")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("loans/<int:loan_id>/", views.loan, name="loan"),
     path("loans/<int:loan_id>/payments/", views.payments, name="payments"),
     path("loans/<int:loan_id>/early-repayment/", views.early_repayment, name="early-repayment"),
+    path("loans/<int:loan_id>/refund/", views.refund_request, name="refund-request"),
     path("receipts/<uuid:receipt_id>.<slug:fmt>", views.receipt, name="receipt"),
     path("loans/<int:loan_id>/pay/", views.pay_card, name="pay-card"),
     path("demo-acquirer/<str:order_id>/", views.demo_acquirer, name="demo-acquirer"),

@@ -4,6 +4,7 @@ early-repayment calculator. Thin: a selector or a service, then render."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
@@ -83,8 +84,47 @@ def loan(request: HttpRequest, item: Loan) -> HttpResponse:
             "disbursement": selectors.disbursement_status(item),
             "repay": selectors.how_to_repay(item),
             "early_available": early.available() and item.status == Loan.Status.ACTIVE,
+            "refund": _refund_state(item),
         },
     )
+
+
+def _refund_state(item: Loan) -> dict[str, object] | None:
+    """What the loan page shows of the client's overpayment refund (issue 10 item 4)."""
+    from qaryz.servicing.models import RefundPayout
+
+    last = RefundPayout.objects.filter(loan=item).order_by("-created_at", "-id").first()
+    can = item.suspended_from is None and (item.advance > 0 or item.refund_payable > 0)
+    if not can and last is None:
+        return None
+    return {
+        "can_request": can and (last is None or last.status in ("confirmed", "failed")),
+        "amount": item.advance + item.refund_payable,
+        "last": last,
+        "key": uuid.uuid4().hex,
+    }
+
+
+@require_http_methods(["POST"])
+@client_required
+@owned_loan
+def refund_request(request: HttpRequest, item: Loan) -> HttpResponse:
+    """The client's "refund my overpayment": paid out to the client's verified account, once per
+    form (its hidden key is the idempotency key)."""
+    from qaryz.servicing import payouts
+
+    key = (request.POST.get("key") or "")[:64]
+    try:
+        refund = payouts.request_overpayment_refund(item, key=key or uuid.uuid4().hex, actor=request.client)
+    except ServicingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The refund of %(amount)s is on its way to %(account)s.")
+            % {"amount": payouts._money(refund.amount), "account": refund.destination_masked},
+        )
+    return redirect("servicing:loan", item.pk)
 
 
 @client_required
