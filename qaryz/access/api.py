@@ -36,6 +36,9 @@ class RegisterIn(Schema):
     signer_patronymic: str = ""
     signer_iin: str = ""
     phone: str
+    # Registration address (a legal entity's legal address), 10–200 characters: letters, digits,
+    # spaces and address punctuation; printed in the contract's parties' details.
+    address: str = ""
     language: str = "ru"
     # Consent to personal-data processing: the app shows GET /register/consent in the interface
     # language; ``pd_consent`` must be true and ``consent_sha256`` (optional) names the text shown.

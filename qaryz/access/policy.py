@@ -71,6 +71,7 @@ PAGES: dict[str, str] = {
     "signatures:document": CLIENT,
     # lending room: the application flow in the cabinet (R-CAB-1, R-CAB-3, R-CAB-4)
     "lending:applications": CLIENT,
+    "lending:contract-address": CLIENT,
     "lending:apply": CLIENT,
     "lending:create": CLIENT,
     "lending:application": CLIENT,
@@ -141,6 +142,7 @@ API: dict[str, str] = {
     "GET /api/v1/applications/{application_id}/contract.pdf": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/signing": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/sign": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/address": CLIENT,
     "GET /api/v1/applications/{application_id}/contract/amendments": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/amendments": CLIENT,
     "GET /api/v1/applications/{application_id}/contract/amendments/{sequence}": CLIENT,

@@ -88,6 +88,7 @@ def _client(spec: dict) -> Client:
             id_doc_type="id_card",
             id_doc_number=f"05{spec['iin_base'][:7]}",
             id_doc_expiry=today.replace(year=today.year + 5),
+            address="г. Алматы, ул. Толе би, 59, кв. 12",
         )
         set_client_password(client, DEMO_PASSWORD)
     return client

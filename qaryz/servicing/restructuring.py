@@ -233,7 +233,7 @@ def render_agreement(restructuring: Restructuring) -> bytes:
 
     loan = restructuring.loan
     texts = _template()[restructuring.language]
-    profile = current_mfo_profile()
+    profile = current_mfo_profile().in_language(restructuring.language)
     from django.conf import settings
 
     rows = restructuring.schedule
