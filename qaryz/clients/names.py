@@ -105,7 +105,7 @@ ADDRESS_MIN = 10
 ADDRESS_MAX = 200
 # Letters, digits, spaces and the punctuation of a postal address ("г. Алматы, ул. Абая, 10/2,
 # кв. 5", "№ 3", "мкр «Самал-2»"); no markup, control or bidi characters.
-_ADDRESS_PUNCT = ".,;:/()№#«»\"-–—" + _APOSTROPHES
+_ADDRESS_PUNCT = '.,;:/()№#«»"-–—' + _APOSTROPHES
 ADDRESS_RE = re.compile(rf"[{_LETTER}0-9 {re.escape(_ADDRESS_PUNCT)}]+")
 _HAS_LETTER = re.compile(rf"[{_LETTER}]")
 

@@ -624,7 +624,12 @@ def give_contract_address(contract: Contract, address: str) -> Contract:
         "lending.contract_redrafted",
         actor=app.client,
         target=locked,
-        data={"number": locked.number, "reason": "address", "previous_sha256": previous, "sha256": locked.pdf_sha256},
+        data={
+            "number": locked.number,
+            "reason": "address",
+            "previous_sha256": previous,
+            "sha256": locked.pdf_sha256,
+        },
     )
     return locked
 
