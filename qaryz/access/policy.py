@@ -23,6 +23,7 @@ PAGES: dict[str, str] = {
     "backoffice:sms-outbox": "messaging.view_sms_outbox",
     "backoffice:clients": "clients.view_client_data",
     "backoffice:client": "clients.view_client_data",
+    "backoffice:client-document": "clients.view_client_data",
     "backoffice:client-unlock": "access.unlock_account",
     "backoffice:client-reset-second-factor": "access.unlock_account",
     # review queues: underwriting (applications in manual review) and AML possible matches

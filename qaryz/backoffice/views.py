@@ -199,6 +199,52 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     )
 
 
+# The vault documents of the card a staff member may open: the consent text agreed to and, for a
+# legal entity, the representative's authority scan (R-ONB-2). Each opening is audited.
+CARD_DOCUMENTS = ("consent", "authority")
+
+
+@staff_required("clients.view_client_data")
+def client_document(request: HttpRequest, client_id: int, which: str) -> HttpResponse:
+    """A document of the client card read from the vault (checked against its SHA-256)."""
+    from qaryz.records.models import StoredDocument
+    from qaryz.records.services import DocumentIntegrityError, DocumentUnavailable, read_document
+
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None or which not in CARD_DOCUMENTS:
+        return error_response(request, 404)
+    if which == "consent":
+        consent = client.consents.order_by("-given_at").first()
+        ref = consent.document_ref if consent else ""
+    else:
+        ref = getattr(getattr(client, "signer", None), "authority_scan_ref", "")
+    try:
+        stored = StoredDocument.objects.filter(pk=ref).first() if ref else None
+    except (ValueError, ValidationError):
+        stored = None
+    if stored is None:
+        return error_response(request, 404)
+    try:
+        content = read_document(stored)
+    except (DocumentIntegrityError, DocumentUnavailable):
+        return error_response(request, 404)
+    audit(
+        "staff.opened_client_document",
+        category="security",
+        actor=request.user,
+        target=client,
+        request=request,
+        data={"document": which, "vault_id": str(stored.pk)},
+    )
+    response = HttpResponse(content, content_type=stored.media_type)
+    response["Content-Disposition"] = (
+        f'inline; filename="{which}-{client.pk}.{stored.filename.rsplit(".", 1)[-1]}"'
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_POST
 @staff_required("access.unlock_account")
 def client_unlock(request: HttpRequest, client_id: int) -> HttpResponse:
