@@ -26,7 +26,7 @@ class MfoProfileAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Contacts"), {"fields": ("phones", "fax", "email", "website", "other_contacts")}),
-        (_("Bank details"), {"fields": ("bank_name", "bank_bic", "bank_account")}),
+        (_("Contacts"), {"fields": (("phones", "phones_kk"), "fax", "email", "website", "other_contacts")}),
+        (_("Bank details"), {"fields": (("bank_name", "bank_name_kk"), "bank_bic", "bank_account")}),
         (_("Appearance"), {"fields": ("primary_color", "accent_color", "logo_svg", "updated_at")}),
     )

@@ -29,6 +29,7 @@ class MfoProfile(models.Model):
     actual_address = models.CharField(_("actual address"), max_length=300)
     actual_address_kk = models.CharField(_("actual address in Kazakh"), max_length=300, blank=True)
     phones = models.CharField(_("phones"), max_length=200)
+    phones_kk = models.CharField(_("phones in Kazakh"), max_length=200, blank=True)
     fax = models.CharField(_("fax"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"))
     website = models.CharField(_("web site"), max_length=200)
@@ -37,6 +38,7 @@ class MfoProfile(models.Model):
     licence_kk = models.CharField(_("licence / registration in Kazakh"), max_length=300, blank=True)
     # Bank details printed in contracts (parties' details); blank until the MFO enters them.
     bank_name = models.CharField(_("bank"), max_length=200, blank=True)
+    bank_name_kk = models.CharField(_("bank in Kazakh"), max_length=200, blank=True)
     bank_bic = models.CharField(_("bank BIC"), max_length=11, blank=True)
     bank_account = models.CharField(_("bank account (IBAN)"), max_length=34, blank=True)
     primary_color = models.CharField(
@@ -70,4 +72,4 @@ class MfoProfile(models.Model):
 
 
 # Fields of MfoProfile with a Kazakh variant ``<name>_kk``.
-TRANSLATED_FIELDS = ("legal_name", "legal_address", "actual_address", "licence")
+TRANSLATED_FIELDS = ("legal_name", "legal_address", "actual_address", "licence", "phones", "bank_name")

@@ -32,9 +32,16 @@ def test_kazakh_contract_prints_the_mfo_in_kazakh_and_the_borrowers_address(lend
     MfoProfile.objects.create(**DEMO_PROFILE)
     app = approved(lending_setup, preferred_language="kk")
     text = spaced(pdf_text(selectors.document_pdf(services.prepare_contract(app))))
-    for key in ("legal_name_kk", "legal_address_kk", "actual_address_kk", "licence_kk"):
+    for key in (
+        "legal_name_kk",
+        "legal_address_kk",
+        "actual_address_kk",
+        "licence_kk",
+        "phones_kk",
+        "bank_name_kk",
+    ):
         assert spaced(DEMO_PROFILE[key]) in text, key
-    for key in ("legal_name", "legal_address", "actual_address"):
+    for key in ("legal_name", "legal_address", "actual_address", "phones", "bank_name"):
         assert spaced(DEMO_PROFILE[key]) not in text, key  # no Russian party details
     assert f"тіркелген мекенжайы: {ADDRESS}" in text
 
