@@ -572,7 +572,6 @@ def prepare_contract(application: Application, *, language: str | None = None) -
     return contract
 
 
-@transaction.atomic
 def address_required(client: Client) -> bool:
     """True while the client's registration address is unknown (clients registered before it was
     collected): the contract names it among the parties' details, so signing waits for it."""
@@ -634,6 +633,7 @@ def give_contract_address(contract: Contract, address: str) -> Contract:
     return locked
 
 
+@transaction.atomic
 def start_signing(contract: Contract) -> str:
     """The EDS signing request over the exact PDF (signatures room); returns its id ("" for an IE).
     An expired or closed request is replaced by a new one (``signing.signing_request_id``)."""
