@@ -255,6 +255,8 @@ CONTENT_SECURITY_POLICY = env(
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
+# Kazakh number and date formats (Django has none for kk): qaryz/core/formats/kk/formats.py.
+FORMAT_MODULE_PATH = ["qaryz.core.formats"]
 # Each room keeps its own catalogue in qaryz/<app>/locale/, found through INSTALLED_APPS.
 LOCALE_PATHS: list[Path] = []
 USE_I18N = True
