@@ -3,6 +3,7 @@ officer concludes on possible list matches (R-PRE-1, R-AML-1, R-ACC-1, R-CB-1)."
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -340,3 +341,17 @@ def test_aml_pages_show_the_match_kind_and_context_in_words(client, lending_setu
         score = float(screening.matches[0]["score"])
         for shown in (f"{score:.1f}", f"{score:.2f}"):  # the language's decimal comma, not a point
             assert shown not in body, (url, shown)
+
+
+@pytest.mark.req("R-WEB-1")
+def test_decision_inputs_are_formatted_and_in_words(client, lending_setup):  # noqa: F811
+    """Issue 11: the underwriter's file printed the decision inputs raw ("300000.00", "0.0657",
+    "clear")."""
+    app = bureau_review(lending_setup)
+    staff_client(client, "underwriter")
+    body = client.get(f"/backoffice/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    inputs = body[body.index('<dl class="details">', body.index("</table>")) :]
+    inputs = inputs[: inputs.index("</dl>")]
+    assert "300\u00a0000,00" in inputs and "300000.00" not in inputs
+    assert "clear" not in inputs and " %" in inputs
+    assert not re.search(r"\b\d+\.\d+\b", inputs), inputs
