@@ -295,6 +295,8 @@ CONTENT_SECURITY_POLICY = env(
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
+# Kazakh number and date formats (Django has none for kk): qaryz/core/formats/kk/formats.py.
+FORMAT_MODULE_PATH = ["qaryz.core.formats"]
 # Each room keeps its own catalogue in qaryz/<app>/locale/, found through INSTALLED_APPS.
 LOCALE_PATHS: list[Path] = []
 USE_I18N = True
@@ -468,7 +470,7 @@ LENDING_BUREAU_ACCOUNT = env("QARYZ_BUREAU_ACCOUNT", "demo-credit-officer")
 # Credit policy of the decision engine (JSON object overriding DecisionConfig fields, docs/lending.md).
 LENDING_DECISION_CONFIG = env("QARYZ_DECISION_CONFIG", "{}")
 # Contract template version (qaryz/lending/templates/lending/contract_<version>.json).
-LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-12")
+LENDING_CONTRACT_TEMPLATE = env("QARYZ_CONTRACT_TEMPLATE", "2026-12-02")
 # TrueType font with Cyrillic and Kazakh glyphs for contract PDFs (Debian fonts-dejavu-core).
 LENDING_PDF_FONT = env("QARYZ_LENDING_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 LENDING_PDF_FONT_BOLD = env(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from qaryz.access import consent, otp, registration, security_keys, services, stepup
@@ -36,6 +36,13 @@ class RegisterIn(Schema):
     signer_patronymic: str = ""
     signer_iin: str = ""
     phone: str
+    # Required: checked by the service (a clear 400, as for every other field), printed in the
+    # contract's parties' details.
+    address: str = Field(
+        "",
+        description="registration address (a legal entity's legal address): required, 10-200 characters "
+        "of letters, digits, spaces and address punctuation",
+    )
     language: str = "ru"
     # Consent to personal-data processing: the app shows GET /register/consent in the interface
     # language; ``pd_consent`` must be true and ``consent_sha256`` (optional) names the text shown.

@@ -18,7 +18,7 @@ def consent_text(language: str) -> str:
     from qaryz.core.selectors import current_mfo_profile
 
     language = language if language in LANGUAGES else "ru"
-    mfo = current_mfo_profile()
+    mfo = current_mfo_profile().in_language(language)
     name = mfo.legal_name or mfo.short_name
     with translation.override(language):
         paragraphs = [

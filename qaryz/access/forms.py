@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qaryz.clients.models import BankAccount, Client, LegalEntitySigner
-from qaryz.clients.names import NAME_MAX
+from qaryz.clients.names import ADDRESS_MAX, NAME_MAX
 
 
 def secret_input(autocomplete: str) -> forms.PasswordInput:
@@ -104,6 +104,18 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     phone = PhoneField()
+    address = forms.CharField(
+        label=_("Registration address"),
+        max_length=ADDRESS_MAX,
+        help_text=_(
+            "As in your identity document: city or village, street, house, flat. For a legal entity: its "
+            "legal address."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages={
+            "required": _("Enter the full registration address: city or village, street, house and flat.")
+        },
+    )
     pd_consent = forms.BooleanField(
         label=_("I have read the text above and agree to the processing of my personal data"),
         error_messages={"required": _("To register, agree to the processing of your personal data.")},

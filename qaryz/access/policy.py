@@ -23,6 +23,7 @@ PAGES: dict[str, str] = {
     "backoffice:sms-outbox": "messaging.view_sms_outbox",
     "backoffice:clients": "clients.view_client_data",
     "backoffice:client": "clients.view_client_data",
+    "backoffice:client-document": "clients.view_client_data",
     "backoffice:client-unlock": "access.unlock_account",
     "backoffice:client-reset-second-factor": "access.unlock_account",
     # review queues: underwriting (applications in manual review) and AML possible matches
@@ -75,6 +76,7 @@ PAGES: dict[str, str] = {
     "signatures:document": CLIENT,
     # lending room: the application flow in the cabinet (R-CAB-1, R-CAB-3, R-CAB-4)
     "lending:applications": CLIENT,
+    "lending:contract-address": CLIENT,
     "lending:apply": CLIENT,
     "lending:create": CLIENT,
     "lending:application": CLIENT,
@@ -167,6 +169,7 @@ API: dict[str, str] = {
     "GET /api/v1/applications/{application_id}/contract.pdf": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/signing": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/sign": CLIENT,
+    "POST /api/v1/applications/{application_id}/contract/address": CLIENT,
     "GET /api/v1/applications/{application_id}/contract/amendments": CLIENT,
     "POST /api/v1/applications/{application_id}/contract/amendments": CLIENT,
     "GET /api/v1/applications/{application_id}/contract/amendments/{sequence}": CLIENT,

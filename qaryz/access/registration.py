@@ -21,6 +21,7 @@ from qaryz.clients.models import Client, Consent
 from qaryz.clients.services import (
     ClientDataError,
     SignerData,
+    check_address,
     check_bin,
     check_iin,
     check_name,
@@ -43,6 +44,7 @@ FIELDS = (
     "signer_given_name",
     "signer_patronymic",
     "signer_iin",
+    "address",
     "language",
 )
 
@@ -104,6 +106,8 @@ def clean_registration(data: dict) -> dict:
         clean["bin"] = ""
         if not clean["surname"] or not clean["given_name"]:
             raise ClientDataError(_("Enter your surname and name as in your identity document."), code="name")
+    # The registration address (an entity's legal address) goes into the contract's parties' details.
+    clean["address"] = check_address(clean["address"])
     clean["consent_text"] = text
     clean["consent_sha256"] = sha
     clean["consent_at"] = timezone.now().isoformat()
@@ -205,6 +209,7 @@ def complete(public_id: str, password: str) -> Client:
             legal_name=ctx.get("legal_name", ""),
             preferred_language=ctx.get("language", "ru"),
             signer=signer,
+            address=ctx.get("address", ""),
         )
         record_consent(
             client,

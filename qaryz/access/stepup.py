@@ -210,9 +210,9 @@ def _signed_at() -> str:
 def registration_document(client: Client) -> bytes:
     """The statement the client signs with the EDS at registration, in the interface language
     (the active translation: ru, kk or en)."""
-    from qaryz.core.selectors import current_mfo_profile
+    from qaryz.core.selectors import mfo_profile_in
 
-    mfo = current_mfo_profile()
+    mfo = mfo_profile_in()  # the active language's legal name
     lines = [
         _("Registration in the personal cabinet of %(mfo)s (BIN %(bin)s)")
         % {"mfo": mfo.legal_name, "bin": mfo.bin},

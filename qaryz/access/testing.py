@@ -49,7 +49,12 @@ def make_client(
     phone: str | None = None,
     **extra: object,
 ) -> Client:
-    fields: dict[str, object] = {"kind": kind, "status": status, "phone": phone or make_phone()}
+    fields: dict[str, object] = {
+        "kind": kind,
+        "status": status,
+        "phone": phone or make_phone(),
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
+    }
     if kind == Client.Kind.LEGAL_ENTITY:
         fields.update(bin=make_bin(), legal_name="ТОО «Тест»")
     else:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("clients/", views.client_list, name="clients"),
     path("clients/<int:client_id>/", views.client_detail, name="client"),
     path("clients/<int:client_id>/unlock/", views.client_unlock, name="client-unlock"),
+    path("clients/<int:client_id>/documents/<slug:which>/", views.client_document, name="client-document"),
     path(
         "clients/<int:client_id>/reset-second-factor/",
         views.client_reset_second_factor,

@@ -199,6 +199,52 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     )
 
 
+# The vault documents of the card a staff member may open: the consent text agreed to and, for a
+# legal entity, the representative's authority scan (R-ONB-2). Each opening is audited.
+CARD_DOCUMENTS = ("consent", "authority")
+
+
+@staff_required("clients.view_client_data")
+def client_document(request: HttpRequest, client_id: int, which: str) -> HttpResponse:
+    """A document of the client card read from the vault (checked against its SHA-256)."""
+    from qaryz.records.models import StoredDocument
+    from qaryz.records.services import DocumentIntegrityError, DocumentUnavailable, read_document
+
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None or which not in CARD_DOCUMENTS:
+        return error_response(request, 404)
+    if which == "consent":
+        consent = client.consents.order_by("-given_at").first()
+        ref = consent.document_ref if consent else ""
+    else:
+        ref = getattr(getattr(client, "signer", None), "authority_scan_ref", "")
+    try:
+        stored = StoredDocument.objects.filter(pk=ref).first() if ref else None
+    except (ValueError, ValidationError):
+        stored = None
+    if stored is None:
+        return error_response(request, 404)
+    try:
+        content = read_document(stored)
+    except (DocumentIntegrityError, DocumentUnavailable):
+        return error_response(request, 404)
+    audit(
+        "staff.opened_client_document",
+        category="security",
+        actor=request.user,
+        target=client,
+        request=request,
+        data={"document": which, "vault_id": str(stored.pk)},
+    )
+    response = HttpResponse(content, content_type=stored.media_type)
+    response["Content-Disposition"] = (
+        f'inline; filename="{which}-{client.pk}.{stored.filename.rsplit(".", 1)[-1]}"'
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_POST
 @staff_required("access.unlock_account")
 def client_unlock(request: HttpRequest, client_id: int) -> HttpResponse:
@@ -280,11 +326,7 @@ def review_application(request: HttpRequest, application_id: int) -> HttpRespons
             "rules_shown": [_decision_rule(r) for r in (decision.rules or [])],
             # Identifiers (product and rule-set codes, report ids) are shown as codes, not words.
             "inputs_shown": [
-                (
-                    _INPUT_LABELS.get(k, k),
-                    _VALUE_LABELS.get(v, v) if isinstance(v, str) and k not in _CODE_INPUTS else v,
-                    k in _CODE_INPUTS,
-                )
+                (_INPUT_LABELS.get(k, k), _input_value(k, v), k in _CODE_INPUTS)
                 for k, v in (decision.inputs or {}).items()
             ],
             "reasons": [_decision_rule(r) for r in file.get("reasons") or []],
@@ -321,6 +363,7 @@ _OUTCOME_LABELS = {
 _CODE_INPUTS = {"product", "rule_set", "bureau_report_id", "screening_id"}
 _VALUE_LABELS = {
     "pass": gettext_lazy("no match"),
+    "clear": gettext_lazy("no match"),
     "review": gettext_lazy("possible match, to review"),
     "refuse": gettext_lazy("listed person"),
     "confirmed": gettext_lazy("match confirmed"),
@@ -349,6 +392,34 @@ _INPUT_LABELS = {
     "rule_set": gettext_lazy("Legal rule set"),
     "product": gettext_lazy("Product"),
 }
+
+
+_MONEY_INPUTS = {"amount", "monthly_income", "existing_monthly_payments", "new_monthly_payment"}
+_RATIO_INPUTS = {"debt_burden", "debt_burden_limit", "debt_burden_limit_overdue"}
+
+
+def _input_value(key: str, value: object) -> object:
+    """A decision input as the staff member reads it: amounts and ratios in the language's format
+    ("300 000,00", "6,57 %"), result codes in words; identifiers stay codes."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.utils.translation import get_language
+
+    from qaryz.core.money import format_money
+
+    if key in _CODE_INPUTS or isinstance(value, bool) or value is None:
+        return value
+    try:
+        if key in _MONEY_INPUTS:
+            return format_money(Decimal(str(value)), get_language() or "ru", symbol=False)
+        if key in _RATIO_INPUTS:
+            percent = (Decimal(str(value)) * 100).quantize(Decimal("0.01")).normalize()
+            return f"{percent:f}".replace(".", ",") + " %"
+    except (InvalidOperation, ValueError):
+        return value
+    if isinstance(value, str):
+        return _VALUE_LABELS.get(value, value)
+    return value
 
 
 def _decision_rule(rule: object) -> dict:

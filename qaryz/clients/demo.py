@@ -20,6 +20,7 @@ DEMO_CLIENTS = [
         "kind": Client.Kind.INDIVIDUAL,
         "status": Client.Status.CONFIRMED,
         "phone": "+77010000001",
+        "address": "г. Алматы, мкр. Самал-2, д. 33, кв. 18",
         "iin_base": "8803154000",
         "surname": "Касымова",
         "given_name": "Динара",
@@ -31,6 +32,7 @@ DEMO_CLIENTS = [
         "kind": Client.Kind.ENTREPRENEUR,
         "status": Client.Status.REGISTERED,
         "phone": "+77010000002",
+        "address": "г. Астана, пр. Мәңгілік Ел, 20, кв. 41",
         "iin_base": "9107223000",
         "surname": "Нурланов",
         "given_name": "Арман",
@@ -41,7 +43,7 @@ DEMO_CLIENTS = [
     {
         "kind": Client.Kind.INDIVIDUAL,
         "status": Client.Status.CONFIRMED,
-        "phone": "+77010000003",
+        "phone": "+77010000003",  # no address: the cabinet asks for it before a contract is signed
         "iin_base": "7506203000",
         "surname": "Жалғасбеков",
         "given_name": "Демобек",
@@ -78,6 +80,7 @@ def load_demo(out: TextIO) -> None:
                 id_doc_type=spec["id_doc_type"],
                 id_doc_number=spec["id_doc_number"],
                 id_doc_expiry=today.replace(year=today.year + 5) if spec["id_doc_type"] else None,
+                address=spec.get("address", ""),
                 confirmed_at=timezone.now() if spec["status"] == Client.Status.CONFIRMED else None,
             )
             set_client_password(client, DEMO_PASSWORD)

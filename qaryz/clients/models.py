@@ -48,6 +48,10 @@ class Client(models.Model):
     legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=12, unique=True)  # E.164 +77XXXXXXXXX
     preferred_language = models.CharField(_("language"), max_length=2, default="ru")
+    # Registration address (a legal entity's legal address): printed in the contract's parties'
+    # details. Blank for clients registered before it was collected; the cabinet asks for it
+    # before a contract is signed (clients.services.set_address).
+    address = models.CharField(_("registration address"), max_length=200, blank=True)
     # Identity document of the person (individual, IE); the signer's document for an entity is on
     # LegalEntitySigner. Filled at registration or by the biometrics/MRZ step (R-ONB-1, R-ONB-8).
     id_doc_type = models.CharField(
@@ -89,6 +93,15 @@ class Client(models.Model):
         if self.kind == self.Kind.LEGAL_ENTITY:
             return self.legal_name
         return " ".join(part for part in (self.surname, self.given_name, self.patronymic) if part)
+
+    @property
+    def address_masked(self) -> str:
+        """The address for staff without the confidential-data permission: the locality (the first
+        part up to the street) only, the rest hidden."""
+        if not self.address:
+            return ""
+        head = self.address.split(",")[0].strip()
+        return f"{head}, …" if head != self.address.strip() else "…"
 
     @property
     def id_doc_masked(self) -> str:

@@ -76,7 +76,7 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206
 
 def normalise_name(value: str) -> str:
     """NFC, surrounding space dropped, inner runs of spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFC", value or "").split(" ")).strip()
+    return " ".join(part for part in unicodedata.normalize("NFC", value or "").split(" ") if part)
 
 
 def name_problem(value: str, *, max_length: int = NAME_MAX) -> str:
@@ -96,5 +96,26 @@ def free_text_problem(value: str, *, max_length: int = LEGAL_NAME_MAX) -> str:
         ch in "<>" or ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
         for ch in value
     ):
+        return "characters"
+    return ""
+
+
+# --- addresses ------------------------------------------------------------------------------------
+ADDRESS_MIN = 10
+ADDRESS_MAX = 200
+# Letters, digits, spaces and the punctuation of a postal address ("г. Алматы, ул. Абая, 10/2,
+# кв. 5", "№ 3", "мкр «Самал-2»"); no markup, control or bidi characters.
+_ADDRESS_PUNCT = '.,;:/()№#«»"-–—' + _APOSTROPHES
+ADDRESS_RE = re.compile(rf"[{_LETTER}0-9 {re.escape(_ADDRESS_PUNCT)}]+")
+_HAS_LETTER = re.compile(rf"[{_LETTER}]")
+
+
+def address_problem(value: str) -> str:
+    """'' for an acceptable address, else 'too_short', 'too_long' or 'characters'."""
+    if len(value) > ADDRESS_MAX:
+        return "too_long"
+    if len(value) < ADDRESS_MIN or not _HAS_LETTER.search(value):
+        return "too_short"
+    if not ADDRESS_RE.fullmatch(value):
         return "characters"
     return ""

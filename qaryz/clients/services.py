@@ -54,6 +54,42 @@ _NAME_LABELS = {
 }
 
 
+def check_address(value: str) -> str:
+    """The registration address as typed (a legal entity's legal address), normalised, or
+    ClientDataError: NAME-like rules for a postal address (``names.address_problem``)."""
+    value = names.normalise_name(value)
+    problem = names.address_problem(value)
+    if problem == "too_long":
+        raise ClientDataError(
+            _("Address: at most %(limit)s characters.") % {"limit": names.ADDRESS_MAX}, code="address_length"
+        )
+    if problem == "too_short":
+        raise ClientDataError(
+            _("Enter the full registration address: city or village, street, house and flat."),
+            code="address_missing",
+        )
+    if problem:
+        raise ClientDataError(
+            _("Address: use letters, digits, spaces and the punctuation of an address (. , - / № « »)."),
+            code="address_characters",
+        )
+    return value
+
+
+@transaction.atomic
+def set_address(client: Client, address: str, *, actor: object = None) -> Client:
+    """Record the client's registration address (printed in the contract's parties' details)."""
+    address = check_address(address)
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    changed = locked.address != address
+    locked.address = address
+    locked.save(update_fields=["address"])
+    if changed:
+        audit("client.address_set", target=locked, actor=actor or locked, data={"fields": ["address"]})
+    client.address = address
+    return locked
+
+
 def check_name(value: str, field: str) -> str:
     """A person's name as typed (surname, name, patronymic of a client or signer), or ClientDataError.
 
@@ -134,6 +170,7 @@ def register_client(
     legal_name: str = "",
     preferred_language: str = "ru",
     signer: SignerData | None = None,
+    address: str = "",
 ) -> Client:
     """Create a client in status REGISTERED after the SMS code proved the phone (R-ONB-8)."""
     phone = normalize_phone(phone)
@@ -174,6 +211,7 @@ def register_client(
             legal_name=legal_name.strip(),
             phone=phone,
             preferred_language=preferred_language if preferred_language in ("ru", "kk", "en") else "ru",
+            address=check_address(address) if address else "",
         )
     except IntegrityError as exc:  # a parallel registration with the same phone/IIN won the race
         raise ClientDataError(_("This client is already registered."), code="duplicate") from exc

@@ -136,6 +136,17 @@ class Screening(models.Model):
         return f"{self.subject_name}: {self.result}"
 
     @property
+    def context_label(self) -> str:
+        """Why the screening ran, in words (staff pages show no codes)."""
+        labels = {
+            "application": _("loan application"),
+            "registration": _("registration"),
+            "rescreen": _("re-screening after a list update"),
+            "manual": _("manual check"),
+        }
+        return str(labels.get(self.context, _("other check")))
+
+    @property
     def pep_only(self) -> bool:
         """Every counted match is on a PEP list: enhanced review, never refusal (R-AML-1)."""
         return self.pep and not self.refusal_list

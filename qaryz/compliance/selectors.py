@@ -36,6 +36,12 @@ def matches_of(screening: Screening) -> list[dict]:
     from qaryz.compliance.models import ScreeningEntry, ScreeningList
 
     subjects = {"entity": _("legal entity"), "signer": _("authorised signer")}
+    # The matcher's codes in words for the officer (issue 11: no codes or English on staff pages).
+    kinds = {"iin": _("IIN match"), "name": _("name match")}
+    dismissals = {
+        "date of birth differs": _("date of birth differs"),
+        "year of birth differs": _("year of birth differs"),
+    }
 
     lists = {v.pk: v for v in screening.list_versions.all()}
     entries = ScreeningEntry.objects.in_bulk([m.get("entry") for m in screening.matches if m.get("entry")])
@@ -52,6 +58,8 @@ def matches_of(screening: Screening) -> list[dict]:
                 if version and version.screening_list.kind in ScreeningList.Kind.values
                 else "",
                 "subject_label": subjects.get(match.get("subject", ""), ""),
+                "kind_label": kinds.get(match.get("kind", ""), _("match")),
+                "dismissed_label": dismissals.get(match.get("dismissed", ""), match.get("dismissed", "")),
                 "entry_name": entry.name if entry else match.get("name", ""),
                 "entry_id": entry.external_id if entry else "",
                 "entry_aliases": entry.aliases if entry else [],

@@ -16,3 +16,11 @@ def current_mfo_profile() -> MfoProfile:
             website=settings.MFO_PUBLIC_DOMAIN,
         )
     return profile
+
+
+def mfo_profile_in(language: str | None = None) -> MfoProfile:
+    """The current MFO profile with its legal name, addresses and licence in ``language`` (the
+    active language when None): the Kazakh contract and letters print the Kazakh variants."""
+    from django.utils import translation
+
+    return current_mfo_profile().in_language(language or translation.get_language())

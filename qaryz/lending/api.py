@@ -188,6 +188,13 @@ class ContractOut(Schema):
     pdf_sha256: str
     eds_required: bool
     signed_at: dt.datetime | None
+    address_required: bool = Field(
+        False, description="true: give the registration address (…/contract/address) before signing"
+    )
+
+
+class AddressIn(Schema):
+    address: str = Field(..., max_length=200, description="registration address (an entity's legal address)")
 
 
 def _app_out(app: object) -> dict:
@@ -380,6 +387,7 @@ def _contract_out(existing: object, app: object) -> dict:
         "pdf_sha256": existing.pdf_sha256,
         "eds_required": services.eds_required(app),
         "signed_at": existing.signed_at,
+        "address_required": existing.status == "draft" and services.address_required(app.client),
     }
 
 
@@ -442,6 +450,28 @@ def contract_sign(request: HttpRequest, application_id: int) -> dict:
     _flow(lambda: services.complete_signing(existing))
     existing.refresh_from_db()
     return _contract_out(existing, app)
+
+
+@router.post(
+    "/applications/{application_id}/contract/address",
+    response=ContractOut,
+    auth=_bearer(),
+    summary="Give the registration address before signing; the draft contract is drawn up again with it",
+)
+def contract_address(request: HttpRequest, application_id: int, payload: AddressIn) -> dict:
+    """For a client registered before the address was collected (``address_required`` true): the
+    address is recorded on the client and the unsigned contract is rendered again (new PDF and
+    SHA-256, same number); start signing afterwards."""
+    from qaryz.clients.services import ClientDataError
+    from qaryz.lending import services
+
+    app = _owned(request, application_id)
+    existing = _contract_of(app)
+    try:
+        updated = _flow(lambda: services.give_contract_address(existing, payload.address))
+    except ClientDataError as exc:
+        raise HttpError(400, "; ".join(exc.messages)) from None
+    return _contract_out(updated, app)
 
 
 # --- contract amendments (same path as the contract) -------------------------------------------------

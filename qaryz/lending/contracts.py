@@ -64,7 +64,7 @@ def _penalty(product: Product, language: str) -> str:
 
 def _common_values(app: Application, rule_set: LegalRuleSet, schedule: dict, language: str) -> dict:
     product = app.product
-    profile = current_mfo_profile()
+    profile = current_mfo_profile().in_language(language)
     return {
         "date": timezone.localdate().strftime("%d.%m.%Y"),
         "mfo": getattr(profile, "legal_name", "") or settings.MFO_NAME,
@@ -312,7 +312,7 @@ def _fees_text(
 
 
 def _party_values(client: Any, words: dict, language: str) -> dict:
-    profile = current_mfo_profile()
+    profile = current_mfo_profile().in_language(language)  # Kazakh name and addresses in kk
     missing = words["not_given"]
     if profile.bank_account:
         bank = words["mfo_bank"].format(
@@ -350,6 +350,11 @@ def _party_values(client: Any, words: dict, language: str) -> dict:
         "client_id": client.id_number or missing,
         "client_doc": doc,
         "client_phone": client.phone or missing,
+        # Template 2026-12-02 on: the registration address (an entity's legal address), or the
+        # template's phrase saying the borrower has not given it (signing waits for it).
+        "client_address_label": words.get("address_label_entity" if is_entity else "address_label", ""),
+        "client_address": without_bidi_controls(getattr(client, "address", "") or "")
+        or words.get("address_missing", missing),
     }
 
 

@@ -106,3 +106,20 @@ class AmendmentForm(forms.Form):
                 % {"min": product.min_term_months, "max": product.max_term_months}  # type: ignore[attr-defined]
             )
         return term
+
+
+class AddressForm(forms.Form):
+    """The registration address asked before signing from a client registered without one."""
+
+    address = forms.CharField(
+        label=_("Registration address"),
+        max_length=200,
+        help_text=_(
+            "As in your identity document: city or village, street, house, flat. For a legal entity: its "
+            "legal address."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages={
+            "required": _("Enter the full registration address: city or village, street, house and flat.")
+        },
+    )

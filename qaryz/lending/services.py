@@ -572,6 +572,67 @@ def prepare_contract(application: Application, *, language: str | None = None) -
     return contract
 
 
+def address_required(client: Client) -> bool:
+    """True while the client's registration address is unknown (clients registered before it was
+    collected): the contract names it among the parties' details, so signing waits for it."""
+    return not (client.address or "").strip()
+
+
+def _require_address(client: Client) -> None:
+    if address_required(client):
+        raise FlowError(
+            _("Enter your registration address first: it is printed in the contract's parties' details."),
+            "address",
+        )
+
+
+@transaction.atomic
+def give_contract_address(contract: Contract, address: str) -> Contract:
+    """The client gives their registration address before signing: it is recorded on the client
+    (``clients.services.set_address``) and the unsigned contract is drawn up again with it – a new
+    PDF and vault copy under the same number, the previous signing request dropped, so what is
+    signed is the document with the address. Raises ClientDataError for an unacceptable address."""
+    from qaryz.clients.services import set_address
+    from qaryz.lending import contracts
+
+    locked = Contract.objects.select_for_update().select_related("application__client").get(pk=contract.pk)
+    if locked.status != Contract.Status.DRAFT:
+        raise FlowError(_("The contract is already signed."))
+    app = locked.application
+    set_address(app.client, address, actor=app.client)
+    app.client.refresh_from_db()
+    pdf = contracts.render(
+        app, number=locked.number, language=locked.language, version=settings.LENDING_CONTRACT_TEMPLATE
+    )
+    previous = locked.pdf_sha256
+    locked.template_version = settings.LENDING_CONTRACT_TEMPLATE
+    locked.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    locked.vault_document_id = str(
+        store_document(
+            pdf,
+            media_type="application/pdf",
+            kind="loan_contract_draft",
+            direction="outbound",
+            owner=app.client,
+            filename=f"{locked.number}.pdf",
+        ).pk
+    )
+    locked.signing_request_id = ""
+    locked.save(update_fields=["template_version", "pdf_sha256", "vault_document_id", "signing_request_id"])
+    audit(
+        "lending.contract_redrafted",
+        actor=app.client,
+        target=locked,
+        data={
+            "number": locked.number,
+            "reason": "address",
+            "previous_sha256": previous,
+            "sha256": locked.pdf_sha256,
+        },
+    )
+    return locked
+
+
 @transaction.atomic
 def start_signing(contract: Contract) -> str:
     """The EDS signing request over the exact PDF (signatures room); returns its id ("" for an IE).
@@ -579,6 +640,7 @@ def start_signing(contract: Contract) -> str:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if contract.status != Contract.Status.DRAFT:
         raise FlowError(_("The contract is already signed."))
+    _require_address(contract.application.client)
     return signing.signing_request_id(
         contract, contract.application.client, title=f"Договор {contract.number}"
     )
@@ -592,6 +654,7 @@ def complete_signing(contract: Contract) -> Contract:
     app = contract.application
     if contract.status != Contract.Status.DRAFT or app.status != Status.APPROVED:
         raise FlowError(_("The contract is already signed."))
+    _require_address(app.client)
     signing.seal(contract, app.client, kind="contract")
     _transition(app, Status.SIGNED, actor=app.client, note=f"contract {contract.number}")
     from qaryz.lending.signals import contract_signed

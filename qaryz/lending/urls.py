@@ -15,6 +15,9 @@ urlpatterns = [
     path("applications/<int:application_id>/contract.pdf", views.contract_pdf, name="contract-pdf"),
     path("applications/<int:application_id>/sign/", views.sign, name="sign"),
     path(
+        "applications/<int:application_id>/contract/address/", views.contract_address, name="contract-address"
+    ),
+    path(
         "applications/<int:application_id>/contract/amendments/new/",
         views.amendment_new,
         name="amendment-new",

@@ -21,7 +21,7 @@ from qaryz.biometrics import selectors as biometric_selectors
 from qaryz.core.middleware import error_response
 from qaryz.core.money import format_money
 from qaryz.lending import amendments, charts, disclosures, selectors, services
-from qaryz.lending.forms import AmendmentForm, DisbursementForm, SubmitForm, TermsForm
+from qaryz.lending.forms import AddressForm, AmendmentForm, DisbursementForm, SubmitForm, TermsForm
 from qaryz.lending.models import Application, Contract, ContractAmendment, Product
 from qaryz.lending.products import current_products, offers, term_errors
 
@@ -234,11 +234,50 @@ def contract(request: HttpRequest, app: Application) -> HttpResponse:
         "amendable": existing.status == Contract.Status.SIGNED
         and app.status in amendments.AMENDABLE_APPLICATION_STATUSES,
     }
-    if existing.status == Contract.Status.DRAFT and app.status == Application.Status.APPROVED:
+    if existing.status == Contract.Status.DRAFT and services.address_required(app.client):
+        # Registered before the address was collected: asked here, then the contract is drawn up
+        # again with it; signing waits until then.
+        context["address_form"] = AddressForm()
+    elif existing.status == Contract.Status.DRAFT and app.status == Application.Status.APPROVED:
         request_id = services.start_signing(existing)  # "" when no EDS is needed (IE business loan)
         if request_id:
             context["eds_url"] = _eds_url(request_id, here)
     return render(request, "lending/contract.html", context)
+
+
+@require_POST
+@client_required
+@owned
+def contract_address(request: HttpRequest, app: Application) -> HttpResponse:
+    """The registration address given on the contract page; the draft contract is redrawn with it."""
+    from qaryz.clients.services import ClientDataError
+
+    existing = selectors.contract_of(app)
+    if existing is None:
+        return error_response(request, 404)
+    form = AddressForm(request.POST)
+    if form.is_valid():
+        try:
+            services.give_contract_address(existing, form.cleaned_data["address"])
+        except ClientDataError as exc:
+            form.add_error("address", exc.messages[0])
+        except services.FlowError as exc:
+            messages.error(request, exc.message)
+            return redirect("lending:contract", app.pk)
+        else:
+            messages.success(request, _("Thank you: the contract now names your registration address."))
+            return redirect("lending:contract", app.pk)
+    context = {
+        "app": app,
+        "contract": existing,
+        "eds_required": services.eds_required(app),
+        "biometrics_url": _biometrics_url(reverse("lending:contract", args=[app.pk])),
+        "face_done": False,
+        "amendments": [],
+        "amendable": False,
+        "address_form": form,
+    }
+    return render(request, "lending/contract.html", context, status=400)
 
 
 @client_required

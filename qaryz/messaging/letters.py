@@ -20,10 +20,10 @@ def letter_pdf(client, subject: str, body: str, *, day=None) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import WrapMode
 
-    from qaryz.core.selectors import current_mfo_profile
+    from qaryz.core.selectors import mfo_profile_in
     from qaryz.records.receipts import _dejavu_font
 
-    mfo = current_mfo_profile()
+    mfo = mfo_profile_in()  # rendered under the client's language: its name and address in it
     day = day or timezone.localdate()
     pdf = FPDF()
     pdf.set_title(subject)

@@ -186,7 +186,7 @@ def register_defaults() -> None:
     except LookupError:
         client_model = None
     if client_model is not None:
-        personal = {"iin", "bin", "surname", "given_name", "patronymic", "legal_name", "phone"}
+        personal = {"iin", "bin", "surname", "given_name", "patronymic", "legal_name", "phone", "address"}
         present = {f.name for f in client_model._meta.concrete_fields}
         track(client_model, sensitive=personal & present, label="clients.client")
     try:

@@ -7,12 +7,14 @@ key (``/api/v1/records/public-key``) can check it with ``manage.py verify_receip
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from datetime import UTC
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from qaryz.records import crypto
 from qaryz.records.models import Receipt, StoredDocument
@@ -97,50 +99,96 @@ def verify_receipt_json(text: str | bytes, public_key_pem: str) -> dict[str, Any
     return payload
 
 
-def receipt_pdf(receipt: Receipt) -> bytes:
-    """The same receipt as a PDF: every field, the signature, and the signed JSON embedded as an
-    attachment (receipt.json) so the PDF alone can be verified."""
+def receipt_language(receipt: Receipt) -> str:
+    """The language of the client the receipt is for (their interface language), else Russian."""
+    if receipt.owner_type == "clients.client" and receipt.owner_id:
+        from qaryz.clients.models import Client
+
+        language = (
+            Client.objects.filter(pk=receipt.owner_id).values_list("preferred_language", flat=True).first()
+        )
+        if language in ("ru", "kk", "en"):
+            return language
+    return "ru"
+
+
+def _moment(utc_text: str, language: str) -> str:
+    """The signed UTC time as the client reads it: local time in the language's format, and UTC."""
+    moment = dt.datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
+    local = timezone.localtime(moment)
+    shown = local.strftime("%d %b %Y %H:%M:%S" if language == "en" else "%d.%m.%Y %H:%M:%S")
+    offset = local.strftime("%z")
+    return _("%(local)s (UTC%(offset)s); UTC: %(utc)s") % {
+        "local": shown,
+        "offset": f"{offset[:3]}:{offset[3:]}",
+        "utc": moment.astimezone(UTC).strftime(
+            "%d.%m.%Y %H:%M:%S" if language != "en" else "%d %b %Y %H:%M:%S"
+        ),
+    }
+
+
+def receipt_pdf(receipt: Receipt, *, language: str | None = None) -> bytes:
+    """The same receipt as a PDF in the client's language (ru, kk, en): every field with its value
+    in words (kind, direction, channel), the time in the language's format, the signature, and the
+    signed JSON – printed and embedded as an attachment (receipt.json) so the PDF alone can be
+    verified. The JSON keeps the codes: it is what was signed."""
     from fpdf import FPDF
     from fpdf.enums import WrapMode
 
-    def line(text: str, height: float = 6) -> None:
-        pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+    from qaryz.records import kinds
 
+    def line(text: str, height: float = 6, wrap: WrapMode = WrapMode.WORD) -> None:
+        pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
+
+    language = language if language in ("ru", "kk", "en") else receipt_language(receipt)
     data = receipt_json(receipt)
     payload = data["receipt"]
+    with translation.override(language):
+        title = _("Receipt")
+        counterparty = f"{payload['counterparty']['name']} {payload['counterparty']['id_number']}".strip()
+        rows = [
+            (_("Receipt number"), payload["receipt_id"]),
+            (_("Document number"), payload["document_id"]),
+            (_("Document"), kinds.kind_label(payload["kind"])),
+            (_("File name"), payload["filename"] or "—"),
+            (_("File type"), payload["media_type"]),
+            (_("Size"), _("%(size)s bytes") % {"size": f"{payload['size']:,}".replace(",", " ")}),
+            (_("SHA-256 checksum"), payload["sha256"]),
+            (_("Direction"), kinds.direction_label(payload["direction"])),
+            (_("Channel"), kinds.channel_label(payload["channel"])),
+            (_("Time"), _moment(payload["time"], language)),
+            (_("Client"), counterparty or "—"),
+            (_("Issued by"), payload["issuer"]["name"]),
+            (_("Key identifier"), payload["key_id"]),
+        ]
+        signed_heading = _("Signed data (canonical JSON, as signed; codes as stored):")
+        signature_heading = _("Ed25519 signature (base64):")
+        verify = _(
+            "How to check: the file receipt.json is attached to this PDF. Anyone with the MFO's public "
+            "key (%(url)s) can check it: python manage.py verify_receipt receipt.pdf --public-key mfo.pem"
+        ) % {"url": "/api/v1/records/public-key"}
+        attachment = _("Signed receipt")
     pdf = FPDF()
-    pdf.set_title(f"Receipt {payload['receipt_id']}")
+    pdf.set_title(f"{title} {payload['receipt_id']}")
     pdf.add_page()
     pdf.add_font("DejaVu", "", _dejavu_font())
     pdf.set_font("DejaVu", size=14)
-    line(f"{payload['issuer']['name']}\nReceipt / Квитанция / Түбіртек", 8)
+    line(f"{payload['issuer']['name']}\n{title}", 8)
     pdf.set_font("DejaVu", size=10)
-    rows = [
-        ("Receipt id", payload["receipt_id"]),
-        ("Document id", payload["document_id"]),
-        ("SHA-256", payload["sha256"]),
-        ("Size, bytes", str(payload["size"])),
-        ("Kind", payload["kind"]),
-        ("Media type", payload["media_type"]),
-        ("File name", payload["filename"] or "-"),
-        ("Direction", payload["direction"]),
-        ("Channel", payload["channel"]),
-        ("Time (UTC)", payload["time"]),
-        ("Counterparty", f"{payload['counterparty']['name']} {payload['counterparty']['id_number']}".strip()),
-        ("Key id", payload["key_id"]),
-    ]
     for label, value in rows:
         line(f"{label}: {value}")
     pdf.ln(3)
-    line("Signed data (canonical JSON):\n" + crypto.canonical_json(payload), 5)
+    line(signed_heading, 5)
+    line(crypto.canonical_json(payload), 5, WrapMode.CHAR)
     pdf.ln(2)
-    line(f"Ed25519 signature (base64):\n{data['signature']}", 5)
+    line(signature_heading, 5)
+    line(data["signature"], 5, WrapMode.CHAR)
     pdf.ln(2)
-    line("Verify: python manage.py verify_receipt receipt.pdf --public-key mfo.pem", 5)
+    line(verify, 5)
     pdf.embed_file(
         basename="receipt.json",
         bytes=json.dumps(data, ensure_ascii=False, indent=1).encode(),
-        desc="Signed receipt",
+        desc=str(attachment),
     )
     return bytes(pdf.output())
 

@@ -88,6 +88,7 @@ def _client(spec: dict) -> Client:
             id_doc_type="id_card",
             id_doc_number=f"05{spec['iin_base'][:7]}",
             id_doc_expiry=today.replace(year=today.year + 5),
+            address="г. Алматы, ул. Толе би, 59, кв. 12",
         )
         set_client_password(client, DEMO_PASSWORD)
     return client
@@ -133,6 +134,10 @@ def _signed_loan(client: Client, spec: dict) -> Loan | None:
     app.refresh_from_db()
     if app.status != "approved":
         return None
+    if not client.address:  # a demo client created before addresses were collected
+        from qaryz.clients.services import set_address
+
+        set_address(client, "г. Алматы, ул. Толе би, 59, кв. 12", actor=client)
     contract = lending.prepare_contract(app)
     lending.start_signing(contract)
     _demo_face_check(client)

@@ -498,7 +498,8 @@ class Restructuring(models.Model):
     language = models.CharField(max_length=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     pdf_sha256 = models.CharField(max_length=64)
-    pdf = models.BinaryField()
+    # The agreement's PDF is kept only in the records vault, like the contract's (R-3P-1,
+    # migration 0010): lending.selectors.document_pdf reads it by this id against pdf_sha256.
     vault_document_id = models.CharField(max_length=64, blank=True)
     signing_request_id = models.CharField(max_length=64, blank=True)
     signature_evidence = models.JSONField(default=dict, blank=True)

@@ -235,7 +235,7 @@ def render_agreement(restructuring: Restructuring) -> bytes:
 
     loan = restructuring.loan
     texts = _template()[restructuring.language]
-    profile = current_mfo_profile()
+    profile = current_mfo_profile().in_language(restructuring.language)
     from django.conf import settings
 
     rows = restructuring.schedule
@@ -324,11 +324,12 @@ def propose_restructuring(
             language=contract_language(locked.client, language or locked.contract.language),
             proposed_by=actor if getattr(actor, "is_staff", False) else None,
         )
-        restructuring.pdf = render_agreement(restructuring)
-        restructuring.pdf_sha256 = hashlib.sha256(restructuring.pdf).hexdigest()
+        pdf = render_agreement(restructuring)
+        restructuring.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        # The vault copy is the only one (R-3P-1): no PDF column on the row.
         restructuring.vault_document_id = str(
             store_document(
-                restructuring.pdf,
+                pdf,
                 media_type="application/pdf",
                 kind="loan_restructuring_draft",
                 direction="outbound",

@@ -57,6 +57,7 @@ def test_legal_entity_registers_end_to_end(
     assert "Согласие на сбор и обработку персональных данных" in page.inner_text(".consent-text")
     page.click("button[type=submit].primary")  # without the consent: refused with a message
     assert "Для регистрации дайте согласие" in page.content()
+    page.fill("input[name=address]", "г. Алматы, ул. Абая, 10, кв. 5")
     page.check("input[name=pd_consent]")
     page.click("button[type=submit].primary")
     page.wait_for_url("**/register/code/")

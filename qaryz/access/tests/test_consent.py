@@ -37,6 +37,7 @@ def _person(phone: str, **extra) -> dict:
         "surname": "Сапарова",
         "given_name": "Айжан",
         "phone": phone,
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
         **extra,
     }
 

@@ -126,6 +126,7 @@ def test_nul_bytes_are_refused_in_query_strings_and_web_forms(client) -> None:
 def test_an_over_long_surname_through_the_api_is_a_clear_400(client, outbox) -> None:
     body = {
         "pd_consent": True,
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
         "iin": make_iin(),
         "surname": "Ж" * 101,
         "given_name": "Айжан",
@@ -152,6 +153,7 @@ def test_registering_with_an_existing_iin_answers_as_for_a_new_one_and_tells_the
     existing = make_client()
     new_body = {
         "pd_consent": True,
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
         "iin": make_iin(),
         "surname": "Сапарова",
         "given_name": "Айжан",
@@ -159,6 +161,7 @@ def test_registering_with_an_existing_iin_answers_as_for_a_new_one_and_tells_the
     }
     old_body = {
         "pd_consent": True,
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
         "iin": existing.iin,
         "surname": "Сапарова",
         "given_name": "Айжан",
@@ -192,6 +195,7 @@ def test_registering_with_an_existing_phone_answers_the_same(client, outbox) -> 
     existing = make_client()
     body = {
         "pd_consent": True,
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
         "iin": make_iin(),
         "surname": "Сапарова",
         "given_name": "Айжан",
@@ -222,6 +226,7 @@ BAD_NAMES = [
 def test_names_with_kazakh_latin_letters_hyphens_and_apostrophes_are_accepted(client, outbox, name) -> None:
     body = {
         "pd_consent": True,
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
         "iin": make_iin(),
         "surname": name,
         "given_name": name,
@@ -238,6 +243,7 @@ def test_names_with_kazakh_latin_letters_hyphens_and_apostrophes_are_accepted(cl
 def test_markup_digits_bidi_controls_and_long_names_are_refused_with_a_message(client, field, name) -> None:
     body = {
         "pd_consent": True,
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
         "iin": make_iin(),
         "surname": "Сапарова",
         "given_name": "Айжан",

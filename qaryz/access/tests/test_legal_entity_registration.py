@@ -83,6 +83,7 @@ def register_entity(client, outbox, phone="+77015552201", signer_iin=None):
         "signer_patronymic": "Маратович",
         "signer_iin": signer_iin,
         "pd_consent": "on",
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
     }
     assert client.post("/register/", data)["Location"] == "/register/code/"
     client.post("/register/code/", {"code": _code(outbox, phone)})
@@ -211,6 +212,7 @@ def test_api_representative_document_and_me(client, outbox):
             "signer_iin": make_iin("810101", "3"),
             "phone": phone,
             "pd_consent": True,
+            "address": "г. Алматы, ул. Абая, 10, кв. 5",
         },
         content_type="application/json",
     )

@@ -13,12 +13,15 @@ from qaryz.clients.models import Client
 PASSWORD = "Kokzhiek-Sunrise-47"
 
 
+ADDRESS = "г. Алматы, ул. Абая, 10, кв. 5"
+
+
 def _code(outbox, phone):
     return re.search(r"\b(\d{6})\b", outbox(phone)[-1].text).group(1)
 
 
 def _register_web(client, outbox, *, kind="individual", phone="+77015550001", **extra):
-    data = {"kind": kind, "phone": phone, "pd_consent": "on", **extra}
+    data = {"kind": kind, "phone": phone, "pd_consent": "on", "address": ADDRESS, **extra}
     if kind != "legal_entity":
         data.setdefault("iin", make_iin())
         data.setdefault("surname", "Сапарова")
@@ -72,6 +75,7 @@ def test_registration_refuses_bad_iin_and_duplicates(client, outbox):
             "given_name": "Б",
             "phone": "+77015550002",
             "pd_consent": "on",
+            "address": "г. Алматы, ул. Абая, 10, кв. 5",
         },
     )
     assert response.status_code == 200
@@ -91,6 +95,7 @@ def test_registration_refuses_bad_iin_and_duplicates(client, outbox):
             "given_name": "Б",
             "phone": "+77015550004",
             "pd_consent": "on",
+            "address": "г. Алматы, ул. Абая, 10, кв. 5",
         },
     )
     # A known IIN gets the same answer as a new one (issue 11); the phone gets a notice, not a code.
@@ -112,6 +117,7 @@ def test_password_rules_and_never_echoed(client, outbox):
             "given_name": "Ли",
             "phone": phone,
             "pd_consent": "on",
+            "address": "г. Алматы, ул. Абая, 10, кв. 5",
         },
     )
     client.post("/register/code/", {"code": _code(outbox, phone)})
@@ -225,6 +231,7 @@ def test_api_registration_flow(client, outbox):
             "given_name": "Нурлан",
             "phone": "8 701 555 00 07",
             "pd_consent": True,
+            "address": "г. Алматы, ул. Абая, 10, кв. 5",
         },
         content_type="application/json",
     )

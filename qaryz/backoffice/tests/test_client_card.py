@@ -47,3 +47,31 @@ def test_a_legal_entitys_card_shows_the_signers_documents(client):
 
     with override("ru"):
         assert gettext("Power of attorney") in page
+
+
+def test_staff_open_the_consent_text_and_the_authority_scan_from_the_vault(client):
+    """Issue 11: the consent text agreed to and the representative's authority scan were kept in
+    the vault but no back-office page showed them; opening one is audited, other names are 404."""
+    from qaryz.records.models import AuditEvent
+
+    entity = make_client(kind=Client.Kind.LEGAL_ENTITY)
+    LegalEntitySigner.objects.create(client=entity, surname="Оспанов", given_name="Ерлан", iin="800202300011")
+    set_signer_authority(entity, authority="power_of_attorney", scan=b"%PDF-1.4 test")
+    record_consent(
+        entity, kind="personal_data", text="Согласие на обработку", language="ru", given_at=timezone.now()
+    )
+    sign_in_staff(client, make_staff("underwriter"))
+    page = client.get(f"/backoffice/clients/{entity.pk}/").content.decode()
+    assert 'id="authority-scan"' in page and 'id="consent-text"' in page
+    scan = client.get(f"/backoffice/clients/{entity.pk}/documents/authority/")
+    assert (
+        scan.status_code == 200
+        and scan.content == b"%PDF-1.4 test"
+        and scan["Content-Type"] == "application/pdf"
+    )
+    text = client.get(f"/backoffice/clients/{entity.pk}/documents/consent/")
+    assert text.status_code == 200 and "Согласие на обработку" in text.content.decode()
+    assert AuditEvent.objects.filter(action="staff.opened_client_document").count() == 2
+    assert client.get(f"/backoffice/clients/{entity.pk}/documents/other/").status_code == 404
+    person = make_client()
+    assert client.get(f"/backoffice/clients/{person.pk}/documents/authority/").status_code == 404

@@ -3,9 +3,11 @@ officer concludes on possible list matches (R-PRE-1, R-AML-1, R-ACC-1, R-CB-1)."
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import translation
 
 from qaryz.access.testing import make_staff, sign_in_staff
@@ -311,7 +313,6 @@ def test_underwriter_and_aml_officer_cannot_use_each_others_queue(client, lendin
 def test_migrations_give_the_roles_the_review_permissions():
     """The permissions exist (Meta.permissions, migrations) and the post_migrate role sync granted
     them: roles.py silently skips permissions that do not exist."""
-    from django.contrib.auth.models import Group
 
     def perms(role):
         return {
@@ -321,3 +322,36 @@ def test_migrations_give_the_roles_the_review_permissions():
     assert {"lending.view_application", "lending.decide_application"} <= perms("underwriter")
     assert {"compliance.view_case", "compliance.decide_case"} <= perms("compliance")
     assert not {"lending.decide_application", "compliance.decide_case"} & perms("support")
+
+
+@pytest.mark.req("R-AML-1", "R-WEB-1")
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_aml_pages_show_the_match_kind_and_context_in_words(client, lending_setup, language):  # noqa: F811
+    """Issue 11: the AML queue and the application file printed the matcher's codes ("name",
+    "iin") and the screening context ("application") and a decimal point in the score."""
+    app = aml_review(lending_setup)
+    screening = Screening.objects.get(context="application", context_id=str(app.pk))
+    user = staff_client(client, "compliance")
+    user.groups.add(Group.objects.get(name="underwriter"))
+    for url in ("/backoffice/aml/", f"/backoffice/applications/{app.pk}/"):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        with translation.override(language):
+            assert translation.gettext("name match") in body or translation.gettext("IIN match") in body, url
+        assert "(application)" not in body and "(name," not in body and "(iin," not in body
+        score = float(screening.matches[0]["score"])
+        for shown in (f"{score:.1f}", f"{score:.2f}"):  # the language's decimal comma, not a point
+            assert shown not in body, (url, shown)
+
+
+@pytest.mark.req("R-WEB-1")
+def test_decision_inputs_are_formatted_and_in_words(client, lending_setup):  # noqa: F811
+    """Issue 11: the underwriter's file printed the decision inputs raw ("300000.00", "0.0657",
+    "clear")."""
+    app = bureau_review(lending_setup)
+    staff_client(client, "underwriter")
+    body = client.get(f"/backoffice/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    inputs = body[body.index('<dl class="details">', body.index("</table>")) :]
+    inputs = inputs[: inputs.index("</dl>")]
+    assert "300\u00a0000,00" in inputs and "300000.00" not in inputs
+    assert "clear" not in inputs and " %" in inputs
+    assert not re.search(r"\b\d+\.\d+\b", inputs), inputs

@@ -30,6 +30,7 @@ def test_register_then_sign_in(page, live_server, artifacts_dir, transactional_d
     page.fill("input[name=given_name]", "Алия")
     page.fill("input[name=phone]", "8 701 555 09 09")
     assert page.locator(".consent-text").is_visible()
+    page.fill("input[name=address]", "г. Алматы, ул. Абая, 10, кв. 5")
     page.check("input[name=pd_consent]")
     page.click("button[type=submit].primary")
     page.wait_for_url("**/register/code/")

@@ -42,6 +42,7 @@ def make_client(iin: str | None = None, **extra: object) -> Client:
         "surname": "Тестова",
         "given_name": "Айгуль",
         "patronymic": "Маратовна",
+        "address": "г. Алматы, ул. Абая, 10, кв. 5",
     }
     fields.update(extra)
     return Client.objects.create(**fields)

@@ -201,7 +201,9 @@ def test_contract_pdf_text_reconciles_and_reads_as_a_contract(lending_setup, lan
         app.client.iin,
     ):
         assert value in text
-    assert spaced(DEMO_PROFILE["legal_name"]) in text and app.client.phone in text
+    legal_name = DEMO_PROFILE["legal_name_kk" if language == "kk" else "legal_name"]
+    assert spaced(legal_name) in text and app.client.phone in text
+    assert app.client.address in text  # the registration address in the parties' details
     assert "Тестова Айгуль Маратовна" in text
     # The effective rate with a decimal comma, as stored on the application.
     assert f"{app.effective_rate_percent.normalize():f}".replace(".", ",") + " %" in text

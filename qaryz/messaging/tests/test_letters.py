@@ -33,3 +33,19 @@ def test_a_letter_is_stored_with_a_receipt_and_announced():
     assert Notification.objects.filter(client=client, subject="Хабарлама").count() == 1
     assert EmbeddedSms.objects.filter(phone="+77010009901", text__contains="Хабарлама").exists()
     assert letter.language == "kk"
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_letterhead_names_the_mfo_in_the_letters_language(language):
+    """Issue 11: a Kazakh letter printed the MFO's Russian legal name and address."""
+    from qaryz.core.demo import DEMO_PROFILE
+    from qaryz.core.models import MfoProfile
+
+    MfoProfile.objects.create(**DEMO_PROFILE)
+    client = make_client(phone="+77010009902", preferred_language=language)
+    letter = send_letter(client, kind="test_notice", subject="Хабарлама", body="Мәтін.", sms=False)
+    text = pdf_text(read_document(StoredDocument.objects.get(pk=letter.document_id))).replace("\u00a0", " ")
+    suffix = "_kk" if language == "kk" else ""
+    assert DEMO_PROFILE[f"legal_name{suffix}"] in text and DEMO_PROFILE[f"legal_address{suffix}"] in text
+    other = "" if language == "kk" else "_kk"
+    assert DEMO_PROFILE[f"legal_name{other}"] not in text
