@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qaryz.servicing import payouts_views, repayment_views, views
+from qaryz.servicing import payouts_views, repayment_views, restructuring_views, views
 
 app_name = "servicing"
 urlpatterns = [
@@ -8,6 +8,29 @@ urlpatterns = [
     path("loans/<int:loan_id>/", views.loan, name="loan"),
     path("loans/<int:loan_id>/payments/", views.payments, name="payments"),
     path("loans/<int:loan_id>/early-repayment/", views.early_repayment, name="early-repayment"),
+    path(
+        "loans/<int:loan_id>/restructuring/", restructuring_views.restructuring_new, name="restructuring-new"
+    ),
+    path(
+        "loans/<int:loan_id>/restructuring/<int:sequence>/",
+        restructuring_views.restructuring_page,
+        name="restructuring",
+    ),
+    path(
+        "loans/<int:loan_id>/restructuring/<int:sequence>.pdf",
+        restructuring_views.restructuring_pdf,
+        name="restructuring-pdf",
+    ),
+    path(
+        "loans/<int:loan_id>/restructuring/<int:sequence>/sign/",
+        restructuring_views.restructuring_sign,
+        name="restructuring-sign",
+    ),
+    path(
+        "loans/<int:loan_id>/restructuring/<int:sequence>/withdraw/",
+        restructuring_views.restructuring_withdraw,
+        name="restructuring-withdraw",
+    ),
     path("loans/<int:loan_id>/refund/", views.refund_request, name="refund-request"),
     path("receipts/<uuid:receipt_id>.<slug:fmt>", views.receipt, name="receipt"),
     path("loans/<int:loan_id>/pay/", views.pay_card, name="pay-card"),
