@@ -37,8 +37,34 @@ OID_DIGEST_512 = "1.2.643.7.1.1.2.3"  # id-tc26-gost3411-12-512
 OID_SIGN_256 = "1.2.643.7.1.1.3.2"  # id-tc26-signwithdigest-gost3410-12-256
 OID_SIGN_512 = "1.2.643.7.1.1.3.3"  # id-tc26-signwithdigest-gost3410-12-512
 
-DIGEST_NAMES = {OID_DIGEST_256: "streebog256", OID_DIGEST_512: "streebog512"}
-SIGNATURE_DIGEST = {OID_SIGN_256: OID_DIGEST_256, OID_SIGN_512: OID_DIGEST_512}
+# NCA RK's own arc, as Kalkan writes it (seen in public NCANode / Kalkan integration code, not in a
+# published NCA specification): signature and digest identifiers of GOST R 34.10/34.11-2015.
+KZ_SIGN_256 = "1.2.398.3.10.1.1.2.3.1"
+KZ_SIGN_512 = "1.2.398.3.10.1.1.2.3.2"
+KZ_DIGEST_256 = "1.2.398.3.10.1.3.2"
+KZ_DIGEST_512 = "1.2.398.3.10.1.3.3"
+# GOST 34.310-2004 with GOST 34.311-95 (the older Kazakh standard): recognised only to refuse it by name.
+KZ_GOST_2004_SIGN = "1.2.398.3.10.1.1.1.2"
+KZ_GOST_2004_KEY = "1.2.398.3.10.1.1.1.1"
+KZ_GOST_34311_95 = "1.2.398.3.10.1.3.1"
+
+DIGEST_NAMES = {
+    OID_DIGEST_256: "streebog256",
+    OID_DIGEST_512: "streebog512",
+    KZ_DIGEST_256: "streebog256",
+    KZ_DIGEST_512: "streebog512",
+}
+# signature algorithm -> the Streebog it goes with (SignerInfo may also carry the key OID itself)
+SIGNATURE_DIGESTS = {
+    OID_SIGN_256: "streebog256",
+    OID_KEY_256: "streebog256",
+    KZ_SIGN_256: "streebog256",
+    OID_SIGN_512: "streebog512",
+    OID_KEY_512: "streebog512",
+    KZ_SIGN_512: "streebog512",
+}
+# SubjectPublicKeyInfo algorithms -> coordinate size. NCA's own key OID for 2015 keys is not confirmed
+# from public sources; ``register_key_oid`` adds it (and ``register_paramset`` its curve) by configuration.
 KEY_SIZES = {OID_KEY_256: 32, OID_KEY_512: 64}
 
 
@@ -147,6 +173,23 @@ _PARAMSET_NAMES = {
     "1.2.643.7.1.2.1.2.3": "id-tc26-gost-3410-2012-512-paramSetC",
 }
 PARAMSET_256_A = "1.2.643.7.1.2.1.1.1"
+
+
+def register_key_oid(oid: str, size: int) -> None:
+    """Accept ``oid`` as a GOST 2015 public key algorithm of ``size`` (32 or 64) bytes (configuration)."""
+    if size not in (32, 64):
+        raise GostError("a GOST 2015 key is 32 or 64 bytes a coordinate")
+    KEY_SIZES[oid] = size
+
+
+def register_paramset(oid: str, same_as: str) -> None:
+    """Take curve parameter set ``oid`` as the same curve as the known set ``same_as`` (configuration)."""
+    if same_as not in _PARAMSET_NAMES:
+        raise GostError(f"unknown GOST curve parameter set {same_as}")
+    _PARAMSET_NAMES[oid] = _PARAMSET_NAMES[same_as]
+    curve_for.cache_clear()
+
+
 PARAMSET_512_A = "1.2.643.7.1.2.1.2.1"
 
 

@@ -171,7 +171,7 @@ def gost_issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool | 
 
 def verify_signed(key: GostPublicKey, signature_oid: str, signature: bytes, tbs: bytes) -> bool:
     """A GOST signature of a certificate, CRL or OCSP response: the algorithm must be the key's."""
-    if signature_oid not in (key.signature_oid, key.key_oid):
+    if gost.SIGNATURE_DIGESTS.get(signature_oid) != gost.DIGEST_NAMES[key.digest_oid]:
         return False
     return key.verify(signature, tbs)
 

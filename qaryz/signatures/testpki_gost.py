@@ -18,6 +18,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from asn1crypto import core as acore
 from asn1crypto import crl as acrl
 from asn1crypto import keys as akeys
 from asn1crypto import ocsp as aocsp
@@ -25,13 +26,25 @@ from asn1crypto import x509 as ax509
 from cryptography import x509
 
 from . import gost
-from .gostx509 import GostPrivateKey, GostPublicKey, der, key_hash, spki_der, spki_key_hash
+from .gostx509 import (
+    GostPrivateKey,
+    GostPublicKey,
+    _AlgorithmIdentifier,
+    der,
+    key_hash,
+    spki_der,
+    spki_key_hash,
+)
 from .subject import nca_subject
 from .testpki import DEFAULT_BASE_URL, ClientKey, TestPki, _name, _read_cert, _write_cert, client_label
 
 ROOT_NAME = "Qaryz TEST GOST Root CA (not NCA RK)"
 INTERMEDIATE_NAME = "Qaryz TEST NCA (GOST) - demo only"
 MARKER = "gost"
+
+
+class _Signed(acore.Sequence):
+    _fields = [("tbs", acore.Any), ("algorithm", _AlgorithmIdentifier), ("signature", acore.OctetBitString)]
 
 
 def _write_key(path: Path, key: GostPrivateKey) -> None:
@@ -57,6 +70,13 @@ def _uri(url: str) -> ax509.GeneralName:
 
 def _ext(extn_id: str, value: object, *, critical: bool = False) -> dict[str, object]:
     return {"extn_id": extn_id, "critical": critical, "extn_value": value}
+
+
+def signed_der(tbs_der: bytes, signature_oid: str, signature: bytes) -> bytes:
+    """SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING } (certificates and CRLs), from the exact TBS bytes."""
+    return _Signed(
+        {"tbs": acore.Any.load(tbs_der), "algorithm": {"algorithm": signature_oid}, "signature": signature}
+    ).dump()
 
 
 def gost_certificate(
@@ -131,11 +151,8 @@ def gost_certificate(
             "extensions": extensions,
         }
     )
-    signature = issuer_key.sign(tbs.dump())
-    cert = ax509.Certificate(
-        {"tbs_certificate": tbs, "signature_algorithm": {"algorithm": sig_oid}, "signature_value": signature}
-    )
-    return x509.load_der_x509_certificate(cert.dump())
+    tbs_der = tbs.dump()
+    return x509.load_der_x509_certificate(signed_der(tbs_der, sig_oid, issuer_key.sign(tbs_der)))
 
 
 class GostTestPki(TestPki):
@@ -288,7 +305,10 @@ class GostTestPki(TestPki):
         elif revocation is not None:
             status = aocsp.CertStatus(
                 name="revoked",
-                value={"revocation_time": revocation[0], "revocation_reason": revocation[1].name},
+                value={
+                    "revocation_time": revocation[0].replace(microsecond=0),
+                    "revocation_reason": revocation[1].name,
+                },
             )
         else:
             status = aocsp.CertStatus(name="good", value=None)
@@ -357,14 +377,8 @@ class GostTestPki(TestPki):
         }
         if revoked:
             tbs_data["revoked_certificates"] = revoked
-        tbs = acrl.TbsCertList(tbs_data)
-        return acrl.CertificateList(
-            {
-                "tbs_cert_list": tbs,
-                "signature_algorithm": {"algorithm": sig_oid},
-                "signature": issuer_key.sign(tbs.dump()),
-            }
-        ).dump()
+        tbs_der = acrl.TbsCertList(tbs_data).dump()
+        return signed_der(tbs_der, sig_oid, issuer_key.sign(tbs_der))
 
 
 def _key_bits_hash(hash_name: str, cert: x509.Certificate) -> bytes:

@@ -23,7 +23,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from . import gost
 from .cms import (
+    GOST_SIGNATURES,
     CmsFormatError,
     ParsedSignature,
     UnsupportedAlgorithmError,
@@ -32,6 +34,8 @@ from .cms import (
     parse_signed_data,
     verify_signature_value,
 )
+from .gost import GostError
+from .gostx509 import gost_issued_by, gost_key
 from .ports import RevocationChecker, RevocationState, RevocationStatus
 from .revocation import publishes_revocation
 from .subject import SubjectInfo, parse_subject
@@ -154,6 +158,9 @@ class _Failure(Exception):
 
 
 def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    gost_answer = gost_issued_by(child, parent)
+    if gost_answer is not None:
+        return gost_answer
     try:
         child.verify_directly_issued_by(parent)
     except (ValueError, InvalidSignature):
@@ -241,9 +248,22 @@ def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
     if cert is None:
         raise _Failure(Reason.BAD_SIGNATURE, "signer certificate not included in the CMS")
     try:
-        public_key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key algorithm: {exc}") from exc
+        gost_public = gost_key(cert)
+    except GostError as exc:
+        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key: {exc}") from exc
+    public_key: object = gost_public
+    if gost_public is None:
+        if parsed.signature_algorithm_oid in GOST_SIGNATURES:
+            raise _Failure(Reason.BAD_SIGNATURE, "GOST signature from a certificate without a GOST key")
+        try:
+            public_key = cert.public_key()
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key algorithm: {exc}") from exc
+    elif GOST_SIGNATURES.get(parsed.signature_algorithm_oid) != gost.DIGEST_NAMES[gost_public.digest_oid]:
+        raise _Failure(
+            Reason.BAD_SIGNATURE,
+            f"signature algorithm {parsed.signature_algorithm} does not fit the GOST key",
+        )
     if parsed.signed_attrs_der is None:
         signed_bytes = content
     else:
@@ -255,7 +275,11 @@ def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
             raise _Failure(Reason.CONTENT_MISMATCH, "messageDigest does not match the expected content")
         signed_bytes = parsed.signed_attrs_der
     try:
-        verify_signature_value(public_key, parsed.signature, signed_bytes, parsed.digest_algorithm)
+        if gost_public is not None:
+            if not gost_public.verify(parsed.signature, signed_bytes):
+                raise InvalidSignature
+        else:
+            verify_signature_value(public_key, parsed.signature, signed_bytes, parsed.digest_algorithm)
     except InvalidSignature as exc:
         raise _Failure(Reason.BAD_SIGNATURE, "signature value does not verify") from exc
     except UnsupportedAlgorithmError as exc:

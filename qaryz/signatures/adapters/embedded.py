@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ..revocation import OcspCrlChecker
 from ..testpki import TestPki
+from ..testpki_gost import open_test_pki
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,7 +79,7 @@ class _PkiHTTPServer(ThreadingHTTPServer):
     def pki(self) -> TestPki:
         # Loaded lazily: the PKI may be created after the server, with the server's URL in its certificates.
         if self._pki is None:
-            self._pki = TestPki(self.directory)
+            self._pki = open_test_pki(self.directory)
         return self._pki
 
 
@@ -128,7 +129,7 @@ class EmbeddedRevocationChecker(OcspCrlChecker):
     """OCSP/CRL client answered in-process by the test PKI's responder (demo mode)."""
 
     def __init__(self, directory: Path | str, *, cache_seconds: int = 300) -> None:
-        self.pki = TestPki(directory)
+        self.pki = open_test_pki(directory)
         super().__init__(
             fetch_ocsp=lambda _url, request: self.pki.ocsp_respond(request),
             fetch_crl=lambda url: self.pki.crl(
