@@ -166,7 +166,14 @@ def gost_issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool | 
         return None
     if key is None or child.issuer != parent.subject:
         return False
-    return verify_signed(key, sig_oid, child.signature, child.tbs_certificate_bytes)
+    return _certificate_signature_ok(key, sig_oid, child.signature, child.tbs_certificate_bytes)
+
+
+@lru_cache(maxsize=2048)
+def _certificate_signature_ok(key: GostPublicKey, signature_oid: str, signature: bytes, tbs: bytes) -> bool:
+    # A certificate's signature never changes: NCA's intermediates (and a returning client's certificate)
+    # are verified once per process instead of on every signature (a 512-bit check costs ~10 ms).
+    return verify_signed(key, signature_oid, signature, tbs)
 
 
 def verify_signed(key: GostPublicKey, signature_oid: str, signature: bytes, tbs: bytes) -> bool:
