@@ -91,3 +91,30 @@ def test_ncalayer_module_lists_storages_signs_and_submits(
     assert ncalayer.calls == ["getActiveTokens", "createCAdESFromBase64"]
     verification = selectors.accepted_signature(request)
     assert verification is not None and verification.channel == "web"
+
+
+@pytest.mark.req("R-ONB-4", "R-SIGN-1")
+def test_demo_signer_with_a_gost_key_completes_in_the_browser(
+    eds_settings: Pki, page, live_server, settings, tmp_path, artifacts_dir
+) -> None:
+    """The GOST demo key (GOST 2015, 512-bit, from the GOST test PKI beside the RSA one) in the browser;
+    revocation answered in-process as in demo mode."""
+    settings.DEMO_MODE = True
+    settings.EDS_TEST_PKI_DIR = tmp_path / "pki"
+    settings.EDS_REVOCATION = "embedded"
+    services.reset_caches()
+    services.ensure_test_pki()
+    owner = make_client(iin="690909300999", phone="+77016990999")
+    request = services.create_signing_request(
+        owner, "contract_signing", "Договор № 7".encode(), title="Договор"
+    )
+    browser_session(page, live_server, owner)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/signatures/sign/{request.pk}/?next=/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(artifacts_dir / "signatures-sign-page-gost-390.png"), full_page=True)
+    page.click("#eds-demo-sign-gost")
+    page.wait_for_url(f"{live_server.url}/", timeout=30000)
+    accepted = selectors.accepted_signature(request)
+    assert accepted is not None and accepted.signer_iin == "690909300999"
+    services.reset_caches()
