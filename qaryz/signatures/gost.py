@@ -212,16 +212,65 @@ def _double(c: Curve, pt: _Jac) -> _Jac:
     if y == 0:
         return None
     p = c.p
-    xx = x * x % p
     yy = y * y % p
     yyyy = yy * yy % p
     zz = z * z % p
-    s = 2 * ((x + yy) ** 2 - xx - yyyy) % p
-    m = (3 * xx + c.a * zz * zz) % p
+    s = 4 * x * yy % p
+    if c.a == p - 3:  # the TC26 512-bit sets and CryptoPro A-C: 3*(X - Z^2)*(X + Z^2), two products fewer
+        m = 3 * (x - zz) * (x + zz) % p
+    else:
+        m = (3 * x * x + c.a * zz * zz) % p
     x3 = (m * m - 2 * s) % p
     y3 = (m * (s - x3) - 8 * yyyy) % p
-    z3 = ((y + z) ** 2 - yy - zz) % p
+    z3 = 2 * y * z % p
     return x3, y3, z3
+
+
+def _add_affine(c: Curve, p1: _Jac, x2: int, y2: int) -> _Jac:
+    """p1 + (x2, y2) with the second point affine (Z = 1): the table points of ``_shamir``."""
+    if p1 is None:
+        return x2, y2, 1
+    p = c.p
+    x1, y1, z1 = p1
+    z1z1 = z1 * z1 % p
+    u2 = x2 * z1z1 % p
+    s2 = y2 * z1 * z1z1 % p
+    if x1 == u2:
+        return _double(c, p1) if y1 == s2 else None
+    h = (u2 - x1) % p
+    r = (s2 - y1) % p
+    hh = h * h % p
+    hhh = h * hh % p
+    v = x1 * hh % p
+    x3 = (r * r - hhh - 2 * v) % p
+    y3 = (r * (v - x3) - y1 * hhh) % p
+    z3 = h * z1 % p
+    return x3, y3, z3
+
+
+def _normalise(c: Curve, points: list[_Jac]) -> list[tuple[int, int] | None]:
+    """Affine forms of several points with one inversion (Montgomery's trick)."""
+    p = c.p
+    zs = [pt[2] for pt in points if pt is not None]
+    prefix = [1]
+    for z in zs:
+        prefix.append(prefix[-1] * z % p)
+    inv = pow(prefix[-1], -1, p)
+    inverses = [0] * len(zs)
+    for i in range(len(zs) - 1, -1, -1):
+        inverses[i] = inv * prefix[i] % p
+        inv = inv * zs[i] % p
+    out: list[tuple[int, int] | None] = []
+    k = 0
+    for pt in points:
+        if pt is None:
+            out.append(None)
+            continue
+        zi = inverses[k]
+        k += 1
+        zi2 = zi * zi % p
+        out.append((pt[0] * zi2 % p, pt[1] * zi2 * zi % p))
+    return out
 
 
 def _add(c: Curve, p1: _Jac, p2: _Jac) -> _Jac:
@@ -271,23 +320,23 @@ def _mul(c: Curve, k: int, x: int, y: int) -> _Jac:
 
 
 def _shamir(c: Curve, k1: int, k2: int, q: tuple[int, int]) -> _Jac:
-    """k1*G + k2*Q, two bits at a time from a 16-entry table of i*G + j*Q."""
+    """k1*G + k2*Q, two bits at a time from a 16-entry table of i*G + j*Q (made affine once, so that
+    every addition of the loop is a mixed one)."""
     g1: _Jac = (c.x, c.y, 1)
     q1: _Jac = (q[0], q[1], 1)
     gs = [None, g1, _double(c, g1)]
     gs.append(_add(c, gs[2], g1))
     qs = [None, q1, _double(c, q1)]
     qs.append(_add(c, qs[2], q1))
-    table = [[_add(c, gs[i], qs[j]) for j in range(4)] for i in range(4)]
+    flat = _normalise(c, [_add(c, gs[i], qs[j]) for i in range(4) for j in range(4)])
     bits = max(k1.bit_length(), k2.bit_length())
     bits += bits & 1
     acc: _Jac = None
     for shift in range(bits - 2, -2, -2):
         acc = _double(c, _double(c, acc))
-        i = (k1 >> shift) & 3
-        j = (k2 >> shift) & 3
-        if i or j:
-            acc = _add(c, acc, table[i][j])
+        entry = flat[((k1 >> shift) & 3) * 4 + ((k2 >> shift) & 3)]
+        if entry is not None:
+            acc = _add_affine(c, acc, entry[0], entry[1])
     return acc
 
 

@@ -157,3 +157,21 @@ def test_public_key_off_the_curve_is_refused() -> None:
         gost.decode_public_key(curve, b"\x01" * 64)
     with pytest.raises(gost.GostError):
         gost.curve_for("1.2.643.7.1.2.1.9.9")
+
+
+@pytest.mark.req(*REQS)
+@pytest.mark.parametrize("paramset", [gost.PARAMSET_256_A, gost.PARAMSET_512_A, "1.2.643.7.1.2.1.1.2"])
+def test_public_key_agrees_with_gostcrypto_affine_arithmetic(paramset: str) -> None:
+    """Our Jacobian arithmetic (a = -3 shortcut on the 512 A / CryptoPro sets) against gostcrypto's own."""
+    from gostcrypto.gostsignature import CURVES_R_1323565_1_024_2019, MODE_256, MODE_512
+    from gostcrypto.gostsignature import new as gc_new
+
+    curve = gost.curve_for(paramset)
+    name = gost._PARAMSET_NAMES[paramset]
+    other = gc_new(MODE_512 if curve.size == 64 else MODE_256, CURVES_R_1323565_1_024_2019[name])
+    d = gost.new_private_key(curve)
+    raw = bytes(other.public_key_generate(bytearray(d.to_bytes(curve.size, "big"))))
+    assert gost.public_key(curve, d) == (
+        int.from_bytes(raw[: curve.size], "big"),
+        int.from_bytes(raw[curve.size :], "big"),
+    )
