@@ -216,10 +216,8 @@ def _double(c: Curve, pt: _Jac) -> _Jac:
     yyyy = yy * yy % p
     zz = z * z % p
     s = 4 * x * yy % p
-    if c.a == p - 3:  # the TC26 512-bit sets and CryptoPro A-C: 3*(X - Z^2)*(X + Z^2), two products fewer
-        m = 3 * (x - zz) * (x + zz) % p
-    else:
-        m = (3 * x * x + c.a * zz * zz) % p
+    # a = -3 (the TC26 512-bit sets, CryptoPro A-C): 3*(X - Z^2)*(X + Z^2), two products fewer
+    m = 3 * (x - zz) * (x + zz) % p if c.a == p - 3 else (3 * x * x + c.a * zz * zz) % p
     x3 = (m * m - 2 * s) % p
     y3 = (m * (s - x3) - 8 * yyyy) % p
     z3 = 2 * y * z % p
