@@ -1,7 +1,8 @@
 """Server-side verification of an EDS (CMS/PKCS#7) signature (pure: no Django import).
 
 One function, ``verify_cms``, checks in order: the CMS can be read and uses an algorithm we
-implement (RSA or ECDSA with SHA-2; GOST is reported as unsupported, never accepted); the signed
+implement (RSA or ECDSA with SHA-2, GOST 2015 with Streebog via ``gostx509``; GOST 34.310-2004 and
+anything else is reported as unsupported, never accepted); the signed
 content is exactly the expected bytes; the signature value; the signing time (a verified RFC 3161
 timestamp token, else the signingTime attribute, else now) lies in the allowed window; the chain
 up to a configured trusted root; every certificate is valid at the signing time; the signer's key
