@@ -274,6 +274,14 @@ class GostTestPki(TestPki):
         key = _read_key(self.directory / "clients" / f"{label}.key")
         return ClientKey(label, _read_cert(cert_path), key)  # type: ignore[arg-type]
 
+    def timestamp_token(
+        self, signature: bytes, *, gen_time: datetime | None = None, digest_oid: str = gost.OID_DIGEST_256
+    ) -> bytes:
+        """An RFC 3161 token of the GOST TSA with a Streebog imprint (``digest_oid`` "sha256" for SHA-256)."""
+        if digest_oid == "sha256":
+            return super().timestamp_token(signature, gen_time=gen_time)
+        return _gost_timestamp_token(self, signature, gen_time, digest_oid)
+
     # --- OCSP responder and CRL publisher, GOST-signed --------------------------------------------
     def ocsp_respond(  # type: ignore[override]
         self,
@@ -379,6 +387,36 @@ class GostTestPki(TestPki):
             tbs_data["revoked_certificates"] = revoked
         tbs_der = acrl.TbsCertList(tbs_data).dump()
         return signed_der(tbs_der, sig_oid, issuer_key.sign(tbs_der))
+
+
+def _gost_timestamp_token(
+    pki: GostTestPki, signature: bytes, gen_time: datetime | None, digest_oid: str
+) -> bytes:
+    from asn1crypto import tsp
+
+    from .cms import sign_cms
+
+    info = tsp.TSTInfo(
+        {
+            "version": "v1",
+            "policy": "1.2.398.3.3.2.6.1",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": digest_oid},
+                "hashed_message": gost.digest(digest_oid, signature),
+            },
+            "serial_number": x509.random_serial_number(),
+            "gen_time": (gen_time or datetime.now(UTC)).replace(microsecond=0),
+        }
+    )
+    return sign_cms(
+        info.dump(),
+        pki.tsa_cert,
+        pki.key("tsa"),  # type: ignore[arg-type]
+        extra_certificates=[pki.intermediate],
+        detached=False,
+        content_type="tst_info",
+        signing_time=gen_time,
+    )
 
 
 def _key_bits_hash(hash_name: str, cert: x509.Certificate) -> bytes:

@@ -304,7 +304,9 @@ def _timestamp_time(
     info = acms.ContentInfo.load(token_der)["content"]["encap_content_info"]["content"].parsed
     imprint = info["message_imprint"]
     algorithm = imprint["hash_algorithm"]["algorithm"].native
-    if algorithm not in ("sha256", "sha384", "sha512"):
+    # a GOST TSA stamps with Streebog (TC26 or NCA's own digest OID)
+    algorithm = gost.DIGEST_NAMES.get(imprint["hash_algorithm"]["algorithm"].dotted, algorithm)
+    if algorithm not in ("sha256", "sha384", "sha512", "streebog256", "streebog512"):
         raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"timestamp imprint {algorithm}")
     if imprint["hashed_message"].native != digest(algorithm, signature):
         raise _Failure(Reason.BAD_SIGNATURE, "timestamp token covers another signature")

@@ -293,6 +293,18 @@ def test_gost_timestamp_token_gives_the_signing_time(gost_pki: GostPki) -> None:
     stamped = verify(gost_pki, info.dump())
     assert stamped.ok, stamped.detail
     assert stamped.signing_time_source == "timestamp" and stamped.signing_time == when
+    # imprints: Streebog-256 (default of the GOST TSA), NCA's Streebog-512 OID, SHA-256
+    for digest_oid in (gost.KZ_DIGEST_512, "sha256"):
+        token = pki.timestamp_token(signer_info["signature"].native, gen_time=when, digest_oid=digest_oid)
+        signer_info["unsigned_attrs"] = acms.CMSAttributes(
+            [
+                acms.CMSAttribute(
+                    {"type": "signature_time_stamp_token", "values": [acms.ContentInfo.load(token)]}
+                )
+            ]
+        )
+        again = verify(gost_pki, info.dump())
+        assert again.ok and again.signing_time_source == "timestamp", (digest_oid, again.detail)
     other_value = pki.timestamp_token(b"another signature", gen_time=when)
     signer_info["unsigned_attrs"] = acms.CMSAttributes(
         [
