@@ -14,10 +14,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from asn1crypto import core as acore
+from asn1crypto import keys as akeys
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import gost
+
+
+def _public_key_spec(info: akeys.PublicKeyInfo) -> object:
+    if info["algorithm"]["algorithm"].dotted in gost.KEY_SIZES:
+        return (acore.OctetBitString, None)
+    return _ASN1CRYPTO_PUBLIC_KEY_SPEC(info)
+
+
+# asn1crypto knows no GOST key and raises KeyError when it has to parse one, which it does whenever it
+# re-encodes a certificate (it also re-encodes any value whose definite length ends in byte 0x80,
+# taking it for indefinite). Teach it that a GOST key is an opaque BIT STRING; DER is unchanged.
+_ASN1CRYPTO_PUBLIC_KEY_SPEC = akeys.PublicKeyInfo._public_key_spec
+akeys.PublicKeyInfo._spec_callbacks = {**akeys.PublicKeyInfo._spec_callbacks, "public_key": _public_key_spec}
 
 
 class _GostKeyParams(acore.Sequence):

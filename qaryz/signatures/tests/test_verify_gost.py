@@ -335,3 +335,34 @@ def test_gost_test_pki_reopens_from_disk(gost_pki: GostPki) -> None:
         ca=False,
     )
     assert gost_key(cert) == key.private_key.public_key()
+
+
+@pytest.mark.req(*REQS)
+def test_gost_certificate_whose_length_ends_in_0x80_survives_re_encoding(gost_pki: GostPki) -> None:
+    """asn1crypto takes a definite length ending in byte 0x80 for an indefinite one and re-encodes the
+    value, which once failed on GOST keys: find such a certificate, sign with it, timestamp it, verify."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    key = None
+    n = 1
+    for _attempt in range(20):  # each character of O adds one byte: aim at the length directly
+        candidate = gost_pki.pki.issue_client(
+            iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР", organisation="A" * n, store=False
+        )
+        der = candidate.certificate.public_bytes(Encoding.DER)
+        assert der[1] == 0x82
+        if der[3] == 0x80:
+            key = candidate
+            break
+        n += (0x80 - der[3]) % 256 or 1
+    assert key is not None
+    assert acms.ContentInfo.load(gost_pki.pki.sign_with(key, CONTENT)).dump(force=True)
+    cms = gost_pki.pki.sign_with(key, CONTENT, detached=False)
+    assert verify(gost_pki, cms).ok
+    info = acms.ContentInfo.load(cms)
+    signer_info = info["content"]["signer_infos"][0]
+    token = gost_pki.pki.timestamp_token(signer_info["signature"].native)
+    signer_info["unsigned_attrs"] = acms.CMSAttributes(
+        [acms.CMSAttribute({"type": "signature_time_stamp_token", "values": [acms.ContentInfo.load(token)]})]
+    )
+    assert verify(gost_pki, info.dump(force=True)).ok
