@@ -15,10 +15,14 @@ from datetime import UTC, datetime
 
 from asn1crypto import cms as acms
 from asn1crypto import core as acore
+from asn1crypto import parser as aparser
 from asn1crypto import x509 as ax509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from . import gost
+from .gostx509 import GostPrivateKey
 
 # Digests accepted for signatures (SHA-1 and older are refused as unsupported).
 DIGESTS: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
@@ -26,8 +30,18 @@ DIGESTS: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
+# GOST 2015 (GOST R 34.10-2012 on TC26 curves, Streebog): digest OID -> name, and the SignerInfo
+# signature algorithms accepted with it (the signwithdigest OID or, as some signers write, the key OID).
+GOST_DIGESTS = gost.DIGEST_NAMES
+GOST_SIGNATURES = gost.SIGNATURE_DIGESTS
+GOST_2004 = {gost.KZ_GOST_2004_SIGN, gost.KZ_GOST_2004_KEY, gost.KZ_GOST_34311_95}
 # Kazakh GOST (1.2.398.3.10...) and Russian GOST (1.2.643...) arcs: recognised to say so clearly.
 GOST_ARCS = ("1.2.398.3.10.", "1.2.643.")
+
+
+def _parse_tlv(data: bytes, pointer: int) -> tuple[tuple[int, int, int, bytes, bytes, bytes], int]:
+    length = aparser.peek(data[pointer:])
+    return aparser.parse(data[pointer : pointer + length]), pointer + length
 
 
 class CmsFormatError(ValueError):
@@ -58,6 +72,8 @@ def decode_input(data: bytes | str) -> bytes:
 
 
 def algorithm_label(oid: str, name: str) -> str:
+    if oid in GOST_2004:  # its curve parameters and GOST 34.311-95 are not public: refused by name
+        return f"GOST 34.310-2004 / GOST 34.311-95 ({oid})"
     if oid.startswith(GOST_ARCS):
         return f"GOST ({oid})"
     return name if name != oid else oid
@@ -80,15 +96,23 @@ class ParsedSignature:
     signing_time: datetime | None
     timestamp_token: bytes | None = None
     unsupported: str = ""  # why the algorithms cannot be verified, if so
+    signature_algorithm_oid: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
 
 def _load_certificates(signed_data: acms.SignedData) -> list[x509.Certificate]:
+    """The X.509 certificates of the set, from their exact bytes: asn1crypto re-encodes an object whose
+    definite length happens to end in 0x80 (it takes it for indefinite), which fails for GOST keys."""
     certs: list[x509.Certificate] = []
-    for choice in signed_data["certificates"] or []:
-        if choice.name != "certificate":
-            continue
-        certs.append(x509.load_der_x509_certificate(choice.chosen.dump()))
+    field = signed_data["certificates"]
+    if isinstance(field, acore.Void) or not field.contents:
+        return certs
+    data = field.contents
+    pointer = 0
+    while pointer < len(data):
+        (class_, _method, tag, header, content, trailer), pointer = _parse_tlv(data, pointer)
+        if class_ == 0 and tag == 16:  # a plain Certificate; other choices (attribute certs) are skipped
+            certs.append(x509.load_der_x509_certificate(header + content + trailer))
     return certs
 
 
@@ -139,9 +163,13 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
         sig_oid = signer_info["signature_algorithm"]["algorithm"].dotted
         sig_name = signer_info["signature_algorithm"]["algorithm"].native
         unsupported = ""
-        if digest_name not in DIGESTS:
+        digest_name = GOST_DIGESTS.get(digest_oid, digest_name)
+        if digest_name not in DIGESTS and digest_name not in gost.DIGEST_NAMES.values():
             unsupported = f"digest {algorithm_label(digest_oid, digest_name)}"
-        elif sig_name not in _SIGNATURE_ALGORITHMS:
+        elif sig_oid in GOST_SIGNATURES:
+            if GOST_SIGNATURES[sig_oid] != digest_name:
+                unsupported = f"signature {algorithm_label(sig_oid, sig_name)} with digest {digest_name}"
+        elif sig_name not in _SIGNATURE_ALGORITHMS or digest_name not in DIGESTS:
             unsupported = f"signature {algorithm_label(sig_oid, sig_name)}"
 
         signed_attrs = signer_info["signed_attrs"]
@@ -167,19 +195,22 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
                         signing_time = signing_time.replace(tzinfo=UTC)
         token = None
         unsigned = signer_info["unsigned_attrs"]
-        if unsigned.native is not None:
+        if not isinstance(unsigned, acore.Void):  # never .native: it would parse GOST keys
             for attr in unsigned:
                 if attr["type"].native == "signature_time_stamp_token":
-                    token = attr["values"][0].dump()
+                    # its exact bytes (re-encoding may fail on GOST keys, see _load_certificates)
+                    (_c, _m, _t, header, content, trailer), _end = _parse_tlv(attr["values"].contents, 0)
+                    token = header + content + trailer
         return ParsedSignature(
             content_type=content_type,
             encapsulated_content=encapsulated,
             certificates=certs,
             signer_certificate=signer_cert,
             digest_algorithm=digest_name
-            if digest_name in DIGESTS
+            if digest_name in DIGESTS or digest_name in gost.DIGEST_NAMES.values()
             else algorithm_label(digest_oid, digest_name),
             signature_algorithm=algorithm_label(sig_oid, sig_name),
+            signature_algorithm_oid=sig_oid,
             signature=signer_info["signature"].native,
             signed_attrs_der=attrs_der,
             message_digest=message_digest,
@@ -207,6 +238,8 @@ _SIGNATURE_ALGORITHMS = {
 
 
 def digest(name: str, data: bytes) -> bytes:
+    if name.startswith("streebog"):
+        return gost.digest(name, data)
     return hashlib.new(name, data).digest()
 
 
@@ -221,6 +254,12 @@ def verify_signature_value(public_key: object, signature: bytes, data: bytes, di
         raise UnsupportedAlgorithmError(f"public key type {type(public_key).__name__}")
 
 
+def _raw(cert: x509.Certificate) -> acore.Any:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return acore.Any.load(cert.public_bytes(Encoding.DER))
+
+
 def _to_asn1_cert(cert: x509.Certificate) -> ax509.Certificate:
     from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -230,7 +269,7 @@ def _to_asn1_cert(cert: x509.Certificate) -> ax509.Certificate:
 def sign_cms(
     content: bytes,
     certificate: x509.Certificate,
-    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | GostPrivateKey,
     *,
     extra_certificates: Iterable[x509.Certificate] = (),
     detached: bool = True,
@@ -240,7 +279,14 @@ def sign_cms(
     with_signing_time: bool = True,
     timestamp_token: bytes | None = None,
 ) -> bytes:
-    """A CAdES-BES-like CMS SignedData, shaped like NCALayer's createCAdESFromBase64 output."""
+    """A CAdES-BES-like CMS SignedData, shaped like NCALayer's createCAdESFromBase64 output.
+
+    With a GOST key the digest is the key's Streebog and ``digest_name`` is ignored."""
+    gost_key = private_key.public_key() if isinstance(private_key, GostPrivateKey) else None
+    digest_id: str = digest_name
+    if gost_key is not None:
+        digest_id = gost_key.digest_oid
+        digest_name = GOST_DIGESTS[digest_id]
     message_digest = digest(digest_name, content)
     attrs = [
         acms.CMSAttribute({"type": "content_type", "values": [content_type]}),
@@ -250,7 +296,12 @@ def sign_cms(
         attrs.append(acms.CMSAttribute({"type": "signing_time", "values": [acms.Time({"utc_time": when})]}))
     attrs.append(acms.CMSAttribute({"type": "message_digest", "values": [message_digest]}))
     acert = _to_asn1_cert(certificate)
-    sig_alg = f"{digest_name}_rsa" if isinstance(private_key, rsa.RSAPrivateKey) else f"{digest_name}_ecdsa"
+    if gost_key is not None:
+        sig_alg = gost_key.signature_oid
+    elif isinstance(private_key, rsa.RSAPrivateKey):
+        sig_alg = f"{digest_name}_rsa"
+    else:
+        sig_alg = f"{digest_name}_ecdsa"
     signer_info = acms.SignerInfo(
         {
             "version": "v1",
@@ -261,18 +312,19 @@ def sign_cms(
                     )
                 }
             ),
-            "digest_algorithm": {"algorithm": digest_name},
+            "digest_algorithm": {"algorithm": digest_id},
             "signed_attrs": acms.CMSAttributes(attrs),
             "signature_algorithm": {"algorithm": sig_alg},
             "signature": b"",
         }
     )
     to_sign = b"\x31" + signer_info["signed_attrs"].dump()[1:]
-    algorithm = DIGESTS[digest_name]()
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        signature = private_key.sign(to_sign, padding.PKCS1v15(), algorithm)
+    if isinstance(private_key, GostPrivateKey):
+        signature = private_key.sign(to_sign)
+    elif isinstance(private_key, rsa.RSAPrivateKey):
+        signature = private_key.sign(to_sign, padding.PKCS1v15(), DIGESTS[digest_name]())
     else:
-        signature = private_key.sign(to_sign, ec.ECDSA(algorithm))
+        signature = private_key.sign(to_sign, ec.ECDSA(DIGESTS[digest_name]()))
     signer_info["signature"] = signature
     if timestamp_token is not None:
         signer_info["unsigned_attrs"] = acms.CMSAttributes(
@@ -291,9 +343,10 @@ def sign_cms(
     signed_data = acms.SignedData(
         {
             "version": "v1" if content_type == "data" else "v3",
-            "digest_algorithms": [{"algorithm": digest_name}],
+            "digest_algorithms": [{"algorithm": digest_id}],
             "encap_content_info": encap,
-            "certificates": [acert, *(_to_asn1_cert(c) for c in extra_certificates)],
+            # as opaque values: asn1crypto may re-encode a loaded certificate and cannot parse GOST keys
+            "certificates": acms.CertificateSet([_raw(certificate), *(_raw(c) for c in extra_certificates)]),
             "signer_infos": [signer_info],
         }
     )

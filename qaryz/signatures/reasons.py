@@ -27,7 +27,8 @@ MESSAGES: dict[str, Promise] = {
         'This key cannot sign documents. Choose your signing key (RSA or GOST "SIGN" key).'
     ),
     Reason.UNSUPPORTED_ALGORITHM: _(
-        "This signature algorithm (for example GOST) is not supported yet. Please sign with your RSA key."
+        "This signature algorithm (for example the older GOST 34.310-2004) is not supported. "
+        "Please sign with your RSA or GOST 2015 key."
     ),
     Reason.REPLAYED: _("This document has already been signed; the signature cannot be used again."),
     Reason.EXPIRED_REQUEST: _("The signing request has expired. Please start again."),

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
+from .gost import GostError
+from .gostx509 import gost_issued_by, gost_key, key_hash, verify_signed
 from .ports import RevocationState, RevocationStatus
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -69,9 +71,21 @@ def crl_urls(cert: x509.Certificate) -> list[str]:
     return urls
 
 
+def _cert_id_hashes(issuer: x509.Certificate, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
+    """CertID's issuerNameHash and issuerKeyHash (RFC 6960), computed from the DER so that GOST
+    issuers (whose keys ``cryptography`` cannot load) work too."""
+    name = hashes.Hash(algorithm)
+    name.update(issuer.subject.public_bytes())
+    return name.finalize(), key_hash(issuer, algorithm.name)
+
+
 def build_ocsp_request(cert: x509.Certificate, issuer: x509.Certificate, nonce: bytes | None) -> bytes:
     # SHA-1 CertID is what RFC 6960 responders (NCA's included) expect; it identifies, not protects.
-    builder = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())  # noqa: S303  # nosec B303
+    algorithm = hashes.SHA1()  # noqa: S303  # nosec B303
+    name_hash, key_hash_ = _cert_id_hashes(issuer, algorithm)
+    builder = ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+        name_hash, key_hash_, cert.serial_number, algorithm
+    )
     if nonce:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
     return builder.build().public_bytes(serialization.Encoding.DER)
@@ -93,15 +107,18 @@ def _verify_with(
 def _responder_matches(response: ocsp.OCSPResponse, cert: x509.Certificate) -> bool:
     if response.responder_name is not None:
         return response.responder_name == cert.subject
-    key_hash = x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest  # type: ignore[arg-type]
-    return response.responder_key_hash == key_hash
+    return response.responder_key_hash == key_hash(cert)
 
 
 def _is_delegated_responder(candidate: x509.Certificate, issuer: x509.Certificate, now: datetime) -> bool:
-    try:
-        candidate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+    gost_answer = gost_issued_by(candidate, issuer)
+    if gost_answer is False:
         return False
+    if gost_answer is None:
+        try:
+            candidate.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+            return False
     try:
         eku = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
@@ -139,14 +156,25 @@ def validate_ocsp_response(
     if signer is None:
         raise RevocationError("OCSP response not signed by the CA or an authorised responder")
     try:
-        _verify_with(
-            signer.public_key(),
-            response.signature,
-            response.tbs_response_bytes,
-            response.signature_hash_algorithm,
-        )
-    except InvalidSignature as exc:
-        raise RevocationError("OCSP response signature is invalid") from exc
+        signer_gost = gost_key(signer)
+    except GostError as exc:
+        raise RevocationError(f"OCSP responder key: {exc}") from exc
+    if signer_gost is not None:
+        oid = response.signature_algorithm_oid.dotted_string
+        if not verify_signed(signer_gost, oid, response.signature, response.tbs_response_bytes):
+            raise RevocationError("OCSP response signature is invalid")
+    else:
+        try:
+            _verify_with(
+                signer.public_key(),
+                response.signature,
+                response.tbs_response_bytes,
+                response.signature_hash_algorithm,
+            )
+        except InvalidSignature as exc:
+            raise RevocationError("OCSP response signature is invalid") from exc
+        except UnsupportedAlgorithm as exc:
+            raise RevocationError("OCSP response signature algorithm unsupported") from exc
     if nonce is not None:
         try:
             got = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
@@ -158,11 +186,11 @@ def validate_ocsp_response(
     for item in response.responses:
         if item.serial_number != cert.serial_number:
             continue
-        expected = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, item.hash_algorithm).build()
-        if (
-            item.issuer_key_hash == expected.issuer_key_hash
-            and item.issuer_name_hash == expected.issuer_name_hash
-        ):
+        try:
+            name_hash, issuer_key_hash = _cert_id_hashes(issuer, item.hash_algorithm)
+        except UnsupportedAlgorithm:
+            continue
+        if item.issuer_key_hash == issuer_key_hash and item.issuer_name_hash == name_hash:
             single = item
             break
     if single is None:
@@ -212,9 +240,18 @@ def validate_crl(
     if crl.issuer != issuer.subject:
         raise RevocationError("CRL issued by another CA")
     try:
-        valid = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
-    except (TypeError, UnsupportedAlgorithm) as exc:
-        raise RevocationError("CRL signature algorithm unsupported") from exc
+        issuer_gost = gost_key(issuer)
+    except GostError as exc:
+        raise RevocationError(f"CRL issuer key: {exc}") from exc
+    if issuer_gost is not None:
+        valid = verify_signed(
+            issuer_gost, crl.signature_algorithm_oid.dotted_string, crl.signature, crl.tbs_certlist_bytes
+        )
+    else:
+        try:
+            valid = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+        except (TypeError, UnsupportedAlgorithm) as exc:
+            raise RevocationError("CRL signature algorithm unsupported") from exc
     if not valid:
         raise RevocationError("CRL signature is invalid")
     if crl.last_update_utc > now + CLOCK_SKEW:

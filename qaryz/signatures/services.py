@@ -30,12 +30,17 @@ from .cms import CmsFormatError, decode_input
 from .models import PURPOSES, SignatureVerification, SigningRequest
 from .ports import RevocationChecker
 from .testpki import ClientKey, TestPki, client_label
+from .testpki_gost import GostTestPki, open_test_pki
 from .verify import Reason, TrustStore, VerificationResult, verify_cms
 
 logger = logging.getLogger("qaryz.signatures")
 PURPOSE_CODES = {code for code, _label in PURPOSES}
 TEXT_IN_ENVELOPE_LIMIT = 16 * 1024
 ENVELOPE_FORMAT = "qaryz-eds-request/1"
+
+
+GOST_SUBDIR = "gost"  # the GOST test PKI lives beside the RSA one
+DEMO_ALGORITHMS = ("rsa", "gost")
 
 
 class SigningRequestError(ValueError):
@@ -47,10 +52,12 @@ class SigningRequestError(ValueError):
 def _trust_store(roots_dir: str, intermediates_dir: str, test_pki_dir: str, trust_test: bool) -> TrustStore:
     roots = TrustStore.load_pem_dir(roots_dir)
     intermediates = TrustStore.load_pem_dir(intermediates_dir)
-    if trust_test and TestPki.exists(test_pki_dir):
-        pki = TestPki(test_pki_dir)
-        roots.append(pki.root)
-        intermediates.append(pki.intermediate)
+    if trust_test:
+        for directory in (Path(test_pki_dir), Path(test_pki_dir) / GOST_SUBDIR):
+            if TestPki.exists(directory):
+                pki = open_test_pki(directory)
+                roots.append(pki.root)
+                intermediates.append(pki.intermediate)
     return TrustStore(roots, intermediates)
 
 
@@ -68,9 +75,10 @@ def _checker(
     kind: str, test_pki_dir: str, ocsp_url: str, crl_url: str, timeout: float, cache: int
 ) -> RevocationChecker:
     if kind == "embedded":
-        from .adapters.embedded import EmbeddedRevocationChecker
+        from .adapters.embedded import MultiPkiRevocationChecker
 
-        return EmbeddedRevocationChecker(test_pki_dir, cache_seconds=cache)
+        directories = [Path(test_pki_dir), Path(test_pki_dir) / GOST_SUBDIR]
+        return MultiPkiRevocationChecker([d for d in directories if TestPki.exists(d)], cache_seconds=cache)
     if kind == "http":
         from .adapters.http import HttpRevocationChecker
 
@@ -369,6 +377,16 @@ def _test_pki() -> TestPki:
     return TestPki(directory)
 
 
+def ensure_gost_test_pki() -> GostTestPki:
+    """The GOST test PKI beside the RSA one (``<EDS_TEST_PKI_DIR>/gost``), created on first use."""
+    directory = Path(settings.EDS_TEST_PKI_DIR) / GOST_SUBDIR
+    if GostTestPki.exists(directory):
+        return GostTestPki(directory)
+    pki = GostTestPki.create(directory, base_url=settings.EDS_TEST_PKI_URL)
+    reset_caches()
+    return pki
+
+
 def ensure_test_pki() -> TestPki:
     directory = Path(settings.EDS_TEST_PKI_DIR)
     if TestPki.exists(directory):
@@ -384,9 +402,10 @@ def _client_names(client: Client) -> tuple[str, str]:
     return surname, given
 
 
-def issue_test_key(client: Client) -> ClientKey:
-    """A test-PKI key for ``client`` (idempotent). For a legal entity: its signer's key with the BIN."""
-    pki = ensure_test_pki()
+def issue_test_key(client: Client, *, algorithm: str = "rsa") -> ClientKey:
+    """A test-PKI key for ``client`` (idempotent). For a legal entity: its signer's key with the BIN.
+    ``algorithm`` "gost" issues it from the GOST test PKI (GOST 2015, 512-bit)."""
+    pki = ensure_gost_test_pki() if algorithm == "gost" else ensure_test_pki()
     if client.kind == Client.Kind.LEGAL_ENTITY:
         from qaryz.clients.models import LegalEntitySigner
 
@@ -412,10 +431,12 @@ def issue_test_key(client: Client) -> ClientKey:
     return pki.issue_client(iin=client.iin or "", surname=surname, given_name=given)
 
 
-def demo_sign(signing_request: SigningRequest) -> bytes:
-    """DEMO ONLY: sign the request's bytes server-side with the client's test key."""
+def demo_sign(signing_request: SigningRequest, *, algorithm: str = "rsa") -> bytes:
+    """DEMO ONLY: sign the request's bytes server-side with the client's test key (RSA, or "gost")."""
     if not settings.DEMO_MODE:
         raise PermissionDenied("the test signer exists only in demo mode")
-    key = issue_test_key(signing_request.client)
-    pki = _test_pki()
+    if algorithm not in DEMO_ALGORITHMS:
+        raise ValueError(f"unknown demo key algorithm {algorithm!r}")
+    key = issue_test_key(signing_request.client, algorithm=algorithm)
+    pki = ensure_gost_test_pki() if algorithm == "gost" else _test_pki()
     return pki.sign(key.label, bytes(signing_request.payload))

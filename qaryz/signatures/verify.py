@@ -1,7 +1,8 @@
 """Server-side verification of an EDS (CMS/PKCS#7) signature (pure: no Django import).
 
 One function, ``verify_cms``, checks in order: the CMS can be read and uses an algorithm we
-implement (RSA or ECDSA with SHA-2; GOST is reported as unsupported, never accepted); the signed
+implement (RSA or ECDSA with SHA-2, GOST 2015 with Streebog via ``gostx509``; GOST 34.310-2004 and
+anything else is reported as unsupported, never accepted); the signed
 content is exactly the expected bytes; the signature value; the signing time (a verified RFC 3161
 timestamp token, else the signingTime attribute, else now) lies in the allowed window; the chain
 up to a configured trusted root; every certificate is valid at the signing time; the signer's key
@@ -23,7 +24,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from . import gost
 from .cms import (
+    GOST_SIGNATURES,
     CmsFormatError,
     ParsedSignature,
     UnsupportedAlgorithmError,
@@ -32,6 +35,8 @@ from .cms import (
     parse_signed_data,
     verify_signature_value,
 )
+from .gost import GostError
+from .gostx509 import gost_issued_by, gost_key
 from .ports import RevocationChecker, RevocationState, RevocationStatus
 from .revocation import publishes_revocation
 from .subject import SubjectInfo, parse_subject
@@ -154,6 +159,9 @@ class _Failure(Exception):
 
 
 def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    gost_answer = gost_issued_by(child, parent)
+    if gost_answer is not None:
+        return gost_answer
     try:
         child.verify_directly_issued_by(parent)
     except (ValueError, InvalidSignature):
@@ -241,9 +249,22 @@ def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
     if cert is None:
         raise _Failure(Reason.BAD_SIGNATURE, "signer certificate not included in the CMS")
     try:
-        public_key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key algorithm: {exc}") from exc
+        gost_public = gost_key(cert)
+    except GostError as exc:
+        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key: {exc}") from exc
+    public_key: object = gost_public
+    if gost_public is None:
+        if parsed.signature_algorithm_oid in GOST_SIGNATURES:
+            raise _Failure(Reason.BAD_SIGNATURE, "GOST signature from a certificate without a GOST key")
+        try:
+            public_key = cert.public_key()
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key algorithm: {exc}") from exc
+    elif GOST_SIGNATURES.get(parsed.signature_algorithm_oid) != gost.DIGEST_NAMES[gost_public.digest_oid]:
+        raise _Failure(
+            Reason.BAD_SIGNATURE,
+            f"signature algorithm {parsed.signature_algorithm} does not fit the GOST key",
+        )
     if parsed.signed_attrs_der is None:
         signed_bytes = content
     else:
@@ -255,7 +276,11 @@ def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
             raise _Failure(Reason.CONTENT_MISMATCH, "messageDigest does not match the expected content")
         signed_bytes = parsed.signed_attrs_der
     try:
-        verify_signature_value(public_key, parsed.signature, signed_bytes, parsed.digest_algorithm)
+        if gost_public is not None:
+            if not gost_public.verify(parsed.signature, signed_bytes):
+                raise InvalidSignature
+        else:
+            verify_signature_value(public_key, parsed.signature, signed_bytes, parsed.digest_algorithm)
     except InvalidSignature as exc:
         raise _Failure(Reason.BAD_SIGNATURE, "signature value does not verify") from exc
     except UnsupportedAlgorithmError as exc:
@@ -279,7 +304,9 @@ def _timestamp_time(
     info = acms.ContentInfo.load(token_der)["content"]["encap_content_info"]["content"].parsed
     imprint = info["message_imprint"]
     algorithm = imprint["hash_algorithm"]["algorithm"].native
-    if algorithm not in ("sha256", "sha384", "sha512"):
+    # a GOST TSA stamps with Streebog (TC26 or NCA's own digest OID)
+    algorithm = gost.DIGEST_NAMES.get(imprint["hash_algorithm"]["algorithm"].dotted, algorithm)
+    if algorithm not in ("sha256", "sha384", "sha512", "streebog256", "streebog512"):
         raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"timestamp imprint {algorithm}")
     if imprint["hashed_message"].native != digest(algorithm, signature):
         raise _Failure(Reason.BAD_SIGNATURE, "timestamp token covers another signature")

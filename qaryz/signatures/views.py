@@ -115,7 +115,10 @@ def demo_sign(request: HttpRequest, request_id: str) -> HttpResponse:
     signing_request = _own_request(request, request_id) if settings.DEMO_MODE else None
     if signing_request is None:
         return error_response(request, 404)
-    cms = services.demo_sign(signing_request)
+    algorithm = request.POST.get("algorithm", "rsa")
+    if algorithm not in services.DEMO_ALGORITHMS:
+        return error_response(request, 400)
+    cms = services.demo_sign(signing_request, algorithm=algorithm)
     verification = services.submit_signature(
         signing_request,
         request.client,  # type: ignore[attr-defined]

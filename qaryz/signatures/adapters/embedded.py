@@ -10,14 +10,17 @@ in-process (the demo, where nothing listens on a port).
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ..ports import RevocationState, RevocationStatus
 from ..revocation import OcspCrlChecker
 from ..testpki import TestPki
+from ..testpki_gost import open_test_pki
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,7 +81,7 @@ class _PkiHTTPServer(ThreadingHTTPServer):
     def pki(self) -> TestPki:
         # Loaded lazily: the PKI may be created after the server, with the server's URL in its certificates.
         if self._pki is None:
-            self._pki = TestPki(self.directory)
+            self._pki = open_test_pki(self.directory)
         return self._pki
 
 
@@ -128,7 +131,7 @@ class EmbeddedRevocationChecker(OcspCrlChecker):
     """OCSP/CRL client answered in-process by the test PKI's responder (demo mode)."""
 
     def __init__(self, directory: Path | str, *, cache_seconds: int = 300) -> None:
-        self.pki = TestPki(directory)
+        self.pki = open_test_pki(directory)
         super().__init__(
             fetch_ocsp=lambda _url, request: self.pki.ocsp_respond(request),
             fetch_crl=lambda url: self.pki.crl(
@@ -138,3 +141,23 @@ class EmbeddedRevocationChecker(OcspCrlChecker):
             cache_seconds=cache_seconds,
             max_age=timedelta(days=1),
         )
+
+
+class MultiPkiRevocationChecker:
+    """Embedded checkers of several test PKIs (RSA and GOST), each asked for the certificates its own
+    CAs issued; a certificate of another issuer is UNKNOWN (fail closed)."""
+
+    def __init__(self, directories: list[Path], *, cache_seconds: int = 300) -> None:
+        self.checkers = [EmbeddedRevocationChecker(d, cache_seconds=cache_seconds) for d in directories]
+
+    def clear_cache(self) -> None:
+        for checker in self.checkers:
+            checker.clear_cache()
+
+    def check(
+        self, certificate: x509.Certificate, issuer: x509.Certificate, *, now: datetime
+    ) -> RevocationStatus:
+        for checker in self.checkers:
+            if issuer in (checker.pki.intermediate, checker.pki.root):
+                return checker.check(certificate, issuer, now=now)
+        return RevocationStatus(RevocationState.UNKNOWN, "", now, detail="issuer is not a test PKI CA")

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms as acms
 
-from qaryz.signatures import services
+from qaryz.signatures import gost, services
 from qaryz.signatures.adapters.embedded import TestPkiServer
 from qaryz.signatures.adapters.http import HttpRevocationChecker
 from qaryz.signatures.testpki import ClientKey, TestPki
+from qaryz.signatures.testpki_gost import GostTestPki
 from qaryz.signatures.verify import TrustStore
 
 GOOD_IIN = "900101300123"
@@ -85,6 +86,63 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
             ),
             no_signing_usage=pki.issue_client(
                 iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР", label="encryption-only", signing=False
+            ),
+        )
+    finally:
+        server.stop()
+
+
+@dataclass
+class GostPki(Pki):
+    good_256: ClientKey | None = None
+
+
+@pytest.fixture(scope="session")
+def gost_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GostPki]:
+    """The GOST test PKI (512-bit CAs; clients 512-bit, one 256-bit) with its own OCSP/CRL service."""
+    directory = tmp_path_factory.mktemp("gost-pki")
+    server = TestPkiServer(directory).start()
+    pki = GostTestPki.create(directory, base_url=server.url)
+    now = datetime.now(UTC)
+    try:
+        yield GostPki(
+            directory=directory,
+            pki=pki,
+            server=server,
+            good=pki.issue_client(iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР"),
+            other=pki.issue_client(iin=OTHER_IIN, surname="ДРУГОЙ", given_name="ЧЕЛОВЕК"),
+            entity_signer=pki.issue_client(
+                iin=SIGNER_IIN,
+                surname="ДИРЕКТОРОВ",
+                given_name="ДИРЕКТОР",
+                bin=ENTITY_BIN,
+                organisation="ТОО «Тест»",
+            ),
+            expired=pki.issue_client(
+                iin=GOOD_IIN,
+                surname="САПАРОВ",
+                given_name="АСКАР",
+                label="expired",
+                not_before=now - timedelta(days=400),
+                not_after=now - timedelta(days=30),
+            ),
+            not_yet_valid=pki.issue_client(
+                iin=GOOD_IIN,
+                surname="САПАРОВ",
+                given_name="АСКАР",
+                label="future",
+                not_before=now + timedelta(days=3),
+                not_after=now + timedelta(days=400),
+            ),
+            no_signing_usage=pki.issue_client(
+                iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР", label="encryption-only", signing=False
+            ),
+            good_256=pki.issue_client(
+                iin=GOOD_IIN,
+                surname="САПАРОВ",
+                given_name="АСКАР",
+                label="good-256",
+                paramset=gost.PARAMSET_256_A,
             ),
         )
     finally:

@@ -6,6 +6,7 @@ Only for tests: it is the browser side we test here, against an NCALayer-shaped 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -115,7 +116,11 @@ class FakeNCALayer:
 
     def close(self) -> None:
         self._stop = True
+        # shutdown wakes the accept() of the serving thread, which otherwise keeps the port listening
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
+        self._thread.join(timeout=5)
 
     def _serve(self) -> None:
         while not self._stop:

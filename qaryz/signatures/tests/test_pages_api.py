@@ -168,3 +168,33 @@ def test_open_signing_request_is_none_once_signed_or_expired(eds_settings: Pki) 
         assert selectors.open_signing_request(stale.pk) is None
     assert selectors.open_signing_request(stale.pk) == stale
     assert selectors.open_signing_request("junk") is None
+
+
+@pytest.mark.req("R-ONB-4", "R-SIGN-1")
+def test_demo_signer_signs_with_a_gost_key_through_the_same_verification(
+    eds_settings: Pki, client, settings, tmp_path
+) -> None:
+    """The browser flow with the GOST demo key: a GOST test PKI beside the RSA one, its root trusted in
+    demo mode, revocation answered in-process (demo), the signature verified like any other."""
+    from qaryz.signatures.cms import parse_signed_data
+
+    settings.EDS_TEST_PKI_DIR = tmp_path / "pki"  # a fresh demo PKI pair, as seed_demo makes it
+    settings.EDS_REVOCATION = "embedded"
+    services.reset_caches()
+    services.ensure_test_pki()
+    owner = make_client(iin="680808300888", phone="+77016880888")
+    sign_in_client(client, owner)
+    request = services.create_signing_request(owner, "contract_signing", b"contract", title="Contract")
+    settings.DEMO_MODE = True
+    page = client.get(f"/signatures/sign/{request.pk}/")
+    assert 'id="eds-demo-sign-gost"' in page.content.decode()
+    assert client.post(f"/signatures/sign/{request.pk}/demo/", {"algorithm": "dsa"}).status_code == 400
+    response = client.post(f"/signatures/sign/{request.pk}/demo/", {"algorithm": "gost", "next": "/cabinet/"})
+    assert response.status_code == 302 and response["Location"] == "/cabinet/"
+    request.refresh_from_db()
+    assert request.status == SigningRequest.Status.ACCEPTED
+    accepted = selectors.accepted_signature(request)
+    assert accepted is not None and accepted.channel == "demo" and accepted.signer_iin == "680808300888"
+    cms = services.demo_sign(request, algorithm="gost")
+    assert parse_signed_data(cms).digest_algorithm == "streebog512"
+    services.reset_caches()

@@ -12,6 +12,7 @@ from qaryz.signatures import demo, services
 from qaryz.signatures.adapters.embedded import EmbeddedRevocationChecker
 from qaryz.signatures.subject import parse_subject
 from qaryz.signatures.testpki import TestPki
+from qaryz.signatures.testpki_gost import GostTestPki
 from qaryz.signatures.verify import Reason, TrustStore, verify_cms
 
 from .test_signing_requests import make_client
@@ -44,6 +45,17 @@ def test_create_test_pki_issues_nca_shaped_samples_and_keys_for_clients(settings
         "sample-revoked": Reason.REVOKED,
         "sample-expired": Reason.EXPIRED,
     }
+    # The GOST 2015 samples beside them, verified the same way.
+    gost_pki = GostTestPki(settings.EDS_TEST_PKI_DIR / "gost")
+    assert stat.S_IMODE((gost_pki.directory / "root.key").stat().st_mode) == 0o600
+    gost_checker = EmbeddedRevocationChecker(gost_pki.directory, cache_seconds=0)
+    gost_results = {
+        label: verify_cms(
+            gost_pki.sign(label, content), content, trust=TrustStore([gost_pki.root]), revocation=gost_checker
+        ).reason
+        for label in ("sample-individual", "sample-legal", "sample-revoked", "sample-expired")
+    }
+    assert gost_results == results
     # A second run leaves the PKI alone unless forced.
     root_before = pki.root
     call_command("create_test_pki", stdout=io.StringIO())

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qaryz.signatures import services
 from qaryz.signatures.testpki import TestPki
+from qaryz.signatures.testpki_gost import GostTestPki
 
 SAMPLES = [
     # label, IIN, surname, given name, BIN, organisation, kind
@@ -32,16 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="replace an existing test PKI")
         parser.add_argument("--no-clients", action="store_true", help="do not issue keys to existing clients")
 
-    def handle(self, *args: object, **options: object) -> None:
-        directory = Path(str(options["dir"]))
-        if TestPki.exists(directory):
-            if not options["force"]:
-                self.stdout.write(f"test PKI already exists in {directory} (use --force to replace it)")
-                return
-            if not (directory / "root.key").exists():
-                raise CommandError(f"{directory} does not look like a test PKI; refusing to delete it")
-            shutil.rmtree(directory)
-        pki = TestPki.create(directory, base_url=str(options["base_url"]))
+    def _samples(self, pki: TestPki) -> None:
         now = datetime.now(UTC)
         for label, iin, surname, given, bin_, org, kind in SAMPLES:
             if kind == "expired":
@@ -60,6 +52,22 @@ class Command(BaseCommand):
             if kind == "revoked":
                 pki.revoke(key.certificate)
             self.stdout.write(f"  {label}: serial {key.certificate.serial_number:x} ({kind})")
+
+    def handle(self, *args: object, **options: object) -> None:
+        directory = Path(str(options["dir"]))
+        if TestPki.exists(directory):
+            if not options["force"]:
+                self.stdout.write(f"test PKI already exists in {directory} (use --force to replace it)")
+                return
+            if not (directory / "root.key").exists():
+                raise CommandError(f"{directory} does not look like a test PKI; refusing to delete it")
+            shutil.rmtree(directory)
+        pki = TestPki.create(directory, base_url=str(options["base_url"]))
+        self._samples(pki)
+        # the GOST 2015 test PKI beside it (same samples, GOST 512-bit keys)
+        gost_pki = GostTestPki.create(directory / services.GOST_SUBDIR, base_url=str(options["base_url"]))
+        self.stdout.write(f"GOST test PKI in {gost_pki.directory}:")
+        self._samples(gost_pki)
         services.reset_caches()
         if (
             not options["no_clients"]
