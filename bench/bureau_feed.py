@@ -80,9 +80,9 @@ def add_clients(conn: psycopg.Connection, loans: int) -> None:
             f"""
             INSERT INTO clients_client (id, kind, status, iin, bin, surname, given_name, patronymic, legal_name,
                 phone, preferred_language, id_doc_type, id_doc_number, id_doc_expiry, face_photo_ref,
-                created_at, confirmed_at)
+                created_at, confirmed_at, address)
             SELECT g, 'individual', 'confirmed', {iin_sql("g")}, NULL, 'Bench', 'Client', '', '',
-                '+77' || lpad(g::text, 9, '0'), 'ru', '', '', NULL, '', now(), now()
+                '+77' || lpad(g::text, 9, '0'), 'ru', '', '', NULL, '', now(), now(), 'г. Алматы, ул. Абая, 1'
             FROM generate_series(1, {loans}) g
             """
         )
