@@ -9,6 +9,7 @@ a batch of payments. ``update_rows`` sends one plain ``UPDATE … WHERE id = %s`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from django.db import connection, models
 
@@ -19,10 +20,11 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> None:
     if not rows:
         return
     meta = rows[0]._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [cast(models.Field, meta.get_field(name)) for name in fields]  # concrete fields only
+    pk = cast(models.Field, meta.pk)
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  # nosec B608 – names from the model
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(pk.column))} = %s"  # noqa: S608  # nosec B608 – names from the model
     params = [
         [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns] + [row.pk]
         for row in rows
