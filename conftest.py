@@ -95,3 +95,15 @@ def _fresh_ledger_account_cache() -> Iterator[None]:
     _account_id.cache_clear()
     yield
     _account_id.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request in kk through the test client leaves
+    kk active in the thread (LocaleMiddleware activates, nothing deactivates)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -12,6 +12,14 @@ def fillfactor(apps, schema_editor):
         schema_editor.execute("ALTER TABLE servicing_instalment SET (fillfactor = 85)")
 
 
+def reinstall_append_only(apps, schema_editor):
+    """SQLite rebuilds a table to alter its columns, which drops its triggers: the ledger is
+    append-only again (idempotent: each trigger is dropped if present, then created)."""
+    from qaryz.records import append_only
+
+    append_only.install(schema_editor.connection, ["servicing_transfer"])
+
+
 def default_fillfactor(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("ALTER TABLE servicing_loan RESET (fillfactor)")
@@ -88,4 +96,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=("key",), name="transfer_key_unique"),
         ),
         migrations.RunPython(fillfactor, default_fillfactor),
+        migrations.RunPython(reinstall_append_only, reinstall_append_only),
     ]
