@@ -23,7 +23,10 @@ class RegisterCaseForm(forms.Form):
     reference_number = forms.CharField(label=_("Reference number"), max_length=100)
     document_date = forms.DateField(label=_("Document date"), required=False, widget=DATE)
     summary = forms.CharField(
-        label=_("What happened, briefly"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What happened, briefly"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     unauthorised_access = forms.BooleanField(
         label=_("Unauthorised access to the client's secrecy information was found"), required=False
