@@ -78,7 +78,9 @@ def test_migration_gives_every_row_a_vault_copy_before_the_column_is_dropped(len
         OldContract.objects.filter(pk=contract.pk).update(pdf=pdf)
         migrate(AFTER)
     finally:
-        migrate(AFTER)
+        # Every app's latest migration again: going back to 0005 also unapplied the later
+        # migrations of the rooms that depend on lending (servicing, collections…).
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     contract.refresh_from_db()
     assert contract.vault_document_id and contract.vault_document_id != first_copy
     assert selectors.document_pdf(contract) == pdf
