@@ -524,27 +524,7 @@ def reconcile(
     stale = Payout.objects.filter(
         status__in=[Payout.Status.PENDING, Payout.Status.SENT], created_at__lte=cutoff
     ).exclude(channel=Channel.CASH_DESK)
-    for payout in stale.order_by("created_at"):
-        counts["checked"] += 1
-        try:
-            status = bank.transfer_status(payout.key)
-        except PayoutBankError:
-            counts["unreachable"] += 1
-            continue
-        if status.state == "unknown":
-            send(payout, bank)
-            counts["resent"] += 1
-        elif status.state == "accepted":
-            counts["in_progress"] += 1
-        else:
-            apply_outcome(
-                payout.key,
-                status.state,
-                reference=status.reference,
-                value_date=status.value_date,
-                reason=status.reason,
-            )
-            counts["confirmed" if status.state == "paid" else "failed"] += 1
+    _ask_the_bank(stale.order_by("created_at"), bank, counts, resend=send, settle=apply_outcome)
     _reconcile_refunds(bank, cutoff, counts)
     if counts["checked"]:
         audit("servicing.payouts_reconciled", actor="system", data=counts)
@@ -799,21 +779,29 @@ def _reconcile_refunds(bank: PayoutBank, cutoff: dt.datetime, counts: dict[str, 
     stale = RefundPayout.objects.filter(
         status__in=[RefundPayout.Status.PENDING, RefundPayout.Status.SENT], created_at__lte=cutoff
     )
-    for refund in stale.order_by("created_at"):
+    _ask_the_bank(
+        stale.order_by("created_at"), bank, counts, resend=send_refund_transfer, settle=apply_refund_outcome
+    )
+
+
+def _ask_the_bank(items, bank: PayoutBank, counts: dict[str, int], *, resend, settle) -> None:  # type: ignore[no-untyped-def]
+    """Ask the bank about each unsettled transfer (a payout or a refund) by its key: unknown → sent
+    again with the same key; accepted → left to the bank; paid / failed → settled."""
+    for item in items:
         counts["checked"] += 1
         try:
-            status = bank.transfer_status(refund.key)
+            status = bank.transfer_status(item.key)
         except PayoutBankError:
             counts["unreachable"] += 1
             continue
         if status.state == "unknown":
-            send_refund_transfer(refund, bank)
+            resend(item, bank)
             counts["resent"] += 1
         elif status.state == "accepted":
             counts["in_progress"] += 1
         else:
-            apply_refund_outcome(
-                refund.key,
+            settle(
+                item.key,
                 status.state,
                 reference=status.reference,
                 value_date=status.value_date,
