@@ -47,7 +47,7 @@ class _WithFiles(forms.Form):
 
 class NewThreadForm(_WithFiles):
     topic = forms.ChoiceField(label=_("Topic"), choices=[("", _("Choose a topic"))] + Topic.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=services.MAX_SUBJECT)
+    subject = forms.CharField(label=_("Subject of the letter"), max_length=services.MAX_SUBJECT)
     body = forms.CharField(
         label=_("Your letter"), max_length=services.MAX_BODY, widget=forms.Textarea(attrs={"rows": 7})
     )
