@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -137,14 +137,14 @@ def list_threads(request: HttpRequest) -> list[dict]:
 
 
 @router.post("/threads", response={201: ThreadDetailOut}, summary="Write a letter to the MFO")
-def create_thread(request: HttpRequest, payload: ThreadIn) -> tuple[int, dict]:
+def create_thread(request: HttpRequest, payload: ThreadIn) -> Status:
     try:
         thread = services.open_thread(
             request.auth, subject=payload.subject, topic=payload.topic, body=payload.body, channel="api"
         )
     except services.LetterError as exc:
         raise _refused(exc) from exc
-    return 201, _detail(thread)
+    return Status(201, _detail(thread))
 
 
 @router.get("/threads/{thread_id}", response=ThreadDetailOut, summary="A letter thread")
@@ -153,13 +153,13 @@ def get_thread(request: HttpRequest, thread_id: int) -> dict:
 
 
 @router.post("/threads/{thread_id}/messages", response={201: MessageOut}, summary="Write again in a thread")
-def reply(request: HttpRequest, thread_id: int, payload: ReplyIn) -> tuple[int, dict]:
+def reply(request: HttpRequest, thread_id: int, payload: ReplyIn) -> Status:
     thread = _owned(request, thread_id)
     try:
         message = services.client_reply(request.auth, thread, body=payload.body, channel="api")
     except services.LetterError as exc:
         raise _refused(exc) from exc
-    return 201, _message(thread, message)
+    return Status(201, _message(thread, message))
 
 
 @router.post(
@@ -167,7 +167,7 @@ def reply(request: HttpRequest, thread_id: int, payload: ReplyIn) -> tuple[int, 
     response={201: MessageOut},
     summary="Send files in a thread (multipart: files, optional body)",
 )
-def upload(request: HttpRequest, thread_id: int) -> tuple[int, dict]:
+def upload(request: HttpRequest, thread_id: int) -> Status:
     thread = _owned(request, thread_id)
     files = request.FILES.getlist("files")
     if not files:
@@ -182,7 +182,7 @@ def upload(request: HttpRequest, thread_id: int) -> tuple[int, dict]:
         )
     except services.LetterError as exc:
         raise _refused(exc) from exc
-    return 201, _message(thread, message)
+    return Status(201, _message(thread, message))
 
 
 @router.get("/threads/{thread_id}/attachments/{attachment_id}", summary="Download an attachment")
