@@ -114,7 +114,13 @@ def _message(thread: Thread, message: Message) -> dict:
         "created_at": message.created_at,
         "read_at": message.read_at,
         "attachments": [
-            {"id": a.pk, "filename": a.filename, "media_type": a.media_type, "size": a.size, "url": f"{base}{a.pk}"}
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "media_type": a.media_type,
+                "size": a.size,
+                "url": f"{base}{a.pk}",
+            }
             for a in message.attachments.all()
         ],
     }

@@ -19,7 +19,9 @@ class MultipleFileField(forms.FileField):
     """Several files in one input; ``clean`` returns a list (empty when none were chosen)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
+        )
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -72,7 +74,9 @@ class ReplyForm(_WithFiles):
 
 class StaffReplyForm(_WithFiles):
     body = forms.CharField(
-        label=_("Answer to the client"), max_length=services.MAX_BODY, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Answer to the client"),
+        max_length=services.MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     field_order = ["body", "attachments"]
 

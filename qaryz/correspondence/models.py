@@ -88,7 +88,9 @@ class Message(models.Model):
         verbose_name = _("letter")
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(name="message_side_known", condition=models.Q(side__in=["client", "staff"])),
+            models.CheckConstraint(
+                name="message_side_known", condition=models.Q(side__in=["client", "staff"])
+            ),
             models.CheckConstraint(
                 name="message_client_has_no_staff_author",
                 condition=~models.Q(side="client", author__isnull=False),

@@ -103,7 +103,9 @@ def thread_for_staff(thread_id: int) -> Thread | None:
 
 def answerers() -> QuerySet[Any]:
     """Active staff who may answer letters (through a role, their own permission, or superuser)."""
-    perm = Permission.objects.filter(content_type__app_label="correspondence", codename="answer_thread").first()
+    perm = Permission.objects.filter(
+        content_type__app_label="correspondence", codename="answer_thread"
+    ).first()
     qs = get_user_model().objects.filter(is_active=True, is_staff=True)
     condition = Q(is_superuser=True)
     if perm is not None:

@@ -104,7 +104,8 @@ def check_uploads(uploads: Sequence[Upload]) -> list[_Checked]:
             raise LetterError(_("The file %(name)s is empty.") % {"name": name}, "attachments")
         if len(upload.content) > max_attachment_bytes():
             raise LetterError(
-                _("The file %(name)s is larger than %(limit)s MB.") % {"name": name, "limit": limit_megabytes()},
+                _("The file %(name)s is larger than %(limit)s MB.")
+                % {"name": name, "limit": limit_megabytes()},
                 "attachments",
             )
         media_type = sniff_media_type(upload.content)
@@ -144,10 +145,14 @@ def may_answer(user: Any) -> bool:
 
 
 # --- writing ----------------------------------------------------------------------------------
-def _vault_text(thread: Thread, side: str, author: Any, body: str, when: dt.datetime, files: list[_Checked]) -> bytes:
+def _vault_text(
+    thread: Thread, side: str, author: Any, body: str, when: dt.datetime, files: list[_Checked]
+) -> bytes:
     """The message as archived: headers then the text exactly as written (UTF-8)."""
     client = thread.client
-    sender = f"{client.display_name} ({client.id_number})" if side == Side.CLIENT else f"MFO ({author or 'staff'})"
+    sender = (
+        f"{client.display_name} ({client.id_number})" if side == Side.CLIENT else f"MFO ({author or 'staff'})"
+    )
     lines = [
         f"Thread: {thread.pk}",
         f"Subject: {thread.subject}",
@@ -160,7 +165,14 @@ def _vault_text(thread: Thread, side: str, author: Any, body: str, when: dt.date
 
 
 def _add_message(
-    thread: Thread, *, side: str, author: Any, body: str, files: list[_Checked], channel: str, when: dt.datetime
+    thread: Thread,
+    *,
+    side: str,
+    author: Any,
+    body: str,
+    files: list[_Checked],
+    channel: str,
+    when: dt.datetime,
 ) -> Message:
     text_id = uuid.uuid4()
     direction = "inbound" if side == Side.CLIENT else "outbound"
@@ -180,18 +192,35 @@ def _add_message(
     file_ids = [uuid.uuid4() for _f in files]
     items += [
         NewDocument(
-            f.content, f.media_type, "correspondence.attachment", direction, thread.client, f.filename,
-            channel, thread.reference, id=file_id,
+            f.content,
+            f.media_type,
+            "correspondence.attachment",
+            direction,
+            thread.client,
+            f.filename,
+            channel,
+            thread.reference,
+            id=file_id,
         )
         for f, file_id in zip(files, file_ids, strict=True)
     ]
     message = Message.objects.create(
-        thread=thread, side=side, author=author, body=body, channel=channel, document_id=text_id, created_at=when
+        thread=thread,
+        side=side,
+        author=author,
+        body=body,
+        channel=channel,
+        document_id=text_id,
+        created_at=when,
     )
     Attachment.objects.bulk_create(
         [
             Attachment(
-                message=message, document_id=file_id, filename=f.filename, media_type=f.media_type, size=len(f.content)
+                message=message,
+                document_id=file_id,
+                filename=f.filename,
+                media_type=f.media_type,
+                size=len(f.content),
             )
             for f, file_id in zip(files, file_ids, strict=True)
         ]
@@ -231,12 +260,19 @@ def open_thread(
         thread = Thread(client=client, subject=subject, topic=topic, last_message_at=now)
         _start_wait(thread, now)
         thread.save()
-        message = _add_message(thread, side=Side.CLIENT, author=None, body=body, files=files, channel=channel, when=now)
+        message = _add_message(
+            thread, side=Side.CLIENT, author=None, body=body, files=files, channel=channel, when=now
+        )
         audit(
             "correspondence.thread_opened",
             actor=client,
             target=thread,
-            data={"topic": topic, "message": message.pk, "attachments": len(files), "reply_due": str(thread.reply_due)},
+            data={
+                "topic": topic,
+                "message": message.pk,
+                "attachments": len(files),
+                "reply_due": str(thread.reply_due),
+            },
         )
     return thread
 
@@ -259,7 +295,9 @@ def client_reply(
         _start_wait(locked, now)
         locked.last_message_at = now
         locked.save(update_fields=["waiting_since", "reply_due", "reply_rule", "last_message_at"])
-        message = _add_message(locked, side=Side.CLIENT, author=None, body=body, files=files, channel=channel, when=now)
+        message = _add_message(
+            locked, side=Side.CLIENT, author=None, body=body, files=files, channel=channel, when=now
+        )
         audit(
             "correspondence.client_wrote",
             actor=client,
@@ -279,14 +317,19 @@ def staff_reply(thread: Thread, *, staff: Any, body: str, attachments: Sequence[
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(thread)
-        was_due, on_time = locked.reply_due, locked.reply_due is None or timezone.localdate() <= locked.reply_due
+        was_due, on_time = (
+            locked.reply_due,
+            locked.reply_due is None or timezone.localdate() <= locked.reply_due,
+        )
         locked.waiting_since = None
         locked.reply_due = None
         locked.reply_rule = ""
         locked.last_message_at = now
         if locked.assigned_to_id is None:
             locked.assigned_to = staff
-        locked.save(update_fields=["waiting_since", "reply_due", "reply_rule", "last_message_at", "assigned_to"])
+        locked.save(
+            update_fields=["waiting_since", "reply_due", "reply_rule", "last_message_at", "assigned_to"]
+        )
         Message.objects.filter(thread=locked, side=Side.CLIENT, read_at__isnull=True).update(read_at=now)
         message = _add_message(
             locked, side=Side.STAFF, author=staff, body=body, files=files, channel="backoffice", when=now
@@ -348,7 +391,9 @@ def assign(thread: Thread, assignee: Any, *, actor: Any) -> Thread:
 
 
 def _mark_read(thread: Thread, other_side: str) -> int:
-    return Message.objects.filter(thread=thread, side=other_side, read_at__isnull=True).update(read_at=timezone.now())
+    return Message.objects.filter(thread=thread, side=other_side, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def mark_read_by_client(client: Any, thread: Thread) -> int:

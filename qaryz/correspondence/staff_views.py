@@ -44,7 +44,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _page(request: HttpRequest, thread: Any, *, reply_form: Any = None, assign_form: Any = None) -> HttpResponse:
+def _page(
+    request: HttpRequest, thread: Any, *, reply_form: Any = None, assign_form: Any = None
+) -> HttpResponse:
     today = timezone.localdate()
     state = deadlines.state(thread.reply_due, today)
     return render(
@@ -68,7 +70,9 @@ def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
     thread = selectors.thread_for_staff(thread_id)
     if thread is None:
         return error_response(request, 404)
-    audit("staff.viewed_letter_thread", category="security", actor=request.user, target=thread, request=request)
+    audit(
+        "staff.viewed_letter_thread", category="security", actor=request.user, target=thread, request=request
+    )
     page = _page(request, thread)
     services.mark_read_by_staff(thread, request.user)
     return page

@@ -55,13 +55,17 @@ def attachment_response(request: HttpRequest, attachment: Attachment) -> HttpRes
 
 def _ascii_name(attachment: Attachment) -> str:
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[attachment.media_type]
-    stem = "".join(ch for ch in attachment.filename.rsplit(".", 1)[0] if ch.isascii() and (ch.isalnum() or ch in "-_"))
+    stem = "".join(
+        ch for ch in attachment.filename.rsplit(".", 1)[0] if ch.isascii() and (ch.isalnum() or ch in "-_")
+    )
     return f"{stem or 'attachment'}-{attachment.pk}.{extension}"
 
 
 @client_required
 def threads(request: HttpRequest) -> HttpResponse:
-    return render(request, "correspondence/threads.html", {"threads": list(selectors.threads_of(request.client))})
+    return render(
+        request, "correspondence/threads.html", {"threads": list(selectors.threads_of(request.client))}
+    )
 
 
 @client_required
@@ -82,7 +86,8 @@ def new_thread(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Your letter has been sent. We will answer by %(due)s.") % {"due": thread.reply_due.strftime("%d.%m.%Y")},
+                _("Your letter has been sent. We will answer by %(due)s.")
+                % {"due": thread.reply_due.strftime("%d.%m.%Y")},
             )
             return redirect("correspondence:thread", thread.pk)
     return render(request, "correspondence/new.html", {"form": form})

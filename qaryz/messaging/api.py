@@ -34,10 +34,18 @@ class NotificationsOut(Schema):
 
 
 def _out(n: Notification) -> dict:
-    return {"id": n.pk, "subject": n.subject, "body": n.body, "created_at": n.created_at, "read_at": n.read_at}
+    return {
+        "id": n.pk,
+        "subject": n.subject,
+        "body": n.body,
+        "created_at": n.created_at,
+        "read_at": n.read_at,
+    }
 
 
-@router.get("/notifications", response=NotificationsOut, auth=ClientBearer(), summary="The client's notifications")
+@router.get(
+    "/notifications", response=NotificationsOut, auth=ClientBearer(), summary="The client's notifications"
+)
 def list_notifications(request: HttpRequest, unread_only: bool = False, limit: int = 50) -> dict:
     limit = max(1, min(limit, 200))
     qs = Notification.objects.filter(client=request.auth)

@@ -62,9 +62,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["key"], condition=~models.Q(key=""), name="notification_key_once"
-            )
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="notification_key_once")
         ]
 
     def __str__(self) -> str:

@@ -59,7 +59,9 @@ def announce_many(items: list[tuple[Any, str, Render]]) -> None:
 
 
 def _deliver_many(items: list[tuple[Any, str, Render]]) -> int:
-    done = set(Notification.objects.filter(key__in=[key for _c, key, _r in items]).values_list("key", flat=True))
+    done = set(
+        Notification.objects.filter(key__in=[key for _c, key, _r in items]).values_list("key", flat=True)
+    )
     notes = []
     for client, key, render in items:
         if key in done:
@@ -85,11 +87,15 @@ def _application_text(status: str, number: int, contract: str) -> tuple[str, str
     texts: dict[str, tuple[str, str]] = {
         "review": (
             _("Application under review"),
-            _("Your application No. %(number)s is being reviewed by our specialist. We will let you know the result."),
+            _(
+                "Your application No. %(number)s is being reviewed by our specialist. We will let you know the result."
+            ),
         ),
         "approved": (
             _("Application approved"),
-            _("Your application No. %(number)s is approved. Open it in your cabinet to read and sign the contract."),
+            _(
+                "Your application No. %(number)s is approved. Open it in your cabinet to read and sign the contract."
+            ),
         ),
         "declined": (
             _("Application declined"),
@@ -97,7 +103,9 @@ def _application_text(status: str, number: int, contract: str) -> tuple[str, str
         ),
         "signed": (
             _("Contract signed"),
-            _("Contract %(contract)s for application No. %(number)s is signed. The money will be sent as you chose."),
+            _(
+                "Contract %(contract)s for application No. %(number)s is signed. The money will be sent as you chose."
+            ),
         ),
         "disbursed": (
             _("Microcredit paid out"),
@@ -120,7 +128,11 @@ def application_status(application: Any, status: str) -> None:
     """The application reached ``status`` (a lending ``Application.Status`` value)."""
     if status not in APPLICATION_EVENTS:
         return
-    contract = getattr(getattr(application, "contract", None), "number", "") if status in ("signed", "disbursed") else ""
+    contract = (
+        getattr(getattr(application, "contract", None), "number", "")
+        if status in ("signed", "disbursed")
+        else ""
+    )
     number = application.pk
     announce(
         application.client,
@@ -137,7 +149,9 @@ def payout_failed(loan: Any, payout_key: str) -> None:
         f"servicing.payout:{payout_key}:failed",
         lambda: (
             _("Payout not made"),
-            _("The bank did not accept the transfer under contract %(number)s. We will try again or contact you.")
+            _(
+                "The bank did not accept the transfer under contract %(number)s. We will try again or contact you."
+            )
             % {"number": number},
         ),
         sms=True,
@@ -156,7 +170,11 @@ def payments_received(payments: list[tuple[Any, Any]]) -> None:
 
     announce_many(
         [
-            (loan.client, f"servicing.payment:{payment.pk}:posted", render(loan.number, payment.amount, payment.value_date))
+            (
+                loan.client,
+                f"servicing.payment:{payment.pk}:posted",
+                render(loan.number, payment.amount, payment.value_date),
+            )
             for loan, payment in payments
         ]
     )

@@ -32,11 +32,18 @@ def test_the_app_writes_reads_and_replies(client):
     )
     assert created.status_code == 201
     thread = created.json()
-    assert thread["awaiting_answer"] is True and thread["answer_due"] and thread["messages"][0]["side"] == "client"
+    assert (
+        thread["awaiting_answer"] is True
+        and thread["answer_due"]
+        and thread["messages"][0]["side"] == "client"
+    )
     assert [t["id"] for t in client.get(f"{API}/threads", **auth).json()] == [thread["id"]]
     with_files = client.post(
         f"{API}/threads/{thread['id']}/attachments",
-        {"files": [SimpleUploadedFile("photo.jpg", JPEG), SimpleUploadedFile("doc.pdf", PDF)], "body": "Сканы"},
+        {
+            "files": [SimpleUploadedFile("photo.jpg", JPEG), SimpleUploadedFile("doc.pdf", PDF)],
+            "body": "Сканы",
+        },
         **auth,
     )
     assert with_files.status_code == 201, with_files.content
@@ -44,10 +51,14 @@ def test_the_app_writes_reads_and_replies(client):
     assert [f["media_type"] for f in files] == ["image/jpeg", "application/pdf"]
     download = client.get(files[1]["url"], **auth)
     assert download.status_code == 200 and download.content == PDF
-    services.staff_reply(services.Thread.objects.get(pk=thread["id"]), staff=make_staff("support"), body="Договор в кабинете")
+    services.staff_reply(
+        services.Thread.objects.get(pk=thread["id"]), staff=make_staff("support"), body="Договор в кабинете"
+    )
     detail = client.get(f"{API}/threads/{thread['id']}", **auth).json()
     assert detail["unread"] == 1 and detail["awaiting_answer"] is False
-    assert detail["messages"][-1]["body"] == "Договор в кабинете" and detail["messages"][-1]["side"] == "staff"
+    assert (
+        detail["messages"][-1]["body"] == "Договор в кабинете" and detail["messages"][-1]["side"] == "staff"
+    )
     assert detail["messages"][0]["read_at"] is not None  # the MFO read the client's letter
     assert client.post(f"{API}/threads/{thread['id']}/read", **auth).json() == {"marked": 1}
     assert client.post(f"{API}/threads/{thread['id']}/read", **auth).json() == {"marked": 0}
@@ -63,20 +74,31 @@ def test_refusals_are_422_with_the_reason(client, settings):
     auth = _auth(person)
     thread = letter(person)
     bad_topic = client.post(
-        f"{API}/threads", {"subject": "x", "topic": "lottery", "body": "y"}, content_type="application/json", **auth
+        f"{API}/threads",
+        {"subject": "x", "topic": "lottery", "body": "y"},
+        content_type="application/json",
+        **auth,
     )
     assert bad_topic.status_code == 422 and bad_topic.json()["detail"].startswith("topic:")
     gif = client.post(
-        f"{API}/threads/{thread.pk}/attachments", {"files": [SimpleUploadedFile("a.png", GIF)]}, HTTP_ACCEPT_LANGUAGE="en", **auth
+        f"{API}/threads/{thread.pk}/attachments",
+        {"files": [SimpleUploadedFile("a.png", GIF)]},
+        HTTP_ACCEPT_LANGUAGE="en",
+        **auth,
     )
     assert gif.status_code == 422 and "not a PDF, JPEG or PNG" in gif.json()["detail"]
     big = client.post(
-        f"{API}/threads/{thread.pk}/attachments", {"files": [SimpleUploadedFile("b.pdf", PDF)]}, HTTP_ACCEPT_LANGUAGE="en", **auth
+        f"{API}/threads/{thread.pk}/attachments",
+        {"files": [SimpleUploadedFile("b.pdf", PDF)]},
+        HTTP_ACCEPT_LANGUAGE="en",
+        **auth,
     )
     assert big.status_code == 422 and "larger than" in big.json()["detail"]
     none = client.post(f"{API}/threads/{thread.pk}/attachments", {"body": "без файла"}, **auth)
     assert none.status_code == 422
-    empty = client.post(f"{API}/threads/{thread.pk}/messages", {"body": " "}, content_type="application/json", **auth)
+    empty = client.post(
+        f"{API}/threads/{thread.pk}/messages", {"body": " "}, content_type="application/json", **auth
+    )
     assert empty.status_code == 422
     assert thread.messages.count() == 1
 
@@ -90,7 +112,9 @@ def test_another_clients_thread_is_not_found(client):
     assert client.get(f"{API}/threads/{thread.pk}/attachments/{attachment.pk}", **auth).status_code == 404
     assert client.post(f"{API}/threads/{thread.pk}/read", **auth).status_code == 404
     assert (
-        client.post(f"{API}/threads/{thread.pk}/messages", {"body": "x"}, content_type="application/json", **auth).status_code
+        client.post(
+            f"{API}/threads/{thread.pk}/messages", {"body": "x"}, content_type="application/json", **auth
+        ).status_code
         == 404
     )
     assert client.get(f"{API}/threads", **auth).json() == []

@@ -87,7 +87,9 @@ def test_a_letter_and_its_answer_in_the_browser(chromium, live_server, artifacts
     staff_context.close()
 
     # A second, unanswered letter so the inbox shows a waiting row next to the answered one.
-    late = services.open_thread(person, subject="Досрочное погашение", topic="contract", body="Как погасить досрочно?")
+    late = services.open_thread(
+        person, subject="Досрочное погашение", topic="contract", body="Как погасить досрочно?"
+    )
     Thread.objects.filter(pk=late.pk).update(reply_due=timezone.localdate() - dt.timedelta(days=1))  # overdue
     walks = [
         ("client", client_cookie, ["/messages/", "/messages/new/", f"/messages/{thread.pk}/"]),
@@ -111,8 +113,15 @@ def test_a_letter_and_its_answer_in_the_browser(chromium, live_server, artifacts
                     if overflow > 0:
                         failures.append(f"{name}: {overflow} px wider than the window")
                     text = view.inner_text("main") if view.query_selector("main") else view.inner_text("body")
-                    english = [w for w in ("Write a letter", "Answer due", "Responsible", "Topic", "Send") if w in text]
-                    if "show=all" in url and view.query_selector(f"tr.overdue[data-thread='{late.pk}']") is None:
+                    english = [
+                        w
+                        for w in ("Write a letter", "Answer due", "Responsible", "Topic", "Send")
+                        if w in text
+                    ]
+                    if (
+                        "show=all" in url
+                        and view.query_selector(f"tr.overdue[data-thread='{late.pk}']") is None
+                    ):
                         failures.append(f"{name}: the overdue letter is not highlighted")
                     if english:
                         failures.append(f"{name}: English on the page: {english}")

@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.req("R-CAB-7")]
 
 
 def _at(day: dt.date, hour: int = 11):  # type: ignore[no-untyped-def]
-    return time_machine.travel(dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone()))
+    return time_machine.travel(
+        dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone())
+    )
 
 
 def test_a_letter_is_archived_in_the_vault_with_its_files(audited):
@@ -76,7 +78,11 @@ def test_a_file_over_the_configured_limit_is_refused(settings):
 
 def test_empty_text_unknown_topic_and_long_subject_are_refused():
     client = make_client()
-    for fields, field in [({"body": "  "}, "body"), ({"topic": "lottery"}, "topic"), ({"subject": "x" * 201}, "subject")]:
+    for fields, field in [
+        ({"body": "  "}, "body"),
+        ({"topic": "lottery"}, "topic"),
+        ({"subject": "x" * 201}, "subject"),
+    ]:
         with pytest.raises(LetterError) as refused:
             letter(client, **fields)
         assert refused.value.field == field
@@ -183,17 +189,24 @@ def test_only_staff_who_may_answer_reply():
     assert not thread.messages.filter(side=Side.STAFF).exists()
 
 
-def test_the_answer_is_announced_in_the_clients_language_after_commit(outbox, django_capture_on_commit_callbacks):
+def test_the_answer_is_announced_in_the_clients_language_after_commit(
+    outbox, django_capture_on_commit_callbacks
+):
     client = make_client(preferred_language="kk")
     thread = letter(client, subject="Төлем туралы")
     with django_capture_on_commit_callbacks(execute=True):
-        services.staff_reply(thread, staff=make_staff("support"), body="Жауап", attachments=[Upload("a.pdf", PDF)])
+        services.staff_reply(
+            thread, staff=make_staff("support"), body="Жауап", attachments=[Upload("a.pdf", PDF)]
+        )
     note = Notification.objects.get(client=client)
     assert note.subject == "МҚҰ сіздің хатыңызға жауап берді"
     assert "Төлем туралы" in note.body and "Хабарламалар" in note.body
     assert [m.text.startswith("МҚҰ сіздің хатыңызға жауап берді") for m in outbox(client.phone)] == [True]
     outbound = StoredDocument.objects.filter(reference=thread.reference, direction="outbound")
-    assert sorted(outbound.values_list("kind", flat=True)) == ["correspondence.attachment", "correspondence.message"]
+    assert sorted(outbound.values_list("kind", flat=True)) == [
+        "correspondence.attachment",
+        "correspondence.message",
+    ]
 
 
 def test_no_notification_when_the_answer_rolls_back(django_capture_on_commit_callbacks):
@@ -201,8 +214,8 @@ def test_no_notification_when_the_answer_rolls_back(django_capture_on_commit_cal
 
     client = make_client()
     thread = letter(client)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.staff_reply(thread, staff=make_staff("support"), body="Ответ")
-            raise RuntimeError("rolled back")
+    staff = make_staff("support")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.staff_reply(thread, staff=staff, body="Ответ")
+        raise RuntimeError("rolled back")
     assert not Notification.objects.filter(client=client).exists()

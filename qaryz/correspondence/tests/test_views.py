@@ -46,7 +46,9 @@ def test_a_client_writes_a_letter_with_a_file_and_sees_it_listed(client):
     attachment = thread.messages.get().attachments.get()
     download = client.get(f"/messages/{thread.pk}/attachments/{attachment.pk}/")
     assert download.status_code == 200 and download.content == PDF
-    assert download["Content-Type"] == "application/pdf" and download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Type"] == "application/pdf" and download["Content-Disposition"].startswith(
+        "attachment"
+    )
 
 
 def test_a_wrong_file_type_is_refused_on_the_form(client):
@@ -138,7 +140,9 @@ def test_staff_reply_with_a_file_and_assignment_through_the_pages(client):
     _ru(client)
     page = client.get(f"/backoffice/letters/{thread.pk}/").content.decode()
     assert "Когда следующий платёж?" in page and "Ответ клиенту" in page
-    assert client.post(f"/backoffice/letters/{thread.pk}/assign/", {"assignee": colleague.pk}).status_code == 302
+    assert (
+        client.post(f"/backoffice/letters/{thread.pk}/assign/", {"assignee": colleague.pk}).status_code == 302
+    )
     thread.refresh_from_db()
     assert thread.assigned_to == colleague
     response = client.post(
@@ -150,7 +154,10 @@ def test_staff_reply_with_a_file_and_assignment_through_the_pages(client):
     assert staff_message.attachments.get().filename == "spravka.pdf" and staff_message.author == support
     compliance = make_staff("compliance")
     sign_in_staff(client, compliance)
-    assert client.post(f"/backoffice/letters/{thread.pk}/assign/", {"assignee": compliance.pk}).status_code == 403
+    assert (
+        client.post(f"/backoffice/letters/{thread.pk}/assign/", {"assignee": compliance.pk}).status_code
+        == 403
+    )
     attachment = staff_message.attachments.get()
     assert client.get(f"/backoffice/letters/{thread.pk}/attachments/{attachment.pk}/").content == PDF
 

@@ -19,16 +19,28 @@ pytestmark = pytest.mark.django_db
 
 
 def _keys(client) -> list[str]:  # type: ignore[no-untyped-def]
-    return [key.split(":", 2)[-1] for key in Notification.objects.filter(client=client).exclude(key="").order_by("id").values_list("key", flat=True)]
+    return [
+        key.split(":", 2)[-1]
+        for key in Notification.objects.filter(client=client)
+        .exclude(key="")
+        .order_by("id")
+        .values_list("key", flat=True)
+    ]
 
 
 @pytest.mark.req("R-CAB-4", "R-AUTH-6")
-def test_the_loan_journey_is_announced_in_kazakh_once_per_event(lending_setup, outbox, django_capture_on_commit_callbacks):  # noqa: F811
+def test_the_loan_journey_is_announced_in_kazakh_once_per_event(
+    lending_setup,  # noqa: F811
+    outbox,
+    django_capture_on_commit_callbacks,
+):
     from qaryz.servicing import repayments
     from qaryz.servicing.tests.factories import active_loan
 
     with django_capture_on_commit_callbacks(execute=True):
-        loan = active_loan(lending_setup, timezone.localdate() - dt.timedelta(days=3), preferred_language="kk")
+        loan = active_loan(
+            lending_setup, timezone.localdate() - dt.timedelta(days=3), preferred_language="kk"
+        )
     client = loan.client
     assert _keys(client) == ["approved", "signed", "disbursed"]
     notes = {n.key.rsplit(":", 1)[-1]: n for n in Notification.objects.filter(client=client).exclude(key="")}
@@ -41,7 +53,11 @@ def test_the_loan_journey_is_announced_in_kazakh_once_per_event(lending_setup, o
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(2):  # a repeated webhook line posts (and announces) nothing new
             repayments.post_payment(
-                loan, channel="bank", payer_reference="st-1", amount_tiyn=15_000_00, value_date=timezone.localdate()
+                loan,
+                channel="bank",
+                payer_reference="st-1",
+                amount_tiyn=15_000_00,
+                value_date=timezone.localdate(),
             )
     payment_notes = Notification.objects.filter(client=client, key__contains="servicing.payment:")
     assert payment_notes.count() == 1
@@ -58,10 +74,9 @@ def test_a_rolled_back_change_announces_nothing(django_capture_on_commit_callbac
 
     client = make_client(preferred_language="ru")
     app = SimpleNamespace(pk=999, client=client)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            status_notices.application_status(app, "declined")
-            raise RuntimeError("rolled back")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        status_notices.application_status(app, "declined")
+        raise RuntimeError("rolled back")
     assert not Notification.objects.filter(client=client).exists()
     with django_capture_on_commit_callbacks(execute=True):
         status_notices.application_status(app, "declined")
