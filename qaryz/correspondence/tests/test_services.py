@@ -200,7 +200,7 @@ def test_the_answer_is_announced_in_the_clients_language_after_commit(
         )
     note = Notification.objects.get(client=client)
     assert note.subject == "МҚҰ сіздің хатыңызға жауап берді"
-    assert "Төлем туралы" in note.body and "Хабарламалар" in note.body
+    assert "Төлем туралы" in note.body and "«Хаттар»" in note.body
     assert [m.text.startswith("МҚҰ сіздің хатыңызға жауап берді") for m in outbox(client.phone)] == [True]
     outbound = StoredDocument.objects.filter(reference=thread.reference, direction="outbound")
     assert sorted(outbound.values_list("kind", flat=True)) == [
