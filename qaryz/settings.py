@@ -79,6 +79,7 @@ QARYZ_APPS = [
     "qaryz.incidents",
     "qaryz.fraudcases",
     "qaryz.collections",
+    "qaryz.correspondence",
     "qaryz.cabinet",
     "qaryz.backoffice",
     "qaryz.api",
@@ -221,6 +222,14 @@ FRAUD_VERDICT_DAY_KIND = env("QARYZ_FRAUD_VERDICT_DAY_KIND", "working")
 FRAUD_BACK_ACCRUAL_DEFAULT = env_bool("QARYZ_FRAUD_BACK_ACCRUAL_DEFAULT", False)
 INCIDENT_MEASURES_WORKING_DAYS = int(env("QARYZ_INCIDENT_MEASURES_WORKING_DAYS", "2"))
 INCIDENT_INFORM_WORKING_DAYS = int(env("QARYZ_INCIDENT_INFORM_WORKING_DAYS", "1"))
+
+# --- Letters between the client and the MFO (R-CAB-7; docs/correspondence.md) ----------------
+# The MFO's answer is due N days of a kind after the client's letter: "working" (the core
+# calendar) or "calendar". The regulation sets no term; 15 working days is the default.
+LETTER_REPLY_DAYS = int(env("QARYZ_LETTER_REPLY_DAYS", "15"))
+LETTER_REPLY_DAY_KIND = env("QARYZ_LETTER_REPLY_DAY_KIND", "working")
+LETTER_ATTACHMENT_MAX_BYTES = int(env("QARYZ_LETTER_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+LETTER_MAX_ATTACHMENTS = int(env("QARYZ_LETTER_MAX_ATTACHMENTS", "5"))
 
 # --- Files ------------------------------------------------------------------------------
 STORAGE_BACKEND = env("QARYZ_STORAGE", "local")  # local | s3

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from qaryz.api.api import api
+from qaryz.cabinet import views as cabinet_views
 from qaryz.core import views as core_views
 
 handler400 = "qaryz.core.views.bad_request"
@@ -13,6 +14,8 @@ handler500 = "qaryz.core.views.server_error"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("brand.css", core_views.brand_css, name="brand-css"),
+    # the language switch also stores a signed-in client's preferred language (cabinet)
+    path("i18n/setlang/", cabinet_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
@@ -20,6 +23,7 @@ urlpatterns = [
     path("", include("qaryz.access.urls")),
     path("cabinet/", include("qaryz.cabinet.urls")),
     path("backoffice/fraud-cases/", include("qaryz.fraudcases.urls")),
+    path("backoffice/letters/", include("qaryz.correspondence.staff_urls")),
     path("backoffice/", include("qaryz.backoffice.urls")),
     path("clients/", include("qaryz.clients.urls")),
     path("biometrics/", include("qaryz.biometrics.urls")),
@@ -29,6 +33,7 @@ urlpatterns = [
     path("bureau/", include("qaryz.bureau.urls")),
     path("compliance/", include("qaryz.compliance.urls")),
     path("records/", include("qaryz.records.urls")),
+    path("messages/", include("qaryz.correspondence.urls")),
     path("messages/", include("qaryz.messaging.urls")),
     path("collections/", include("qaryz.collections.urls")),
 ]

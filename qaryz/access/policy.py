@@ -136,6 +136,17 @@ PAGES: dict[str, str] = {
     "backoffice:collections-write-offs": "collections.view_writeoffdecision",
     "backoffice:collections-write-off-approve": "collections.approve_write_off",
     "backoffice:collections-write-off-reject": "collections.approve_write_off",
+    # correspondence room: letters between the client and the MFO (R-CAB-7)
+    "correspondence:threads": CLIENT,
+    "correspondence:new": CLIENT,
+    "correspondence:thread": CLIENT,
+    "correspondence:reply": CLIENT,
+    "correspondence:attachment": CLIENT,
+    "correspondence_staff:inbox": "correspondence.view_thread",
+    "correspondence_staff:thread": "correspondence.view_thread",
+    "correspondence_staff:attachment": "correspondence.view_thread",
+    "correspondence_staff:reply": "correspondence.answer_thread",
+    "correspondence_staff:assign": "correspondence.answer_thread",
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -197,6 +208,16 @@ API: dict[str, str] = {
     "POST /api/v1/servicing/loans/{loan_id}/payout/consent": CLIENT,
     "GET /api/v1/collections/loans/{loan_id}/changed-terms": CLIENT,
     "POST /api/v1/collections/loans/{loan_id}/changed-terms": CLIENT,
+    "GET /api/v1/correspondence/topics": CLIENT,
+    "GET /api/v1/correspondence/threads": CLIENT,
+    "POST /api/v1/correspondence/threads": CLIENT,
+    "GET /api/v1/correspondence/threads/{thread_id}": CLIENT,
+    "POST /api/v1/correspondence/threads/{thread_id}/messages": CLIENT,
+    "POST /api/v1/correspondence/threads/{thread_id}/attachments": CLIENT,
+    "GET /api/v1/correspondence/threads/{thread_id}/attachments/{attachment_id}": CLIENT,
+    "POST /api/v1/correspondence/threads/{thread_id}/read": CLIENT,
+    "GET /api/v1/messages/notifications": CLIENT,
+    "POST /api/v1/messages/notifications/{notification_id}/read": CLIENT,
 }
 
 # Namespaces whose pages must all be declared in PAGES.
@@ -212,4 +233,6 @@ CHECKED_NAMESPACES = (
     "fraudcases",
     "bureau",
     "collections",
+    "correspondence",
+    "correspondence_staff",
 )

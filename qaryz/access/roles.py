@@ -41,6 +41,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "fraudcases.manage_fraudcase",
             "incidents.view_incident",
             "bureau.view_reporting",
+            "correspondence.view_thread",
         ],
     ),
     "security": (
@@ -60,6 +61,8 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "access.unlock_account",
             "messaging.view_sms_outbox",
             "servicing.view_loan",
+            "correspondence.view_thread",
+            "correspondence.answer_thread",
         ],
     ),
     "accountant": (

@@ -17,6 +17,7 @@ from qaryz.collections.api import router as collections_router
 from qaryz.compliance.api import router as compliance_router
 from qaryz.core.api import router as core_router
 from qaryz.core.request_context import get_request_id
+from qaryz.correspondence.api import router as correspondence_router
 from qaryz.lending.api import router as lending_router
 from qaryz.messaging.api import router as messaging_router
 from qaryz.records.api import router as records_router
@@ -129,6 +130,7 @@ for prefix, router in [
     ("/messages/", messaging_router),
     ("/cabinet/", cabinet_router),
     ("/collections/", collections_router),
+    ("/correspondence/", correspondence_router),
 ]:
     api.add_router(prefix, router)
 

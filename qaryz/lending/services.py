@@ -41,6 +41,7 @@ from qaryz.lending.ports import BureauError, CreditBureau, CreditReport
 from qaryz.lending.products import caps_of, offers, product_loan_terms, rule_set_in_force, term_errors
 from qaryz.lending.schedules import build_schedule
 from qaryz.lending.signing import EDS_PURPOSE
+from qaryz.messaging import status_notices
 from qaryz.records.services import record_event as audit
 from qaryz.records.services import store_document
 
@@ -101,6 +102,7 @@ def _transition(
         application=app, from_status=previous, to_status=to, at=now, note=note[:300]
     )
     audit(f"lending.application_{to}", actor=actor, target=app, data={"from": previous, "note": note})
+    status_notices.application_status(app, to)  # after commit, in the client's language, once
     application.__dict__.update(app.__dict__)
     return app
 

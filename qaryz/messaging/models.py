@@ -54,10 +54,16 @@ class Notification(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The event a status notification announces (e.g. "lending.application:7:approved"): at most
+    # one notification per event, so a repeated transition or a retried job notifies once.
+    key = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         verbose_name = _("notification")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="notification_key_once")
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy
 
 from qaryz.clients.models import BankAccount, Client
 from qaryz.lending.models import DisbursementMethod
+from qaryz.messaging import status_notices
 from qaryz.records.services import record_event as audit
 from qaryz.servicing import services
 from qaryz.servicing.amounts import to_kzt
@@ -458,6 +459,7 @@ def apply_outcome(
             payout.status = Payout.Status.FAILED
             payout.failure_reason = (reason or "failed")[:200]
             payout.save(update_fields=["status", "failure_reason", "bank_reference"])
+            status_notices.payout_failed(loan, payout.key)
         audit(
             "servicing.payout_" + ("confirmed" if state == "paid" else "failed"),
             actor=actor,

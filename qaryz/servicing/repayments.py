@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from qaryz.core.bulk import update_rows
 from qaryz.lending.schedules import DayCount, LoanTerms, Method, Schedule, ScheduleError, build_schedule
+from qaryz.messaging import status_notices
 from qaryz.records.services import NewDocument, record_events, set_obligations_end, store_documents
 from qaryz.records.services import record_event as audit
 from qaryz.servicing import ledger
@@ -288,6 +289,7 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
             }
         )
     record_events(events)
+    status_notices.payments_received([(s.loan, s.payment) for s in staged])  # after commit, one INSERT
     for result in todo:
         if result.duplicate and result.payment is None:
             result.payment = first_of[(result.incoming.channel, result.incoming.payer_reference)].payment
@@ -480,6 +482,7 @@ def close_loan(loan: Loan, on: dt.date, *, actor: Any = None) -> None:
     audit(
         "servicing.loan_closed", actor=actor, target=loan, data={"number": loan.number, "on": on.isoformat()}
     )
+    status_notices.loan_closed(loan)
 
 
 # --- accrual to the day --------------------------------------------------------------------------

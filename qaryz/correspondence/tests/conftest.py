@@ -1,0 +1,1 @@
+from qaryz.access.pytest_fixtures import _outbox_file, audited, outbox  # noqa: F401

@@ -1,0 +1,193 @@
+"""Notifications of status changes (R-CAB-4, R-AUTH-6): the application's review and result, the
+contract signed, the payout made or failed, a payment received, the loan repaid.
+
+Rooms call one function per event from the service that changes the status, inside its
+transaction: the notice is delivered only after that transaction commits (a rolled-back change
+notifies nobody), rendered in the client's language (``Client.preferred_language``), and at most
+once per event (``Notification.key`` is unique), so a retried job or a repeated webhook notifies
+once. Delivery never breaks the flow that triggered it (errors are logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from qaryz.messaging.models import Notification
+
+logger = logging.getLogger("qaryz.messaging")
+Render = Callable[[], tuple[str, str]]
+
+
+def _language(client: Any) -> str:
+    language = getattr(client, "preferred_language", "") or "ru"
+    return language if language in ("ru", "kk", "en") else "ru"
+
+
+def announce(client: Any, key: str, render: Render, *, sms: bool = False) -> None:
+    """Notify ``client`` of the event ``key`` after the current transaction commits, once."""
+    transaction.on_commit(lambda: _deliver(client, key, render, sms), robust=True)
+
+
+def _deliver(client: Any, key: str, render: Render, sms: bool) -> Notification | None:
+    if Notification.objects.filter(key=key).exists():
+        return None
+    with translation.override(_language(client)):
+        subject, body = render()
+    try:
+        with transaction.atomic():
+            note = Notification.objects.create(client=client, key=key[:120], subject=subject[:200], body=body)
+    except IntegrityError:
+        return None  # delivered concurrently
+    if sms:
+        from qaryz.messaging.services import send_sms
+
+        send_sms(client.phone, f"{subject}. {body}", purpose="notification")
+    return note
+
+
+def announce_many(items: list[tuple[Any, str, Render]]) -> None:
+    """``announce`` for a batch (a bank statement's payments): one query for the keys already
+    delivered and one INSERT, after commit; in the cabinet only (no SMS per payment)."""
+    if items:
+        transaction.on_commit(lambda: _deliver_many(items), robust=True)
+
+
+def _deliver_many(items: list[tuple[Any, str, Render]]) -> int:
+    done = set(
+        Notification.objects.filter(key__in=[key for _c, key, _r in items]).values_list("key", flat=True)
+    )
+    notes = []
+    for client, key, render in items:
+        if key in done:
+            continue
+        done.add(key)
+        with translation.override(_language(client)):
+            subject, body = render()
+        notes.append(Notification(client=client, key=key[:120], subject=subject[:200], body=body))
+    Notification.objects.bulk_create(notes, ignore_conflicts=True)
+    return len(notes)
+
+
+# --- the events -------------------------------------------------------------------------------
+def _money(tiyn: int) -> str:
+    from decimal import Decimal
+
+    from qaryz.core.money import format_money
+
+    return format_money(Decimal(tiyn) / 100, translation.get_language() or "ru")
+
+
+def _application_text(status: str, number: int, contract: str) -> tuple[str, str]:
+    texts: dict[str, tuple[str, str]] = {
+        "review": (
+            _("Application under review"),
+            _(
+                "Your application No. %(number)s is being reviewed by our specialist. We will let you know the result."
+            ),
+        ),
+        "approved": (
+            _("Application approved"),
+            _(
+                "Your application No. %(number)s is approved. Open it in your cabinet to read and sign the contract."
+            ),
+        ),
+        "declined": (
+            _("Application declined"),
+            _("Your application No. %(number)s is declined. The reason is shown in your cabinet."),
+        ),
+        "signed": (
+            _("Contract signed"),
+            _(
+                "Contract %(contract)s for application No. %(number)s is signed. The money will be sent as you chose."
+            ),
+        ),
+        "disbursed": (
+            _("Microcredit paid out"),
+            _("The money under contract %(contract)s has been paid out. The schedule is in your cabinet."),
+        ),
+        "cancelled": (
+            _("Application cancelled"),
+            _("Your application No. %(number)s is cancelled."),
+        ),
+    }
+    subject, body = texts[status]
+    return subject, body % {"number": number, "contract": contract or number}
+
+
+APPLICATION_EVENTS = ("review", "approved", "declined", "signed", "disbursed", "cancelled")
+SMS_EVENTS = ("approved", "declined", "disbursed")
+
+
+def application_status(application: Any, status: str) -> None:
+    """The application reached ``status`` (a lending ``Application.Status`` value)."""
+    if status not in APPLICATION_EVENTS:
+        return
+    contract = (
+        getattr(getattr(application, "contract", None), "number", "")
+        if status in ("signed", "disbursed")
+        else ""
+    )
+    number = application.pk
+    announce(
+        application.client,
+        f"lending.application:{number}:{status}",
+        lambda: _application_text(status, number, contract),
+        sms=status in SMS_EVENTS,
+    )
+
+
+def payout_failed(loan: Any, payout_key: str) -> None:
+    number = loan.number
+    announce(
+        loan.client,
+        f"servicing.payout:{payout_key}:failed",
+        lambda: (
+            _("Payout not made"),
+            _(
+                "The bank did not accept the transfer under contract %(number)s. We will try again or contact you."
+            )
+            % {"number": number},
+        ),
+        sms=True,
+    )
+
+
+def payments_received(payments: list[tuple[Any, Any]]) -> None:
+    """``(loan, payment)`` pairs just posted: one notice per payment."""
+
+    def render(number: str, amount: int, day: Any) -> Render:
+        return lambda: (
+            _("Payment received"),
+            _("%(amount)s received for contract %(number)s (value date %(date)s).")
+            % {"amount": _money(amount), "number": number, "date": day.strftime("%d.%m.%Y")},
+        )
+
+    announce_many(
+        [
+            (
+                loan.client,
+                f"servicing.payment:{payment.pk}:posted",
+                render(loan.number, payment.amount, payment.value_date),
+            )
+            for loan, payment in payments
+        ]
+    )
+
+
+def loan_closed(loan: Any) -> None:
+    number = loan.number
+    announce(
+        loan.client,
+        f"servicing.loan:{loan.pk}:closed",
+        lambda: (
+            _("Loan repaid"),
+            _("Contract %(number)s is fully repaid and closed. Thank you!") % {"number": number},
+        ),
+        sms=True,
+    )
