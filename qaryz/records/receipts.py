@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from qaryz.core.bulk import insert_rows
 from qaryz.records import crypto
 from qaryz.records.models import Receipt, StoredDocument
 
@@ -70,7 +71,7 @@ def issue_receipts(pairs: list[tuple[StoredDocument, Any]]) -> list[Receipt]:
         receipt.key_id = key_id
         receipt.signature = crypto.sign(key, receipt.payload.encode())
         receipts.append(receipt)
-    Receipt.objects.bulk_create(receipts)
+    insert_rows(receipts)
     return receipts
 
 

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from qaryz.core.bulk import copy_text, insert_rows
 from qaryz.core.request_context import get_request_id
 from qaryz.records import chain, crypto, storage
 from qaryz.records.adapters.embedded import FileKeyring, FileSigningKey
@@ -119,6 +120,7 @@ _HEAD = "SELECT seq, hash, ts FROM records_auditchainhead WHERE id = 1"
 _INSERT = "INSERT INTO records_auditevent ({}) VALUES ({})".format(  # noqa: S608  # nosec B608
     ", ".join(_EVENT_COLUMNS), ", ".join(["%s"] * len(_EVENT_COLUMNS))
 )
+_COPY = "COPY records_auditevent ({}) FROM STDIN".format(", ".join(_EVENT_COLUMNS))
 _MOVE_HEAD = "UPDATE records_auditchainhead SET seq = %s, hash = %s, ts = %s WHERE id = 1"
 # PostgreSQL: the whole append is ONE statement, hence one round trip (and, outside a caller's
 # transaction, its own implicit transaction – no BEGIN/COMMIT round trips). The UPDATE locks the
@@ -298,7 +300,11 @@ def record_events(events: list[dict[str, Any]]) -> list[AuditEvent]:
             digest = chain.record_hash(prev_hash, values)
             rows.append([seq, ts, *values[2:], prev_hash, digest])
             prev_hash = digest
-        cursor.executemany(_INSERT, rows)  # one statement parsed once, pipelined
+        if connection.vendor == "postgresql":
+            with connection.wrap_database_errors, cursor.cursor.copy(_COPY) as copy:  # one COPY: no per-row query to compose
+                copy.write("".join("\t".join(map(copy_text, row)) + "\n" for row in rows))
+        else:
+            cursor.executemany(_INSERT, rows)  # one statement parsed once
         cursor.execute(_MOVE_HEAD, [seq, prev_hash, ts])
     return [_event(row) for row in rows]
 
@@ -412,11 +418,14 @@ def store_documents(items: list[NewDocument]) -> list[StoredDocument]:
         )
         owners.append(item.owner)
     with transaction.atomic():
-        StoredDocument.objects.bulk_create(documents)
-        # created_at is the storage object's time (auto_now_add would differ by microseconds).
-        StoredDocument.objects.filter(pk__in=[d.pk for d in documents]).update(created_at=now)
+        # created_at is the storage object's time (insert_rows keeps a value set before).
         for document in documents:
             document.created_at = now
+        insert_rows(documents)
+        if connection.vendor != "postgresql":  # bulk_create applied auto_now_add
+            StoredDocument.objects.filter(pk__in=[d.pk for d in documents]).update(created_at=now)
+            for document in documents:
+                document.created_at = now
         from qaryz.records.receipts import issue_receipts
 
         issue_receipts([(d, o) for d, o in zip(documents, owners, strict=True) if o is not None])

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qaryz.core.bulk import update_rows
+from qaryz.core.bulk import insert_rows, update_rows
 from qaryz.lending.schedules import DayCount, LoanTerms, Method, Schedule, ScheduleError, build_schedule
 from qaryz.messaging import status_notices
 from qaryz.records.services import NewDocument, record_events, set_obligations_end, store_documents
@@ -252,13 +252,13 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
     receipt_ids = [uuid.uuid4() for _ in staged]  # the vault ids, known before the rows exist
     for payment, receipt_id in zip(payments, receipt_ids, strict=True):
         payment.receipt_document_id = str(receipt_id)
-    Payment.objects.bulk_create(payments)
+    insert_rows(payments)
     transfers: list[Transfer] = []
     for s in staged:
         transfers += ledger.transfer_rows(
             s.loan, s.legs, key=f"pay:{s.payment.pk}", kind="repayment", value_date=s.payment.value_date
         )
-    Transfer.objects.bulk_create(transfers)
+    insert_rows(transfers)
     _pay_overdue_instalments([(s.loan, s.parts, s.payment.value_date) for s in staged])
     # The receipts store documents, which append to the audit trail: the trail's head row stays
     # locked until commit, so they come after everything but the closing and the loans' update.
