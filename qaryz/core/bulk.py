@@ -149,6 +149,37 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def insert_new_rows(rows: Sequence[models.Model]) -> None:
+    """Insert rows of one model, skipping those a unique constraint already holds (like
+    ``bulk_create(ignore_conflicts=True)``: the rows get no ids). On PostgreSQL one
+    ``INSERT … SELECT … FROM json_populate_recordset … ON CONFLICT DO NOTHING``."""
+    if not rows:
+        return
+    model = type(rows[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows, ignore_conflicts=True)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for row in rows:
+                if getattr(row, field.attname) is None or getattr(field, "auto_now", False):
+                    field.pre_save(row, add=True)
+    convert = [(f.attname, str(f.column), _json_converter(f)) for f in fields]
+    payload = json.dumps(
+        [{col: conv(getattr(row, name)) for name, col, conv in convert} for row in rows], ensure_ascii=False
+    )
+    quote = connection.ops.quote_name
+    table, columns = quote(meta.db_table), ", ".join(quote(col) for _n, col, _c in convert)
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608  # nosec B608 – names from the model
+        f"FROM json_populate_recordset(NULL::{table}, %s) ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [payload])
+
+
 def insert_rows(rows: Sequence[models.Model]) -> None:
     """Insert new rows of one model, like ``bulk_create`` but, on PostgreSQL, with one COPY.
 

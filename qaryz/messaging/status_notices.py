@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from qaryz.core.bulk import insert_new_rows
 from qaryz.messaging.models import Notification
 
 logger = logging.getLogger("qaryz.messaging")
@@ -62,15 +63,18 @@ def _deliver_many(items: list[tuple[Any, str, Render]]) -> int:
     done = set(
         Notification.objects.filter(key__in=[key for _c, key, _r in items]).values_list("key", flat=True)
     )
-    notes = []
+    by_language: dict[str, list[tuple[Any, str, Render]]] = {}
     for client, key, render in items:
-        if key in done:
-            continue
-        done.add(key)
-        with translation.override(_language(client)):
-            subject, body = render()
-        notes.append(Notification(client=client, key=key[:120], subject=subject[:200], body=body))
-    Notification.objects.bulk_create(notes, ignore_conflicts=True)
+        if key not in done:
+            done.add(key)
+            by_language.setdefault(_language(client), []).append((client, key, render))
+    notes = []
+    for language, group in by_language.items():  # one language switch per language, not per item
+        with translation.override(language):
+            for client, key, render in group:
+                subject, body = render()
+                notes.append(Notification(client=client, key=key[:120], subject=subject[:200], body=body))
+    insert_new_rows(notes)
     return len(notes)
 
 
