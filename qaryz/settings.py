@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
         "args": ["qaryz.fraudcases.tasks.check_deadlines_job", [], {}],
     },
+    "fetch-bank-statement": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(minute="*/15"),
+        "args": ["qaryz.servicing.tasks.fetch_bank_statement_job", [], {}],
+    },
     "reconcile-payouts": {
         "task": "qaryz.run_task",
         "schedule": crontab(minute="*/10"),
@@ -509,6 +514,21 @@ BUREAU_FEED_BATCH_SIZE = int(env("QARYZ_BUREAU_FEED_BATCH_SIZE", "1000"))
 
 # --- servicing: payout bank (R-DISB-1..5, docs/servicing.md "Payout bank") ---------------------
 # "embedded" (the stateful bank simulator, adapters/bank_embedded.py) or "http" (a real bank).
+# Incoming money: the card acquirer and the bank statement (dotted class paths; embedded simulators
+# by default, ``qaryz.servicing.adapters.incoming_http.HttpAcquirer`` / ``HttpIncomingBank`` in production).
+SERVICING_ACQUIRER = env(
+    "QARYZ_SERVICING_ACQUIRER", "qaryz.servicing.adapters.acquirer_embedded.EmbeddedAcquirer"
+)
+SERVICING_INCOMING_BANK = env(
+    "QARYZ_SERVICING_INCOMING_BANK", "qaryz.servicing.adapters.acquirer_embedded.EmbeddedIncomingBank"
+)
+SERVICING_ACQUIRER_URL = env("QARYZ_SERVICING_ACQUIRER_URL", "")
+SERVICING_ACQUIRER_TOKEN = env("QARYZ_SERVICING_ACQUIRER_TOKEN", "")
+SERVICING_ACQUIRER_WEBHOOK_KEY = env("QARYZ_SERVICING_ACQUIRER_WEBHOOK_KEY", "")
+SERVICING_STATEMENT_URL = env("QARYZ_SERVICING_STATEMENT_URL", "")
+SERVICING_STATEMENT_TOKEN = env("QARYZ_SERVICING_STATEMENT_TOKEN", "")
+SERVICING_STATEMENT_LOOKBACK_DAYS = int(env("QARYZ_SERVICING_STATEMENT_LOOKBACK_DAYS", "3"))
+SERVICING_HTTP_TIMEOUT = float(env("QARYZ_SERVICING_HTTP_TIMEOUT", "10"))
 PAYOUT_BANK = env("QARYZ_PAYOUT_BANK", "embedded")
 PAYOUT_URL = env("QARYZ_PAYOUT_URL", "")
 PAYOUT_TOKEN = env("QARYZ_PAYOUT_TOKEN", "")

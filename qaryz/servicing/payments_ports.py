@@ -1,7 +1,7 @@
 """Ports of incoming money: the card acquirer (charges and signed webhooks) and the bank's
 statement of incoming transfers. Embedded simulators in ``adapters/acquirer_embedded.py``; the
 adapter in use is a setting (``QARYZ_SERVICING_ACQUIRER``, ``QARYZ_SERVICING_INCOMING_BANK``:
-dotted paths of a class with these methods)."""
+dotted paths of a class with these methods; ``adapters/incoming_http.py`` has the HTTP ones)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from django.utils.module_loading import import_string
 
 
 class AcquirerError(Exception):
-    """A webhook that is not the acquirer's (bad signature) or not understood."""
+    """A webhook that is not the acquirer's (bad signature) or not understood, or a charge the
+    acquirer did not open."""
+
+
+class StatementError(Exception):
+    """The bank's statement could not be read (nothing of it is imported)."""
 
 
 @dataclass(frozen=True)

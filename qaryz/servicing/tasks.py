@@ -44,6 +44,14 @@ def reconcile_payouts_job() -> dict[str, int]:
 
 
 @task()
+def fetch_bank_statement_job() -> int:
+    """Every few minutes (Celery beat): import the bank statement of incoming transfers."""
+    from qaryz.servicing import repayments
+
+    return len(repayments.fetch_statement().posted)
+
+
+@task()
 def send_delay_notices() -> int:
     """Send the queued delay notices as letters (``collections.services``: PDF in the client's
     language, vault copy with its receipt, cabinet and SMS), within permitted contact hours only.
