@@ -38,6 +38,7 @@ PAGES: dict[str, str] = {
     "servicing:cash-desk-payment": "servicing.post_payment",
     "servicing:suspense": "servicing.post_payment",
     "servicing:suspense-assign": "servicing.post_payment",
+    "servicing:suspense-return": "servicing.post_payment",
     "records:public-key": PUBLIC,
     # bureau room: outgoing credit-bureau reporting (issue 12 item 2, R-CB-1)
     "bureau:reporting": "bureau.view_reporting",

@@ -138,13 +138,14 @@ WHERE NOT EXISTS (SELECT 1 FROM servicing_ledgeraccount a WHERE a.id = t.debit_i
    OR NOT EXISTS (SELECT 1 FROM servicing_ledgeraccount a WHERE a.id = t.credit_id)
 """
 
-# The suspense account holds exactly the money of the open unidentified payments.
+# The suspense account holds exactly the money of the unidentified payments not assigned to a loan
+# and not yet returned (one being returned leaves suspense when the bank confirms it).
 SUSPENSE_SQL = """
 SELECT
   (SELECT COALESCE(SUM(CASE WHEN a.id = t.credit_id THEN t.amount ELSE -t.amount END), 0)
      FROM servicing_transfer t JOIN servicing_ledgeraccount a
        ON a.kind = 'suspense' AND (a.id = t.credit_id OR a.id = t.debit_id)),
-  (SELECT COALESCE(SUM(amount), 0) FROM servicing_suspenseitem WHERE status = 'open')
+  (SELECT COALESCE(SUM(amount), 0) FROM servicing_suspenseitem WHERE status IN ('open', 'returning'))
 """
 
 

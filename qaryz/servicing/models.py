@@ -588,6 +588,8 @@ class SuspenseItem(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Awaiting assignment")
         ASSIGNED = "assigned", _("Assigned to a loan")
+        RETURNING = "returning", _("Being returned to the payer")
+        RETURNED = "returned", _("Returned to the payer")
 
     channel = models.CharField(max_length=20, choices=Channel.choices)
     bank_reference = models.CharField(_("bank reference"), max_length=80)
@@ -595,6 +597,7 @@ class SuspenseItem(models.Model):
     value_date = models.DateField()
     purpose = models.CharField(_("payment purpose"), max_length=300, blank=True)
     payer = models.CharField(_("payer"), max_length=200, blank=True)
+    payer_account = models.CharField(_("payer's account"), max_length=34, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     payment = models.OneToOneField(
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="suspense_item"
@@ -614,10 +617,57 @@ class SuspenseItem(models.Model):
             models.CheckConstraint(name="suspense_amount_positive", condition=Q(amount__gt=0)),
             models.CheckConstraint(
                 name="suspense_assigned_has_payment",
-                condition=Q(status="open", payment__isnull=True)
+                condition=Q(status__in=["open", "returning", "returned"], payment__isnull=True)
                 | Q(status="assigned", payment__isnull=False),
             ),
         ]
 
     def __str__(self) -> str:
         return self.bank_reference
+
+
+class SuspenseReturn(models.Model):
+    """Unidentified money sent back to the account it came from (nobody's loan: the operator
+    decided it is not the MFO's to keep). Sent through the payout bank with ``key`` as its
+    idempotency key; the bank's confirmation books suspense → clearing and marks the item returned,
+    a failure puts the item back to "awaiting assignment". At most one live return per item."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being sent to the bank")
+        SENT = "sent", _("Sent, awaiting the bank's confirmation")
+        CONFIRMED = "confirmed", _("Returned")
+        FAILED = "failed", _("Failed")
+
+    item = models.ForeignKey(SuspenseItem, on_delete=models.PROTECT, related_name="returns")
+    key = models.CharField(max_length=64, unique=True)
+    amount = models.BigIntegerField()
+    account = models.CharField(_("payer's account"), max_length=34)
+    payer_name = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="suspense_return_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="suspense_return_status_known",
+                condition=Q(status__in=["pending", "sent", "confirmed", "failed"]),
+            ),
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(status__in=["pending", "sent", "confirmed"]),
+                name="suspense_one_live_return",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

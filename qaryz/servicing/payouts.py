@@ -48,7 +48,7 @@ from qaryz.messaging import status_notices
 from qaryz.records.services import record_event as audit
 from qaryz.servicing import services
 from qaryz.servicing.amounts import to_kzt
-from qaryz.servicing.models import Channel, Loan, Merchant, Payout, RefundPayout
+from qaryz.servicing.models import Channel, Loan, Merchant, Payout, RefundPayout, SuspenseItem, SuspenseReturn
 from qaryz.servicing.ports import Destination, PayoutBank, PayoutBankError
 from qaryz.servicing.services import ServicingError
 
@@ -473,9 +473,9 @@ def webhook_signature(body: bytes) -> str:
     return "sha256=" + hmac.new(settings.PAYOUT_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-def handle_webhook(body: bytes, signature: str) -> Payout | RefundPayout:
+def handle_webhook(body: bytes, signature: str) -> Payout | RefundPayout | SuspenseReturn:
     """The bank's signed notice of a settled transfer (HMAC-SHA256 of the raw body): a
-    disbursement or a refund, told apart by the key."""
+    disbursement, a refund or a return of unidentified money, told apart by the key."""
     if not signature or not hmac.compare_digest(webhook_signature(body), signature):
         raise WebhookError("bad signature")
     try:
@@ -486,6 +486,21 @@ def handle_webhook(body: bytes, signature: str) -> Payout | RefundPayout:
     except (ValueError, KeyError, TypeError) as exc:
         raise WebhookError("unreadable body") from exc
     payout = Payout.objects.filter(key=key).first()
+    returned = None if payout is not None else SuspenseReturn.objects.filter(key=key).first()
+    if returned is not None:
+        if amount is not None and amount != returned.amount:
+            logger.error(
+                "suspense return %s: the bank reports %s tiyn, we sent %s", key, amount, returned.amount
+            )
+            raise WebhookError("amount differs")
+        return apply_suspense_return_outcome(
+            key,
+            state,
+            reference=str(data.get("reference") or ""),
+            value_date=value_date,
+            reason=str(data.get("reason") or ""),
+            actor="api:payout-bank",
+        )
     if payout is None:
         refund = RefundPayout.objects.filter(key=key).first()
         if refund is None:
@@ -528,6 +543,7 @@ def reconcile(
     ).exclude(channel=Channel.CASH_DESK)
     _ask_the_bank(stale.order_by("created_at"), bank, counts, resend=send, settle=apply_outcome)
     _reconcile_refunds(bank, cutoff, counts)
+    _reconcile_suspense_returns(bank, cutoff, counts)
     if counts["checked"]:
         audit("servicing.payouts_reconciled", actor="system", data=counts)
     return counts
@@ -1010,3 +1026,138 @@ def payout_status(loan: Loan) -> dict[str, Any]:
         "needs_biometrics": method == DisbursementMethod.MERCHANT,
         "can_request": can_request,
     }
+
+
+# --- unidentified money returned to the payer ------------------------------------------------------
+def return_suspense(item: SuspenseItem, *, reason: str, actor: Any) -> SuspenseReturn:
+    """Send an unidentified payment back to the account it came from – only that account (the
+    statement's payer account), never one typed by staff, so a return cannot be diverted. The
+    return row is committed with the item locked and marked "being returned" (it can no longer be
+    assigned to a loan) before the bank is called with the return's key as idempotency key; the
+    bank's confirmation books suspense → clearing."""
+    from qaryz.core.identifiers import IdentifierError, parse_kz_iban
+
+    try:
+        iban = parse_kz_iban(item.payer_account).value
+    except IdentifierError:
+        raise ServicingError(  # noqa: B904 – the identifier's own error says nothing to staff
+            _("The bank statement names no valid account of the payer: this payment cannot be returned here.")
+        )
+    reason = " ".join((reason or "").split())[:300]
+    if not reason:
+        raise ServicingError(_("Say why the money is returned."), "reason")
+    with transaction.atomic():
+        locked = SuspenseItem.objects.select_for_update().get(pk=item.pk)
+        if locked.status != SuspenseItem.Status.OPEN:
+            raise ServicingError(_("This payment is no longer awaiting assignment."))
+        attempt = SuspenseReturn.objects.filter(item=locked).count() + 1
+        returned = SuspenseReturn.objects.create(
+            item=locked,
+            key=f"susp-ret-{locked.pk}-{attempt}",
+            amount=locked.amount,
+            account=iban,
+            payer_name=locked.payer,
+            reason=reason,
+            requested_by=actor if getattr(actor, "is_staff", False) else None,
+        )
+        locked.status = SuspenseItem.Status.RETURNING
+        locked.save(update_fields=["status"])
+        audit(
+            "servicing.suspense_return_requested",
+            actor=actor,
+            target=locked,
+            data={"return": returned.key, "amount": returned.amount, "reason": reason},
+        )
+    item.status = locked.status
+    return send_suspense_return(returned)
+
+
+def send_suspense_return(returned: SuspenseReturn, bank: PayoutBank | None = None) -> SuspenseReturn:
+    """Ask the bank to pay the committed return (idempotent at the bank by its key); an error
+    leaves it pending for ``reconcile_payouts``."""
+    bank = bank or payout_bank()
+    returned = SuspenseReturn.objects.select_related("item").get(pk=returned.pk)
+    try:
+        ack = bank.send_transfer(
+            returned.key,
+            returned.amount,
+            Destination("iban", returned.account, "", returned.payer_name),
+            purpose=f"Return of an unidentified payment, bank reference {returned.item.bank_reference}",
+        )
+    except PayoutBankError as exc:
+        logger.warning("suspense return %s: bank call failed, left pending: %s", returned.key, exc)
+        return returned
+    SuspenseReturn.objects.filter(pk=returned.pk, status=SuspenseReturn.Status.PENDING).update(
+        status=SuspenseReturn.Status.SENT, sent_at=timezone.now(), bank_reference=ack.reference[:64]
+    )
+    if ack.state in ("paid", "failed"):
+        return apply_suspense_return_outcome(returned.key, ack.state, reference=ack.reference)
+    return SuspenseReturn.objects.get(pk=returned.pk)
+
+
+def apply_suspense_return_outcome(
+    key: str,
+    state: str,
+    *,
+    reference: str = "",
+    value_date: dt.date | None = None,
+    reason: str = "",
+    actor: Any = "system",
+) -> SuspenseReturn:
+    """The bank's final answer for the return ``key``: paid → suspense → clearing, the item
+    returned; failed → the item awaits assignment again (another return may be sent). Idempotent."""
+    from qaryz.servicing import ledger
+    from qaryz.servicing.models import AccountKind
+
+    found = SuspenseReturn.objects.filter(key=key).first()
+    if found is None:
+        raise WebhookError("unknown return")
+    if state not in ("paid", "failed"):
+        return found
+    with transaction.atomic():
+        item = SuspenseItem.objects.select_for_update().get(pk=found.item_id)
+        returned = SuspenseReturn.objects.select_for_update().get(pk=found.pk)
+        if returned.status in (SuspenseReturn.Status.CONFIRMED, SuspenseReturn.Status.FAILED):
+            return returned
+        returned.bank_reference = returned.bank_reference or reference[:64]
+        if state == "paid":
+            returned.status, returned.confirmed_at = SuspenseReturn.Status.CONFIRMED, timezone.now()
+            ledger.post_unassigned(
+                [
+                    ledger.Leg(
+                        AccountKind.SUSPENSE, AccountKind.CLEARING, returned.amount, channel=item.channel
+                    )
+                ],
+                key=returned.key,
+                kind="suspense_returned",
+                value_date=value_date or timezone.localdate(),
+            )
+            item.status = SuspenseItem.Status.RETURNED
+        else:
+            returned.status, returned.failure_reason = (
+                SuspenseReturn.Status.FAILED,
+                (reason or "failed")[:200],
+            )
+            item.status = SuspenseItem.Status.OPEN
+        returned.save(update_fields=["status", "confirmed_at", "failure_reason", "bank_reference"])
+        item.save(update_fields=["status"])
+        audit(
+            "servicing.suspense_return_" + ("confirmed" if state == "paid" else "failed"),
+            actor=actor,
+            target=item,
+            data={"return": key, "reference": returned.bank_reference, "reason": returned.failure_reason},
+        )
+    return returned
+
+
+def _reconcile_suspense_returns(bank: PayoutBank, cutoff: dt.datetime, counts: dict[str, int]) -> None:
+    stale = SuspenseReturn.objects.filter(
+        status__in=[SuspenseReturn.Status.PENDING, SuspenseReturn.Status.SENT], created_at__lte=cutoff
+    )
+    _ask_the_bank(
+        stale.order_by("created_at"),
+        bank,
+        counts,
+        resend=send_suspense_return,
+        settle=apply_suspense_return_outcome,
+    )

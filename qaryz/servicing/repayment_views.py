@@ -20,7 +20,7 @@ from qaryz.core.money import format_money
 from qaryz.servicing import repayments
 from qaryz.servicing.adapters.acquirer_embedded import SIGNATURE_HEADER
 from qaryz.servicing.amounts import to_kzt, to_tiyn
-from qaryz.servicing.models import Loan, SuspenseItem
+from qaryz.servicing.models import Loan, SuspenseItem, SuspenseReturn
 from qaryz.servicing.payments_ports import AcquirerError
 from qaryz.servicing.services import ServicingError
 
@@ -110,9 +110,35 @@ def suspense(request: HttpRequest) -> HttpResponse:
         .select_related("payment__loan", "assigned_by")
         .order_by("-assigned_at")[:20]
     )
+    returns = list(SuspenseReturn.objects.select_related("item", "requested_by")[:20])
     return render(
-        request, "servicing/suspense.html", {"items": items, "done": done, "form": AssignSuspenseForm()}
+        request,
+        "servicing/suspense.html",
+        {"items": items, "done": done, "returns": returns, "form": AssignSuspenseForm()},
     )
+
+
+@staff_required("servicing.post_payment")
+@require_POST
+def suspense_return(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Send an unidentified payment back to the account it came from."""
+    from qaryz.servicing import payouts
+
+    item = get_object_or_404(SuspenseItem, pk=item_id)
+    try:
+        returned = payouts.return_suspense(item, reason=request.POST.get("reason", ""), actor=request.user)
+    except ServicingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(amount)s is being returned to the payer's account %(account)s.")
+            % {
+                "amount": format_money(to_kzt(returned.amount), (request.LANGUAGE_CODE or "ru")[:2]),
+                "account": returned.account,
+            },
+        )
+    return redirect("servicing:suspense")
 
 
 @staff_required("servicing.post_payment")

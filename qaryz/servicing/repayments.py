@@ -1078,6 +1078,7 @@ def to_suspense(line: Any, *, channel: str = Channel.BANK) -> SuspenseItem:
                 "value_date": line.value_date,
                 "purpose": (line.purpose or "")[:300],
                 "payer": (getattr(line, "payer_name", "") or "")[:200],
+                "payer_account": (getattr(line, "payer_account", "") or "").replace(" ", "").upper()[:34],
             },
         )
         if created:

@@ -44,4 +44,5 @@ urlpatterns = [
     path("cash-desk/payment/", repayment_views.cash_desk_payment, name="cash-desk-payment"),
     path("suspense/", repayment_views.suspense, name="suspense"),
     path("suspense/<int:item_id>/assign/", repayment_views.suspense_assign, name="suspense-assign"),
+    path("suspense/<int:item_id>/return/", repayment_views.suspense_return, name="suspense-return"),
 ]
