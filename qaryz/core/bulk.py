@@ -74,16 +74,6 @@ def _json_converter(field: models.Field) -> Callable[[Any], Any]:
 
 
 # --- inserting with COPY ------------------------------------------------------------------------
-# PostgreSQL's COPY text format: one line per row, columns separated by a tab, NULL as \N; a
-# backslash, tab, newline or carriage return inside a value is escaped.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_text(value: object) -> str:
-    """A non-NULL value in COPY's text format."""
-    return str(value).translate(_COPY_ESCAPES)
-
-
 _INT_TYPES = {
     "AutoField",
     "BigAutoField",
@@ -98,31 +88,26 @@ _INT_TYPES = {
 _TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "GenericIPAddressField"}
 
 
-def _copy_converter(field: models.Field) -> Callable[[Any], str]:
-    """The function turning one attribute value of ``field`` into its COPY text."""
+def _copy_converter(field: models.Field) -> Callable[[Any], Any]:
+    """The function turning one attribute value of ``field`` into what COPY's row writer takes
+    (psycopg adapts ints, text, dates, times, UUIDs, decimals, booleans and bytes itself)."""
     kind = field.get_internal_type()
-    if kind in _INT_TYPES or (field.is_relation and kind in ("ForeignKey", "OneToOneField")):
-        target = cast(models.Field, field.target_field) if field.is_relation else field  # type: ignore[attr-defined]
-        if target.get_internal_type() in _INT_TYPES:
-            return lambda v: r"\N" if v is None else str(int(v))
-        return lambda v: r"\N" if v is None else str(v).translate(_COPY_ESCAPES)
-    if kind in _TEXT_TYPES:
-        return lambda v: r"\N" if v is None else str(v).translate(_COPY_ESCAPES)
-    if kind == "BooleanField":
-        return lambda v: r"\N" if v is None else ("t" if v else "f")
-    if kind in ("DateField", "DateTimeField", "UUIDField", "DecimalField"):
-        return lambda v: r"\N" if v is None else str(v.isoformat() if hasattr(v, "isoformat") else v)
-    if kind == "BinaryField":
-        return lambda v: r"\N" if v is None else "\\\\x" + bytes(v).hex()
     if kind == "JSONField":
         encoder = cast(models.JSONField, field).encoder
-        return lambda v: (
-            r"\N" if v is None else json.dumps(v, cls=encoder, ensure_ascii=False).translate(_COPY_ESCAPES)
-        )
-    # Anything else: exactly what save() would send, as text.
-    return lambda v: (
-        r"\N" if v is None else str(field.get_db_prep_save(v, connection)).translate(_COPY_ESCAPES)
-    )
+        return lambda v: None if v is None else json.dumps(v, cls=encoder, ensure_ascii=False)
+    if kind == "BinaryField":
+        return lambda v: None if v is None else bytes(v)
+    if kind in _INT_TYPES or kind in _TEXT_TYPES or field.is_relation or kind in _NATIVE_TYPES:
+        return _identity
+    # Anything else: exactly what save() would send.
+    return lambda v: None if v is None else field.get_db_prep_save(v, connection)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+_NATIVE_TYPES = {"BooleanField", "DateField", "DateTimeField", "UUIDField", "DecimalField", "FloatField"}
 
 
 @cache
@@ -204,10 +189,12 @@ def insert_rows(rows: Sequence[models.Model]) -> None:
         for row in rows:
             if getattr(row, field.attname) is None or getattr(field, "auto_now", False):
                 field.pre_save(row, add=True)
-    text = "".join("\t".join(convert(getattr(row, name)) for name, convert in plan) + "\n" for row in rows)
     # Through the raw psycopg cursor; errors become Django's (IntegrityError …) as for execute().
+    # psycopg formats and escapes each row in C (write_row); values are the model's own.
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        copy.write(text)
+        write = copy.write_row
+        for row in rows:
+            write([convert(getattr(row, name)) for name, convert in plan])
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from qaryz.core.bulk import copy_text, insert_rows
+from qaryz.core.bulk import insert_rows
 from qaryz.core.request_context import get_request_id
 from qaryz.records import chain, crypto, storage
 from qaryz.records.adapters.embedded import FileKeyring, FileSigningKey
@@ -301,8 +301,10 @@ def record_events(events: list[dict[str, Any]]) -> list[AuditEvent]:
             rows.append([seq, ts, *values[2:], prev_hash, digest])
             prev_hash = digest
         if connection.vendor == "postgresql":
-            with connection.wrap_database_errors, cursor.cursor.copy(_COPY) as copy:  # one COPY: no per-row query to compose
-                copy.write("".join("\t".join(map(copy_text, row)) + "\n" for row in rows))
+            # One COPY: no per-row statement to compose; psycopg formats each row in C.
+            with connection.wrap_database_errors, cursor.cursor.copy(_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
         else:
             cursor.executemany(_INSERT, rows)  # one statement parsed once
         cursor.execute(_MOVE_HEAD, [seq, prev_hash, ts])
