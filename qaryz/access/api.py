@@ -6,15 +6,17 @@ only as SHA-256; the app keeps them in the OS keystore. Secrets are never echoed
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from qaryz.access import consent, otp, registration, security_keys, services, stepup
-from qaryz.access.api_auth import ClientBearer
+from qaryz.access.api_auth import ClientBearer, answer_language
 from qaryz.access.models import ClientSession
 from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
@@ -349,3 +351,180 @@ def register_representative(request: HttpRequest) -> dict:
     except ClientDataError as exc:
         raise _refuse(400, "; ".join(exc.messages)) from None
     return {"authority": signer.authority, "document_received": bool(signer.authority_scan_ref)}
+
+
+# --- Password change and phone / bank change (R-AUTH-6, R-ONB-6): the web's steps, one by one ----
+class ChangePasswordIn(Schema):
+    current: str = Field(..., max_length=128)
+    password: str = Field(..., max_length=128)
+
+
+class ChangeIn(Schema):
+    purpose: Literal["change_phone", "change_bank"]
+    phone: str = Field("", max_length=30, description="change_phone: the new mobile number")
+    kind: str = Field("", max_length=10, description="change_bank: iban or card")
+    value: str = Field("", max_length=40, description="change_bank: the IBAN or card number")
+
+
+class ChangeStepsOut(Schema):
+    phone_verified: bool = Field(..., description="the code sent to the new number was entered (phone only)")
+    biometrics: bool = Field(..., description="a fresh biometric check with purpose = the change's purpose")
+    eds: bool = Field(..., description="the change request is signed with the EDS")
+    ready: bool
+
+
+class ChangeOut(Schema):
+    id: int
+    purpose: str
+    status: str = Field(..., description="open, done or cancelled (a newer change of the same kind)")
+    new_value: str = Field(..., description="the new phone, or the new bank details masked")
+    biometrics_purpose: str
+    steps: ChangeStepsOut
+    phone_challenge: ChallengeOut | None = Field(
+        None, description="change_phone, on creation: the code sent to the NEW number"
+    )
+
+
+class ChangeCodeIn(Schema):
+    challenge_id: str = Field(..., max_length=64)
+    code: str = Field(..., max_length=8)
+
+
+class ChangeSigningOut(Schema):
+    signing_request_id: str = Field(
+        ..., description="sign it with GET/POST /api/v1/signatures/requests/{id}[/submit]"
+    )
+
+
+def _masked(step) -> str:
+    if step.purpose == "change_phone":
+        return step.payload.get("phone", "")
+    value = step.payload.get("value", "")
+    return f"•••• {value[-4:]}" if value else ""
+
+
+def _change_out(step, challenge=None) -> dict:
+    status = stepup.change_status(step)
+    return {
+        "id": step.pk,
+        "purpose": step.purpose,
+        "status": step.status,
+        "new_value": _masked(step),
+        "biometrics_purpose": step.purpose,
+        "steps": {
+            "phone_verified": status.phone_verified,
+            "biometrics": status.biometrics,
+            "eds": status.eds,
+            "ready": status.ready,
+        },
+        "phone_challenge": _challenge(challenge) if challenge is not None else None,
+    }
+
+
+def _own_change(request: HttpRequest, step_id: int):
+    step = stepup.change_step_of(request.auth, step_id)
+    if step is None:
+        raise _refuse(404, "not found")
+    return step
+
+
+@router.post("/password", auth=ClientBearer(allow_unconfirmed=True), summary="Change the password")
+def change_password(request: HttpRequest, payload: ChangePasswordIn) -> dict:
+    """As the cabinet's password page: the current password is checked, every other session and
+    token ends (this one stays), the client is notified."""
+    with answer_language(request):
+        try:
+            services.change_client_password(
+                request.auth,
+                payload.current,
+                payload.password,
+                current=request.client_session,  # type: ignore[attr-defined]
+                request=request,
+            )
+        except ValidationError as exc:
+            raise _refuse(400, "; ".join(exc.messages)) from None
+        except services.AccessError as exc:
+            raise _refuse(400, exc.message) from None
+    return {"status": "ok"}
+
+
+@router.post(
+    "/changes",
+    response={201: ChangeOut},
+    auth=ClientBearer(),
+    summary="Start a phone or bank-details change (R-ONB-6): the same step-ups as the web",
+)
+def start_change(request: HttpRequest, payload: ChangeIn) -> Status:
+    """Phone: a code goes to the NEW number (``phone_challenge``; enter it at …/phone-code). Both:
+    pass a biometric session with purpose = ``purpose`` (/api/v1/biometrics/sessions), sign the
+    request (…/signing, then /api/v1/signatures/requests/{id}/submit), then …/apply."""
+    data = {"phone": payload.phone} if payload.purpose == "change_phone" else {
+        "kind": payload.kind,
+        "value": payload.value,
+    }
+    with answer_language(request):
+        try:
+            step, challenge = stepup.start_change(request.auth, payload.purpose, data)
+        except ClientDataError as exc:
+            raise _refuse(400, "; ".join(exc.messages)) from None
+        except services.AccessError as exc:
+            raise _refuse(400, exc.message) from None
+        except otp.OtpError as exc:
+            raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
+    return Status(201, _change_out(step, challenge))
+
+
+@router.get("/changes/{step_id}", response=ChangeOut, auth=ClientBearer(), summary="A change and its steps")
+def get_change(request: HttpRequest, step_id: int) -> dict:
+    return _change_out(_own_change(request, step_id))
+
+
+@router.post(
+    "/changes/{step_id}/phone-code",
+    response=ChangeOut,
+    auth=ClientBearer(),
+    summary="The code sent to the new phone number (possession of the new number)",
+)
+def change_phone_code(request: HttpRequest, step_id: int, payload: ChangeCodeIn) -> dict:
+    step = _own_change(request, step_id)
+    if step.purpose != "change_phone":
+        raise _refuse(400, _("Only a phone change needs a code."))
+    with answer_language(request):
+        try:
+            stepup.verify_new_phone(step, payload.challenge_id, payload.code)
+        except otp.OtpError as exc:
+            raise _refuse(400, exc.message) from None
+    return _change_out(step)
+
+
+@router.post(
+    "/changes/{step_id}/signing",
+    response=ChangeSigningOut,
+    auth=ClientBearer(),
+    summary="The EDS signing request of the change (a new one once the last expired)",
+)
+def change_signing(request: HttpRequest, step_id: int) -> dict:
+    step = _own_change(request, step_id)
+    if step.status != "open":
+        raise _refuse(400, _("This change has already been applied."))
+    with answer_language(request):
+        return {"signing_request_id": stepup.start_change_signature(step)}
+
+
+@router.post(
+    "/changes/{step_id}/apply",
+    response=ChangeOut,
+    auth=ClientBearer(),
+    summary="Apply the change once every step is done; the old number is told of a phone change",
+)
+def apply_change(request: HttpRequest, step_id: int) -> dict:
+    step = _own_change(request, step_id)
+    with answer_language(request):
+        try:
+            stepup.apply_change(step, request=request)
+        except ClientDataError as exc:
+            raise _refuse(400, "; ".join(exc.messages)) from None
+        except services.AccessError as exc:
+            raise _refuse(400, exc.message) from None
+    step.refresh_from_db()
+    return _change_out(step)

@@ -31,3 +31,18 @@ class ClientBearer(HttpBearer):
             return None
         request.client_session = session  # type: ignore[attr-defined]
         return client
+
+
+def answer_language(request: HttpRequest) -> Any:
+    """A context in which an API answer's labels and messages are translated: the language the
+    app asks for with Accept-Language (ru, kk or en), else the signed-in client's preferred
+    language, else Russian. Stable codes are never translated; only the ``*_label`` texts."""
+    from django.conf import settings
+    from django.utils import translation
+
+    known = {code for code, _name in settings.LANGUAGES}
+    asked = translation.get_language_from_request(request) if request.headers.get("Accept-Language") else ""
+    client = getattr(request, "auth", None)
+    preferred = getattr(client, "preferred_language", "") if isinstance(client, Client) else ""
+    language = next((code for code in (asked, preferred) if code in known), settings.LANGUAGE_CODE)
+    return translation.override(language)
