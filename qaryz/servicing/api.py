@@ -666,23 +666,9 @@ def translation_language(request: HttpRequest) -> str:
 
 
 @router.get(
-    "/loans/{loan_id}/restructurings/{sequence}",
-    response={200: RestructuringOut, **ERRORS},
-    auth=_bearer(),
-    summary="A restructuring agreement and its new schedule",
-)
-def get_restructuring(request: HttpRequest, loan_id: int, sequence: int) -> dict:
-    from qaryz.access.api_auth import answer_language
-
-    item = _restructuring(_owned(request, loan_id), sequence)
-    with answer_language(request):
-        return _restructuring_out(item)
-
-
-@router.get(
     "/loans/{loan_id}/restructurings/{sequence}.pdf",
     auth=_bearer(),
-    summary="The agreement's exact PDF (the one signed)",
+    summary="The agreement's exact PDF (the one signed); before …/{sequence} so that it matches first",
 )
 def restructuring_pdf(request: HttpRequest, loan_id: int, sequence: int) -> Any:
     from django.http import HttpResponse
@@ -694,6 +680,20 @@ def restructuring_pdf(request: HttpRequest, loan_id: int, sequence: int) -> Any:
     response["Content-Disposition"] = f'inline; filename="{item.number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@router.get(
+    "/loans/{loan_id}/restructurings/{sequence}",
+    response={200: RestructuringOut, **ERRORS},
+    auth=_bearer(),
+    summary="A restructuring agreement and its new schedule",
+)
+def get_restructuring(request: HttpRequest, loan_id: int, sequence: int) -> dict:
+    from qaryz.access.api_auth import answer_language
+
+    item = _restructuring(_owned(request, loan_id), sequence)
+    with answer_language(request):
+        return _restructuring_out(item)
 
 
 @router.post(
