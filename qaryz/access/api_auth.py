@@ -39,9 +39,16 @@ def answer_language(request: HttpRequest) -> Any:
     language, else Russian. Stable codes are never translated; only the ``*_label`` texts."""
     from django.conf import settings
     from django.utils import translation
+    from django.utils.translation.trans_real import parse_accept_lang_header
 
     known = {code for code, _name in settings.LANGUAGES}
-    asked = translation.get_language_from_request(request) if request.headers.get("Accept-Language") else ""
+    asked = ""
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        try:
+            asked = translation.get_supported_language_variant(code)
+            break
+        except LookupError:
+            continue
     client = getattr(request, "auth", None)
     preferred = getattr(client, "preferred_language", "") if isinstance(client, Client) else ""
     language = next((code for code in (asked, preferred) if code in known), settings.LANGUAGE_CODE)

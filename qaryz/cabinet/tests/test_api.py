@@ -57,3 +57,12 @@ def test_profile_and_preferred_language(client):
     kk_label = _get(client, "/profile", token).json()["kind_label"]
     assert kk_label == _get(client, "/profile", token, HTTP_ACCEPT_LANGUAGE="kk").json()["kind_label"]
     assert kk_label != profile["kind_label"]
+
+
+@pytest.mark.req("R-CH-1")
+def test_an_unknown_asked_language_falls_back_to_the_clients(client):
+    token, _session = issue_api_token(make_client(preferred_language="kk"))
+    kk = _get(client, "/profile", token, HTTP_ACCEPT_LANGUAGE="kk").json()["status_label"]
+    assert _get(client, "/profile", token, HTTP_ACCEPT_LANGUAGE="de-DE,fr;q=0.8").json()["status_label"] == kk
+    en = _get(client, "/profile", token, HTTP_ACCEPT_LANGUAGE="de, en-GB;q=0.5").json()["status_label"]
+    assert en != kk
