@@ -29,5 +29,17 @@ def test_the_docs_page_renders_operations_under_the_csp(chromium, live_server, a
     assert page.locator(".opblock-tag", has_text="cabinet").count() == 1
     body = page.inner_text("body")
     assert "/api/v1/cabinet/mfo" in body and "/api/v1/access/changes" in body
+    # An operation opens with its parameters and its answers, the error body among them.
+    page.locator("#operations-cabinet-qaryz_cabinet_api_mfo .opblock-summary").click()
+    page.wait_for_selector("#operations-cabinet-qaryz_cabinet_api_mfo .responses-table", timeout=10000)
+    opened = page.inner_text("#operations-cabinet-qaryz_cabinet_api_mfo")
+    assert "401" in opened and "legal_name" in opened
+    page.locator("#operations-cabinet-qaryz_cabinet_api_mfo").screenshot(path=str(folder / "operation-1280.png"))
     assert refused == [] and outside == [], (refused, outside)
     context.close()
+    phone = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    small = phone.new_page()
+    small.goto("/api/v1/docs")
+    small.wait_for_selector(".opblock", timeout=20000)
+    small.screenshot(path=str(folder / "docs-390.png"))
+    phone.close()
