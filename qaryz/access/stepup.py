@@ -306,9 +306,7 @@ def start_change(client: Client, purpose: str, payload: dict) -> tuple[StepUp, o
 def change_step_of(client: Client, step_id: int) -> StepUp | None:
     """The client's own phone or bank change ``step_id`` (None for anyone else's)."""
     return (
-        StepUp.objects.filter(pk=step_id, client=client)
-        .exclude(purpose=StepUp.Purpose.REGISTRATION)
-        .first()
+        StepUp.objects.filter(pk=step_id, client=client).exclude(purpose=StepUp.Purpose.REGISTRATION).first()
     )
 
 

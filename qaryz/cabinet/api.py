@@ -91,11 +91,7 @@ def mfo(request: HttpRequest) -> dict:
         profile = mfo_profile_in(language)
     return {
         "language": language,
-        **{
-            name: getattr(profile, name) or ""
-            for name in MfoOut.model_fields
-            if name != "language"
-        },
+        **{name: getattr(profile, name) or "" for name in MfoOut.model_fields if name != "language"},
     }
 
 

@@ -350,7 +350,7 @@ def application_history(request: HttpRequest, application_id: int) -> list[dict]
     "/products",
     response=list[ProductOut],
     auth=_bearer(),
-    summary="The products offered to this client (the cabinet's \"Apply\" page)",
+    summary='The products offered to this client (the cabinet\'s "Apply" page)',
 )
 def list_products(request: HttpRequest) -> list[dict]:
     from qaryz.lending.products import current_products

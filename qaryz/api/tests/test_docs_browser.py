@@ -34,7 +34,9 @@ def test_the_docs_page_renders_operations_under_the_csp(chromium, live_server, a
     page.wait_for_selector("#operations-cabinet-qaryz_cabinet_api_mfo .responses-table", timeout=10000)
     opened = page.inner_text("#operations-cabinet-qaryz_cabinet_api_mfo")
     assert "401" in opened and "legal_name" in opened
-    page.locator("#operations-cabinet-qaryz_cabinet_api_mfo").screenshot(path=str(folder / "operation-1280.png"))
+    page.locator("#operations-cabinet-qaryz_cabinet_api_mfo").screenshot(
+        path=str(folder / "operation-1280.png")
+    )
     assert refused == [] and outside == [], (refused, outside)
     context.close()
     phone = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
