@@ -406,8 +406,9 @@ class ChangeSigningOut(Schema):
 def _masked(step) -> str:
     if step.purpose == "change_phone":
         return step.payload.get("phone", "")
-    value = step.payload.get("value", "")
-    return f"•••• {value[-4:]}" if value else ""
+    from qaryz.clients.models import BankAccount
+
+    return BankAccount(value=step.payload.get("value", "")).masked  # as the profile shows it
 
 
 def _change_out(step, challenge=None) -> dict:
