@@ -6,6 +6,7 @@ error body; another client's key is "not found"."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pyotp
@@ -15,7 +16,9 @@ from qaryz.access.models import ClientCredential, WebAuthnKey
 from qaryz.access.services import issue_api_token
 from qaryz.access.testing import SoftAuthenticator, make_client
 from qaryz.clients.models import Client
+from qaryz.lending.tests.test_signing import passed_biometrics
 from qaryz.signatures.models import SigningRequest
+from qaryz.signatures.tests.conftest import GOOD_IIN, eds_settings, test_pki  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +121,26 @@ def test_registration_signing_request_through_the_api(client):
     assert fetched.status_code == 200
     confirmed, _s2 = issue_api_token(make_client())
     _error(_post(client, confirmed, "/register/signing", HTTP_ACCEPT_LANGUAGE="en"), 400)
+
+
+@pytest.mark.req("R-ONB-4", "R-ONB-8", "R-CH-1")
+def test_registration_confirmed_through_the_api_with_eds_and_biometrics(client, eds_settings):  # noqa: F811
+    person = make_client(status=Client.Status.REGISTERED, iin=GOOD_IIN, surname="Сапаров", given_name="Аскар")
+    token, _s = issue_api_token(person)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    request_id = _post(client, token, "/register/signing").json()["signing_request_id"]
+    fetched = client.get(f"/api/v1/signatures/requests/{request_id}", **auth).json()
+    payload = base64.b64decode(fetched["payload_base64"])
+    cms = base64.b64encode(eds_settings.pki.sign(eds_settings.good.label, payload, detached=False)).decode()
+    submitted = client.post(
+        f"/api/v1/signatures/requests/{request_id}/submit",
+        {"cms": cms},
+        content_type="application/json",
+        **auth,
+    )
+    assert submitted.status_code == 200, submitted.content
+    me = client.get("/api/v1/access/me", **auth).json()
+    assert me["eds_done"] is True and me["biometrics_done"] is False and me["status"] == "registered"
+    passed_biometrics(person, "registration")
+    me = client.get("/api/v1/access/me", **auth).json()
+    assert me["status"] == "confirmed", me
