@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
+    # django-ninja's templates and static files: the interactive API docs at /api/v1/docs load
+    # Swagger UI from this server (the CSP allows no CDN), see qaryz/api/api.py.
+    "ninja",
     *QARYZ_APPS,
 ]
 

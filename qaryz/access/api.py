@@ -6,15 +6,18 @@ only as SHA-256; the app keeps them in the OS keystore. Secrets are never echoed
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Literal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from qaryz.access import consent, otp, registration, security_keys, services, stepup
-from qaryz.access.api_auth import ClientBearer
+from qaryz.access.api_auth import ClientBearer, answer_language
 from qaryz.access.models import ClientSession
 from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
@@ -349,3 +352,406 @@ def register_representative(request: HttpRequest) -> dict:
     except ClientDataError as exc:
         raise _refuse(400, "; ".join(exc.messages)) from None
     return {"authority": signer.authority, "document_received": bool(signer.authority_scan_ref)}
+
+
+# --- Password change and phone / bank change (R-AUTH-6, R-ONB-6): the web's steps, one by one ----
+class ChangePasswordIn(Schema):
+    current: str = Field(..., max_length=128)
+    password: str = Field(..., max_length=128)
+
+
+class ChangeIn(Schema):
+    purpose: Literal["change_phone", "change_bank"]
+    phone: str = Field("", max_length=30, description="change_phone: the new mobile number")
+    kind: str = Field("", max_length=10, description="change_bank: iban or card")
+    value: str = Field("", max_length=40, description="change_bank: the IBAN or card number")
+
+
+class ChangeStepsOut(Schema):
+    phone_verified: bool = Field(..., description="the code sent to the new number was entered (phone only)")
+    biometrics: bool = Field(..., description="a fresh biometric check with purpose = the change's purpose")
+    eds: bool = Field(..., description="the change request is signed with the EDS")
+    ready: bool
+
+
+class ChangeOut(Schema):
+    id: int
+    purpose: str
+    status: str = Field(..., description="open, done or cancelled (a newer change of the same kind)")
+    new_value: str = Field(..., description="the new phone, or the new bank details masked")
+    biometrics_purpose: str
+    steps: ChangeStepsOut
+    phone_challenge: ChallengeOut | None = Field(
+        None, description="change_phone, on creation: the code sent to the NEW number"
+    )
+
+
+class ChangeCodeIn(Schema):
+    challenge_id: str = Field(..., max_length=64)
+    code: str = Field(..., max_length=8)
+
+
+class SigningRequestRefOut(Schema):
+    signing_request_id: str = Field(
+        ..., description="sign it with GET/POST /api/v1/signatures/requests/{id}[/submit]"
+    )
+
+
+class ChangeSigningOut(Schema):
+    signing_request_id: str = Field(
+        ..., description="sign it with GET/POST /api/v1/signatures/requests/{id}[/submit]"
+    )
+
+
+def _masked(step) -> str:
+    if step.purpose == "change_phone":
+        return step.payload.get("phone", "")
+    from qaryz.clients.models import BankAccount
+
+    return BankAccount(value=step.payload.get("value", "")).masked  # as the profile shows it
+
+
+def _change_out(step, challenge=None) -> dict:
+    status = stepup.change_status(step)
+    return {
+        "id": step.pk,
+        "purpose": step.purpose,
+        "status": step.status,
+        "new_value": _masked(step),
+        "biometrics_purpose": step.purpose,
+        "steps": {
+            "phone_verified": status.phone_verified,
+            "biometrics": status.biometrics,
+            "eds": status.eds,
+            "ready": status.ready,
+        },
+        "phone_challenge": _challenge(challenge) if challenge is not None else None,
+    }
+
+
+def _own_change(request: HttpRequest, step_id: int):
+    step = stepup.change_step_of(request.auth, step_id)
+    if step is None:
+        raise _refuse(404, "not found")
+    return step
+
+
+@router.post("/password", auth=ClientBearer(allow_unconfirmed=True), summary="Change the password")
+def change_password(request: HttpRequest, payload: ChangePasswordIn) -> dict:
+    """As the cabinet's password page: the current password is checked, every other session and
+    token ends (this one stays), the client is notified."""
+    with answer_language(request):
+        try:
+            services.change_client_password(
+                request.auth,
+                payload.current,
+                payload.password,
+                current=request.client_session,  # type: ignore[attr-defined]
+                request=request,
+            )
+        except ValidationError as exc:
+            raise _refuse(400, "; ".join(exc.messages)) from None
+        except services.AccessError as exc:
+            raise _refuse(400, exc.message) from None
+    return {"status": "ok"}
+
+
+@router.post(
+    "/changes",
+    response={201: ChangeOut},
+    auth=ClientBearer(),
+    summary="Start a phone or bank-details change (R-ONB-6): the same step-ups as the web",
+)
+def start_change(request: HttpRequest, payload: ChangeIn) -> Status:
+    """Phone: a code goes to the NEW number (``phone_challenge``; enter it at …/phone-code). Both:
+    pass a biometric session with purpose = ``purpose`` (/api/v1/biometrics/sessions), sign the
+    request (…/signing, then /api/v1/signatures/requests/{id}/submit), then …/apply."""
+    data = (
+        {"phone": payload.phone}
+        if payload.purpose == "change_phone"
+        else {
+            "kind": payload.kind,
+            "value": payload.value,
+        }
+    )
+    with answer_language(request):
+        try:
+            step, challenge = stepup.start_change(request.auth, payload.purpose, data)
+        except ClientDataError as exc:
+            raise _refuse(400, "; ".join(exc.messages)) from None
+        except services.AccessError as exc:
+            raise _refuse(400, exc.message) from None
+        except otp.OtpError as exc:
+            raise _refuse(429 if exc.reason == "throttled" else 400, exc.message) from None
+    return Status(201, _change_out(step, challenge))
+
+
+@router.get("/changes/{step_id}", response=ChangeOut, auth=ClientBearer(), summary="A change and its steps")
+def get_change(request: HttpRequest, step_id: int) -> dict:
+    return _change_out(_own_change(request, step_id))
+
+
+@router.post(
+    "/changes/{step_id}/phone-code",
+    response=ChangeOut,
+    auth=ClientBearer(),
+    summary="The code sent to the new phone number (possession of the new number)",
+)
+def change_phone_code(request: HttpRequest, step_id: int, payload: ChangeCodeIn) -> dict:
+    step = _own_change(request, step_id)
+    if step.purpose != "change_phone":
+        raise _refuse(400, _("Only a phone change needs a code."))
+    with answer_language(request):
+        try:
+            stepup.verify_new_phone(step, payload.challenge_id, payload.code)
+        except otp.OtpError as exc:
+            raise _refuse(400, exc.message) from None
+    return _change_out(step)
+
+
+@router.post(
+    "/changes/{step_id}/signing",
+    response=ChangeSigningOut,
+    auth=ClientBearer(),
+    summary="The EDS signing request of the change (a new one once the last expired)",
+)
+def change_signing(request: HttpRequest, step_id: int) -> dict:
+    step = _own_change(request, step_id)
+    if step.status != "open":
+        raise _refuse(400, _("This change has already been applied."))
+    with answer_language(request):
+        return {"signing_request_id": stepup.start_change_signature(step)}
+
+
+@router.post(
+    "/changes/{step_id}/apply",
+    response=ChangeOut,
+    auth=ClientBearer(),
+    summary="Apply the change once every step is done; the old number is told of a phone change",
+)
+def apply_change(request: HttpRequest, step_id: int) -> dict:
+    step = _own_change(request, step_id)
+    with answer_language(request):
+        try:
+            stepup.apply_change(step, request=request)
+        except ClientDataError as exc:
+            raise _refuse(400, "; ".join(exc.messages)) from None
+        except services.AccessError as exc:
+            raise _refuse(400, exc.message) from None
+    step.refresh_from_db()
+    return _change_out(step)
+
+
+# --- Registration EDS, second factor and security keys: the cabinet's pages, as operations -------
+class SecondFactorKeyOut(Schema):
+    id: int
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+
+
+class SecondFactorOut(Schema):
+    method: str = Field(..., description="sms, totp or webauthn")
+    method_label: str
+    keys: list[SecondFactorKeyOut]
+
+
+class TotpStartOut(Schema):
+    enrolment_token: str = Field(..., description="give it back with the first code (valid 10 minutes)")
+    secret: str = Field(..., description="base32 secret for the authenticator app")
+    uri: str = Field(..., description="otpauth:// URI (what the web page shows as a QR code)")
+
+
+class TotpIn(Schema):
+    enrolment_token: str = Field(..., max_length=500)
+    code: str = Field(..., max_length=8)
+
+
+class KeyEnrolOptionsOut(Schema):
+    enrolment_token: str = Field(..., description="give it back with the credential (single use)")
+    publicKey: dict  # the WebAuthn name, passed to the platform authenticator API as is
+
+
+class KeyEnrolIn(Schema):
+    enrolment_token: str = Field(..., max_length=2000)
+    credential: dict  # the PublicKeyCredential in its JSON form (base64url binary fields)
+    name: str = Field("", max_length=100)
+
+
+# Pending enrolments travel as signed, short-lived tokens bound to the bearer session (the web keeps
+# them in its server-side session; an API client has none).
+ENROLMENT_SECONDS = 600
+
+
+def _enrolment_token(request: HttpRequest, kind: str, state: dict) -> str:
+    from django.core import signing
+
+    session = request.client_session  # type: ignore[attr-defined]
+    return signing.dumps({"s": session.pk, "c": request.auth.pk, "state": state}, salt=f"qaryz.access.{kind}")
+
+
+def _enrolment_state(request: HttpRequest, kind: str, token: str) -> dict:
+    from django.core import signing
+
+    session = request.client_session  # type: ignore[attr-defined]
+    try:
+        data = signing.loads(token, salt=f"qaryz.access.{kind}", max_age=ENROLMENT_SECONDS)
+    except signing.BadSignature:
+        raise _refuse(400, _("Start again: this step has expired.")) from None
+    if data.get("s") != session.pk or data.get("c") != request.auth.pk:
+        raise _refuse(400, _("Start again: this step has expired."))
+    return data["state"]
+
+
+def _second_factor_out(client: Client) -> dict:
+    credential = client.credential
+    return {
+        "method": credential.second_factor,
+        "method_label": str(credential.get_second_factor_display()),
+        "keys": [
+            {"id": k.pk, "name": k.name, "created_at": k.created_at, "last_used_at": k.last_used_at}
+            for k in security_keys.client_keys(client)
+        ],
+    }
+
+
+@router.post(
+    "/register/signing",
+    response=SigningRequestRefOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="The EDS signing request of the registration statement (R-ONB-4)",
+)
+def registration_signing(request: HttpRequest) -> dict:
+    """As the web's "Sign with EDS" on the finish-registration page: sign it with
+    /api/v1/signatures/requests/{id}/submit; GET /me then shows ``eds_done``."""
+    if request.auth.status != Client.Status.REGISTERED:
+        raise _refuse(400, _("The registration is already confirmed."))
+    with answer_language(request):
+        return {"signing_request_id": stepup.start_registration_signature(request.auth)}
+
+
+@router.get(
+    "/second-factor",
+    response=SecondFactorOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="The second factor of sign-in and the enrolled security keys",
+)
+def second_factor(request: HttpRequest) -> dict:
+    with answer_language(request):
+        return _second_factor_out(request.auth)
+
+
+@router.post(
+    "/second-factor/totp/start",
+    response=TotpStartOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="Start enrolling an authenticator app: a new secret",
+)
+def totp_start(request: HttpRequest) -> dict:
+    secret = services.new_totp_secret()
+    return {
+        "enrolment_token": _enrolment_token(request, "totp", {"secret": secret}),
+        "secret": secret,
+        "uri": services.totp_uri(secret, request.auth.phone),
+    }
+
+
+@router.post(
+    "/second-factor/totp",
+    response=SecondFactorOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="Finish enrolling the authenticator app with its first code",
+)
+def totp_enrol(request: HttpRequest, payload: TotpIn) -> dict:
+    with answer_language(request):
+        state = _enrolment_state(request, "totp", payload.enrolment_token)
+        try:
+            services.enrol_client_totp(request.auth, state["secret"], payload.code)
+        except services.AccessError as exc:
+            raise _refuse(400, exc.message) from None
+        return _second_factor_out(Client.objects.get(pk=request.auth.pk))
+
+
+@router.post(
+    "/second-factor/sms",
+    response=SecondFactorOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="Sign-in codes by SMS again (the keys stay enrolled)",
+)
+def second_factor_sms(request: HttpRequest) -> dict:
+    client = request.auth
+    if client.credential.second_factor == "webauthn":
+        security_keys.stop_using_keys(client, request=request)
+    else:
+        services.disable_client_totp(client)
+    with answer_language(request):
+        return _second_factor_out(Client.objects.get(pk=client.pk))
+
+
+@router.post(
+    "/second-factor/keys/options",
+    response=KeyEnrolOptionsOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="Enrol a security key: options for the platform authenticator (WebAuthn)",
+)
+def key_enrol_options(request: HttpRequest) -> dict:
+    state: dict = {}
+    options = security_keys.registration_options(request.auth, security_keys.relying_party(request), state)
+    return {"enrolment_token": _enrolment_token(request, "webauthn", state), "publicKey": options}
+
+
+@router.post(
+    "/second-factor/keys",
+    response=SecondFactorOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="Enrol a security key: the authenticator's registration response",
+)
+def key_enrol(request: HttpRequest, payload: KeyEnrolIn) -> dict:
+    from django.core.cache import cache
+
+    with answer_language(request):
+        state = _enrolment_state(request, "webauthn", payload.enrolment_token)
+        # Single use, as the web's session entry: a second answer to the same challenge is refused.
+        used = (state.get(security_keys.ENROL_SESSION_KEY) or {}).get("challenge", "")
+        if not used or not cache.add(f"qaryz-webauthn-enrol:{used}", 1, ENROLMENT_SECONDS):
+            raise _refuse(400, security_keys.KeyRefused("unknown").message)
+        try:
+            security_keys.enrol_key(
+                request.auth,
+                security_keys.relying_party(request),
+                state,
+                payload.credential,
+                payload.name,
+                request=request,
+            )
+        except security_keys.KeyRefused as exc:
+            raise _refuse(400, exc.message) from None
+        return _second_factor_out(Client.objects.get(pk=request.auth.pk))
+
+
+@router.post(
+    "/second-factor/keys/use",
+    response=SecondFactorOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="Make the enrolled security keys the second factor again",
+)
+def keys_use(request: HttpRequest) -> dict:
+    with answer_language(request):
+        try:
+            security_keys.use_keys(request.auth, request=request)
+        except security_keys.KeyRefused as exc:
+            raise _refuse(400, exc.message) from None
+        return _second_factor_out(Client.objects.get(pk=request.auth.pk))
+
+
+@router.post(
+    "/second-factor/keys/{key_id}/remove",
+    response=SecondFactorOut,
+    auth=ClientBearer(allow_unconfirmed=True),
+    summary="Remove a security key (without keys left, SMS codes again)",
+)
+def key_remove(request: HttpRequest, key_id: int) -> dict:
+    if not security_keys.remove_key(request.auth, key_id, request=request):
+        raise _refuse(404, "not found")
+    with answer_language(request):
+        return _second_factor_out(Client.objects.get(pk=request.auth.pk))

@@ -31,3 +31,25 @@ class ClientBearer(HttpBearer):
             return None
         request.client_session = session  # type: ignore[attr-defined]
         return client
+
+
+def answer_language(request: HttpRequest) -> Any:
+    """A context in which an API answer's labels and messages are translated: the language the
+    app asks for with Accept-Language (ru, kk or en), else the signed-in client's preferred
+    language, else Russian. Stable codes are never translated; only the ``*_label`` texts."""
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    known = {code for code, _name in settings.LANGUAGES}
+    asked = ""
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        try:
+            asked = translation.get_supported_language_variant(code)
+            break
+        except LookupError:
+            continue
+    client = getattr(request, "auth", None)
+    preferred = getattr(client, "preferred_language", "") if isinstance(client, Client) else ""
+    language = next((code for code in (asked, preferred) if code in known), settings.LANGUAGE_CODE)
+    return translation.override(language)

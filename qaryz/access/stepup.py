@@ -303,6 +303,13 @@ def start_change(client: Client, purpose: str, payload: dict) -> tuple[StepUp, o
     return step, challenge
 
 
+def change_step_of(client: Client, step_id: int) -> StepUp | None:
+    """The client's own phone or bank change ``step_id`` (None for anyone else's)."""
+    return (
+        StepUp.objects.filter(pk=step_id, client=client).exclude(purpose=StepUp.Purpose.REGISTRATION).first()
+    )
+
+
 def verify_new_phone(step: StepUp, public_id: str, code: str) -> None:
     challenge = otp.verify(public_id, code, purpose="change_phone")
     if challenge.context.get("step_up") != step.pk or challenge.phone != step.payload.get("phone"):

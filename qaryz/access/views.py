@@ -539,11 +539,7 @@ def change_start_view(request: HttpRequest, purpose: str) -> HttpResponse:
 
 @client_required
 def change_steps_view(request: HttpRequest, step_id: int) -> HttpResponse:
-    step = (
-        StepUp.objects.filter(pk=step_id, client=request.client)
-        .exclude(purpose=StepUp.Purpose.REGISTRATION)
-        .first()
-    )
+    step = stepup.change_step_of(request.client, step_id)
     if step is None:
         return error_response(request, 404)
     code_form = CodeForm(request.POST if request.POST.get("action") == "code" else None)

@@ -6,7 +6,7 @@ import logging
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qaryz.access.api import router as access_router
@@ -114,6 +114,10 @@ api = QaryzApi(
     version="1",
     description="API of the Qaryz microcredit platform: mobile app, calculators, partners.",
     urls_namespace="api-v1",
+    # Swagger UI from the project's own static files (ninja/static/ninja/, collected by
+    # collectstatic, served by WhiteNoise): its template has no inline script, the settings travel
+    # as a JSON data block, so the CSP (script-src 'self') needs no exception.
+    docs=Swagger(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
 )
 
 for prefix, router in [

@@ -133,8 +133,38 @@ class ApplicationIn(Schema):
 
 
 class EventOut(Schema):
-    status: str
+    status: str = Field(..., description="stable status code (draft, submitted, approved, …)")
+    status_label: str = Field("", description="the status in the client's language")
+    from_status: str = ""
     at: dt.datetime
+
+
+class ApplicationSummaryOut(Schema):
+    id: int
+    status: str = Field(..., description="stable status code")
+    status_label: str = Field(..., description="the status in the client's language")
+    product: str
+    amount: Decimal
+    term_months: int
+    created_at: dt.datetime
+
+
+class ProductOut(Schema):
+    code: str
+    version: int
+    name: str
+    min_amount: Decimal
+    max_amount: Decimal
+    min_term_months: int
+    max_term_months: int
+    nominal_rate_percent: Decimal
+    methods: list[str]
+    disbursement_methods: list[str]
+
+
+class OffersIn(Schema):
+    amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
+    term_months: int = Field(..., ge=1, le=360)
 
 
 class ApplicationOut(Schema):
@@ -198,7 +228,6 @@ class AddressIn(Schema):
 
 
 def _app_out(app: object) -> dict:
-    from qaryz.lending import selectors
 
     return {
         "id": app.pk,
@@ -217,9 +246,31 @@ def _app_out(app: object) -> dict:
         "acknowledged": sorted(
             k for k in app.acknowledgements if k in ("rules", "payments", "schedules", "rights")
         ),
-        "events": [{"status": e.to_status, "at": e.at} for e in selectors.timeline(app)],
+        "events": _events(app),
         "offer": app.offer_schedule or None,
     }
+
+
+def _status_label(code: str) -> str:
+    from qaryz.lending.models import Application
+
+    return str(Application.Status(code).label) if code in Application.Status.values else code
+
+
+def _events(app: object) -> list[dict]:
+    """The application's history (R-CAB-4): every status change, oldest first, labelled in the
+    answer's language (the one the app asks for with Accept-Language, else the client's own)."""
+    from qaryz.lending import selectors
+
+    return [
+        {
+            "status": e.to_status,
+            "status_label": _status_label(e.to_status),
+            "from_status": e.from_status,
+            "at": e.at,
+        }
+        for e in selectors.timeline(app)
+    ]
 
 
 def _owned(request: HttpRequest, application_id: int) -> object:
@@ -257,13 +308,104 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> Status:
 
 
 @router.get(
+    "/applications",
+    response=list[ApplicationSummaryOut],
+    auth=_bearer(),
+    summary="The client's applications, newest first (the cabinet's \"My applications\")",
+)
+def list_applications(request: HttpRequest) -> list[dict]:
+    from qaryz.access.api_auth import answer_language
+    from qaryz.lending import selectors
+
+    with answer_language(request):
+        return [
+            {
+                "id": app.pk,
+                "status": app.status,
+                "status_label": str(app.get_status_display()),
+                "product": app.product.code,
+                "amount": app.amount,
+                "term_months": app.term_months,
+                "created_at": app.created_at,
+            }
+            for app in selectors.applications_of(request.auth)
+        ]
+
+
+@router.get(
+    "/applications/{application_id}/history",
+    response=list[EventOut],
+    auth=_bearer(),
+    summary="An application's status history with labels in the client's language (R-CAB-4)",
+)
+def application_history(request: HttpRequest, application_id: int) -> list[dict]:
+    from qaryz.access.api_auth import answer_language
+
+    app = _owned(request, application_id)
+    with answer_language(request):
+        return _events(app)
+
+
+@router.get(
+    "/products",
+    response=list[ProductOut],
+    auth=_bearer(),
+    summary='The products offered to this client (the cabinet\'s "Apply" page)',
+)
+def list_products(request: HttpRequest) -> list[dict]:
+    from qaryz.lending.products import current_products
+
+    return [
+        {
+            "code": p.code,
+            "version": p.version,
+            "name": p.name,
+            "min_amount": p.min_amount,
+            "max_amount": p.max_amount,
+            "min_term_months": p.min_term_months,
+            "max_term_months": p.max_term_months,
+            "nominal_rate_percent": p.nominal_rate_percent,
+            "methods": list(p.allowed_methods),
+            "disbursement_methods": list(p.disbursement_methods),
+        }
+        for p in current_products(request.auth.kind)
+    ]
+
+
+@router.post(
+    "/products/{code}/offers",
+    response=list[ScheduleOut],
+    auth=_bearer(),
+    summary="Draft schedules of a product for an amount and term, every lawful method (R-PRE-4)",
+)
+def product_offers(request: HttpRequest, code: str, payload: OffersIn) -> list[dict]:
+    """What the cabinet's "Apply" page shows side by side. A method whose schedule would break a
+    cap in force is left out; the product's own limits are a 422 naming the field."""
+    from qaryz.access.api_auth import answer_language
+    from qaryz.lending.products import current_products, offers, term_errors
+
+    product = next((p for p in current_products(request.auth.kind) if p.code == code), None)
+    if product is None:
+        raise HttpError(404, "not found")
+    with answer_language(request):
+        errors = term_errors(product, payload.amount, payload.term_months)
+        if errors:
+            raise HttpError(422, "; ".join(f"{field}: {message}" for field, message in errors.items()))
+    return offers(product, payload.amount, payload.term_months)
+
+
+@router.get(
     "/applications/{application_id}",
     response=ApplicationOut,
     auth=_bearer(),
     summary="An application and its progress",
 )
 def get_application(request: HttpRequest, application_id: int) -> dict:
-    return _app_out(_owned(request, application_id))
+    from qaryz.access.api_auth import answer_language
+
+    app = _owned(request, application_id)
+    with answer_language(request):
+        return _app_out(app)
 
 
 @router.get(

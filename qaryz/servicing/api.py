@@ -485,3 +485,319 @@ def early_repayment(request: HttpRequest, loan_id: int, payload: QuoteIn) -> dic
     except ServicingError as exc:
         raise HttpError(422, f"{exc.field}: {exc.message}" if exc.field else exc.message) from exc
     return get_loan(request, loan_id)
+
+
+# --- restructuring (issue 10 item 6), refund of an overpayment, paying by card: as the cabinet ----
+class RestructuringIn(Schema):
+    kind: Literal["new_term", "lower_instalment", "holiday"]
+    term_months: int | None = Field(None, description="new_term: the new number of monthly instalments")
+    max_instalment: Decimal | None = Field(
+        None, max_digits=14, decimal_places=2, description="lower_instalment: the highest instalment, KZT"
+    )
+    holiday_months: int | None = Field(None, description="holiday: months without principal payments")
+
+
+class RestructuringRowOut(Schema):
+    number: int
+    due_date: dt.date
+    principal: Decimal
+    interest: Decimal
+    fee: Decimal
+    total: Decimal
+
+
+class RestructuringOut(Schema):
+    sequence: int
+    number: str = Field(..., description="the supplementary agreement's number")
+    kind: str = Field(..., description="new_term, lower_instalment or holiday")
+    kind_label: str
+    status: str = Field(..., description="draft (awaiting signature), signed or withdrawn")
+    status_label: str
+    term_months: int
+    holiday_months: int
+    principal: Decimal = Field(..., description="principal rescheduled (current + overdue)")
+    effective_on: dt.date = Field(..., description="the day it was built for: sign it that day")
+    pdf_sha256: str
+    created_at: dt.datetime
+    signed_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    total: Decimal
+    rows: list[RestructuringRowOut]
+
+
+class RestructuringSigningOut(Schema):
+    signing_request_id: str = Field(
+        ..., description='sign it with /api/v1/signatures/requests/{id}/submit ("" when no EDS is needed)'
+    )
+    eds_required: bool
+    biometrics_purpose: str = Field(
+        ..., description="purpose of the biometric session to pass before signing"
+    )
+
+
+class RefundIn(Schema):
+    key: str = Field(..., min_length=8, max_length=64, description="idempotency key: one refund per key")
+
+
+class RefundOut(Schema):
+    status: str
+    amount: Decimal
+    account: str = Field(..., description="the client's verified account, masked")
+
+
+class CardPaymentIn(Schema):
+    amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2, description="KZT")
+
+
+class CardPaymentOut(Schema):
+    order_id: str
+    payment_url: str = Field(..., description="the acquirer's card page; its webhook posts the payment")
+
+
+def _refused(exc: Exception) -> HttpError:
+    field = getattr(exc, "field", None)
+    message = getattr(exc, "message", str(exc))
+    return HttpError(422, f"{field}: {message}" if field else message)
+
+
+def _restructuring(loan: Loan, sequence: int) -> Any:
+    from qaryz.servicing.models import Restructuring
+
+    agreement = Restructuring.objects.filter(loan=loan, sequence=sequence).first()
+    if agreement is None:
+        raise HttpError(404, "not found")
+    return agreement
+
+
+def _restructuring_out(item: Any) -> dict:
+    rows = [
+        {
+            "number": row["number"],
+            "due_date": dt.date.fromisoformat(row["due_date"]),
+            "principal": _k(row["principal"]),
+            "interest": _k(row["interest"]),
+            "fee": _k(row["fee"]),
+            "total": _k(row["principal"] + row["interest"] + row["fee"]),
+        }
+        for row in item.schedule
+    ]
+    return {
+        "sequence": item.sequence,
+        "number": item.number,
+        "kind": item.kind,
+        "kind_label": str(item.get_kind_display()),
+        "status": item.status,
+        "status_label": str(item.get_status_display()),
+        "term_months": item.term_months,
+        "holiday_months": item.holiday_months,
+        "principal": _k(item.principal),
+        "effective_on": item.effective_on,
+        "pdf_sha256": item.pdf_sha256,
+        "created_at": item.created_at,
+        "signed_at": item.signed_at,
+        "withdrawn_at": item.withdrawn_at,
+        "total": sum((r["total"] for r in rows), Decimal("0")),
+        "rows": rows,
+    }
+
+
+@router.get(
+    "/loans/{loan_id}/restructurings",
+    response={200: list[RestructuringOut], **ERRORS},
+    auth=_bearer(),
+    summary="The loan's restructuring agreements, oldest first",
+)
+def list_restructurings(request: HttpRequest, loan_id: int) -> list[dict]:
+    from qaryz.access.api_auth import answer_language
+    from qaryz.servicing.models import Restructuring
+
+    loan = _owned(request, loan_id)
+    with answer_language(request):
+        return [_restructuring_out(r) for r in Restructuring.objects.filter(loan=loan).order_by("sequence")]
+
+
+@router.post(
+    "/loans/{loan_id}/restructurings",
+    response={201: RestructuringOut, **ERRORS},
+    auth=_bearer(),
+    summary="Ask for a new schedule: a new term, a lower instalment or a payment holiday",
+)
+def propose_restructuring(request: HttpRequest, loan_id: int, payload: RestructuringIn) -> Any:
+    """The same checks as the cabinet's form (``restructuring_views.RestructuringForm``) and the
+    same service; the draft agreement's PDF and rows are shown before signing. One draft at a time."""
+    from ninja import Status
+
+    from qaryz.access.api_auth import answer_language
+    from qaryz.lending.errors import FlowError
+    from qaryz.servicing import restructuring
+    from qaryz.servicing.restructuring_views import RestructuringForm
+
+    loan = _owned(request, loan_id)
+    with answer_language(request):
+        form = RestructuringForm({k: str(v) for k, v in payload.model_dump().items() if v is not None})
+        if not form.is_valid():
+            raise HttpError(
+                422, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+            )
+        data = form.cleaned_data
+        try:
+            created = restructuring.propose_restructuring(
+                loan,
+                kind=data["kind"],
+                term_months=data.get("term_months"),
+                holiday_months=data.get("holiday_months") or 0,
+                max_instalment=to_tiyn(data["max_instalment"]) if data.get("max_instalment") else None,
+                actor=request.auth,
+                language=translation_language(request),
+            )
+        except (ServicingError, FlowError) as exc:
+            raise _refused(exc) from exc
+        return Status(201, _restructuring_out(created))
+
+
+def translation_language(request: HttpRequest) -> str:
+    """The language of a document drawn up now: the answer's (Accept-Language, else the client's)."""
+    from django.utils.translation import get_language
+
+    from qaryz.access.api_auth import answer_language
+
+    with answer_language(request):
+        return (get_language() or "ru")[:2]
+
+
+@router.get(
+    "/loans/{loan_id}/restructurings/{sequence}.pdf",
+    auth=_bearer(),
+    summary="The agreement's exact PDF (the one signed); before …/{sequence} so that it matches first",
+)
+def restructuring_pdf(request: HttpRequest, loan_id: int, sequence: int) -> Any:
+    from django.http import HttpResponse
+
+    from qaryz.lending.selectors import document_pdf
+
+    item = _restructuring(_owned(request, loan_id), sequence)
+    response = HttpResponse(document_pdf(item), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{item.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(
+    "/loans/{loan_id}/restructurings/{sequence}",
+    response={200: RestructuringOut, **ERRORS},
+    auth=_bearer(),
+    summary="A restructuring agreement and its new schedule",
+)
+def get_restructuring(request: HttpRequest, loan_id: int, sequence: int) -> dict:
+    from qaryz.access.api_auth import answer_language
+
+    item = _restructuring(_owned(request, loan_id), sequence)
+    with answer_language(request):
+        return _restructuring_out(item)
+
+
+@router.post(
+    "/loans/{loan_id}/restructurings/{sequence}/signing",
+    response={200: RestructuringSigningOut, **ERRORS},
+    auth=_bearer(),
+    summary="Start signing the agreement: the EDS signing request over its exact PDF (R-SIGN-1)",
+)
+def restructuring_signing(request: HttpRequest, loan_id: int, sequence: int) -> dict:
+    """Then pass a biometric session with ``biometrics_purpose`` and call ``…/sign``."""
+    from qaryz.lending import signing
+    from qaryz.lending.errors import FlowError
+    from qaryz.servicing import restructuring
+
+    loan = _owned(request, loan_id)
+    item = _restructuring(loan, sequence)
+    try:
+        request_id = restructuring.start_restructuring_signing(item)
+    except FlowError as exc:
+        raise _refused(exc) from exc
+    return {
+        "signing_request_id": request_id,
+        "eds_required": signing.eds_required(loan.client),
+        "biometrics_purpose": signing.EDS_PURPOSE,
+    }
+
+
+@router.post(
+    "/loans/{loan_id}/restructurings/{sequence}/sign",
+    response={200: RestructuringOut, **ERRORS},
+    auth=_bearer(),
+    summary="Complete signing: fresh biometrics AND the accepted EDS; the new schedule is in force",
+)
+def restructuring_sign(request: HttpRequest, loan_id: int, sequence: int) -> dict:
+    from qaryz.access.api_auth import answer_language
+    from qaryz.lending.errors import FlowError
+    from qaryz.servicing import restructuring
+
+    item = _restructuring(_owned(request, loan_id), sequence)
+    with answer_language(request):
+        try:
+            restructuring.complete_restructuring_signing(item)
+        except FlowError as exc:
+            raise _refused(exc) from exc
+        item.refresh_from_db()
+        return _restructuring_out(item)
+
+
+@router.post(
+    "/loans/{loan_id}/restructurings/{sequence}/withdraw",
+    response={200: RestructuringOut, **ERRORS},
+    auth=_bearer(),
+    summary="Withdraw a draft agreement",
+)
+def restructuring_withdraw(request: HttpRequest, loan_id: int, sequence: int) -> dict:
+    from qaryz.access.api_auth import answer_language
+    from qaryz.lending.errors import FlowError
+    from qaryz.servicing import restructuring
+
+    item = _restructuring(_owned(request, loan_id), sequence)
+    with answer_language(request):
+        try:
+            restructuring.withdraw_restructuring(item, actor=request.auth)
+        except (ServicingError, FlowError) as exc:
+            raise _refused(exc) from exc
+        item.refresh_from_db()
+        return _restructuring_out(item)
+
+
+@router.post(
+    "/loans/{loan_id}/refund",
+    response={200: RefundOut, **ERRORS},
+    auth=_bearer(),
+    summary="Refund my overpayment to my verified account (once per key)",
+)
+def refund_overpayment(request: HttpRequest, loan_id: int, payload: RefundIn) -> dict:
+    from qaryz.access.api_auth import answer_language
+    from qaryz.servicing import payouts
+
+    loan = _owned(request, loan_id)
+    with answer_language(request):
+        try:
+            refund = payouts.request_overpayment_refund(loan, key=payload.key, actor=request.auth)
+        except ServicingError as exc:
+            raise _refused(exc) from exc
+    return {"status": refund.status, "amount": _k(refund.amount), "account": refund.destination_masked}
+
+
+@router.post(
+    "/loans/{loan_id}/card-payment",
+    response={200: CardPaymentOut, **ERRORS},
+    auth=_bearer(),
+    summary="Pay by card: open the acquirer's payment page for an amount",
+)
+def card_payment(request: HttpRequest, loan_id: int, payload: CardPaymentIn) -> dict:
+    from qaryz.access.api_auth import answer_language
+    from qaryz.servicing.repayments import start_card_payment
+
+    loan = _owned(request, loan_id)
+    with answer_language(request):
+        try:
+            charge = start_card_payment(loan, to_tiyn(payload.amount))
+        except ServicingError as exc:
+            raise _refused(exc) from exc
+    from qaryz.servicing.views import card_page_url
+
+    return {"order_id": charge.order_id, "payment_url": card_page_url(charge)}

@@ -1195,3 +1195,23 @@ __all__ = [
     "refund_everything_paid",
     "repay_early",
 ]
+
+
+def start_card_payment(loan: Loan, amount: int) -> Any:
+    """Open a card payment of ``amount`` tiyn for an active loan with the acquirer (the cabinet's
+    "pay by card" and the API's); the acquirer's signed webhook posts the payment later
+    (``card_webhook``). Returns the acquirer's charge (its ``payment_url`` is the card page)."""
+    from qaryz.servicing.payments_ports import AcquirerError, acquirer
+
+    if loan.status != Loan.Status.ACTIVE:
+        raise ServicingError(_("Payments are accepted for an active loan only."))
+    if amount <= 0:
+        raise ServicingError(_("The amount must be more than zero."))
+    try:
+        return acquirer().create_charge(
+            payment_reference=loan.payment_reference,
+            amount=amount,
+            description=_("Repayment of loan %(number)s") % {"number": loan.number},
+        )
+    except AcquirerError:
+        raise ServicingError(_("The card payment could not be started. Please try again later.")) from None

@@ -235,7 +235,7 @@ def _safe_next(value: str, loan: Loan) -> str:
 def pay_card(request: HttpRequest, item: Loan) -> HttpResponse:
     """Open a card payment of ``amount`` for this loan with the acquirer and send the client to
     its payment page; the acquirer's webhook posts the payment (repayments.card_webhook)."""
-    from qaryz.servicing.payments_ports import AcquirerError, acquirer
+    from qaryz.servicing.repayments import start_card_payment
 
     form = CardPaymentForm(request.POST)
     back = _safe_next(request.POST.get("next", ""), item)
@@ -246,18 +246,19 @@ def pay_card(request: HttpRequest, item: Loan) -> HttpResponse:
         messages.error(request, form.errors["amount"][0])
         return redirect(back)
     try:
-        charge = acquirer().create_charge(
-            payment_reference=item.payment_reference,
-            amount=to_tiyn(form.cleaned_data["amount"]),
-            description=_("Repayment of loan %(number)s") % {"number": item.number},
-        )
-    except AcquirerError:
-        messages.error(request, _("The card payment could not be started. Please try again later."))
+        charge = start_card_payment(item, to_tiyn(form.cleaned_data["amount"]))
+    except ServicingError as exc:
+        messages.error(request, exc.message)
         return redirect(back)
+    return redirect(f"{card_page_url(charge)}?{urlencode({'next': back})}")
+
+
+def card_page_url(charge: object) -> str:
+    """The acquirer's card page of a charge; the embedded acquirer's page is served here."""
     url = charge.payment_url
-    if url.startswith("/demo-acquirer/"):  # the embedded acquirer: its page is served here
+    if url.startswith("/demo-acquirer/"):
         url = reverse("servicing:demo-acquirer", args=[charge.order_id])
-    return redirect(f"{url}?{urlencode({'next': back})}")
+    return url
 
 
 @require_http_methods(["GET", "POST"])
