@@ -83,6 +83,7 @@ QARYZ_APPS = [
     "qaryz.cabinet",
     "qaryz.backoffice",
     "qaryz.api",
+    "qaryz.assurance",
 ]
 INSTALLED_APPS = [
     "django.contrib.admin",
