@@ -198,6 +198,8 @@ def bind_current_session(session: ClientSession, request: HttpRequest, token: st
     """An app signed in before binding: its unbound token is exchanged for a bound pair (once)."""
     if DeviceSession.objects.filter(session=session).exists():
         raise DeviceRefused(400, "already_bound", _("This sign-in is already bound to a device key."))
+    if not request.headers.get(PROOF_HEADER):  # the token is valid: a bad request, not a 401
+        raise DeviceRefused(400, "proof_required", _("Send the proof of the new device key (DPoP header)."))
     proof = read_proof(request, access_token=token)
     remember_proof(proof)
     device = bind_device(session.client, proof, request=request, name=name)
