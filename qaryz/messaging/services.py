@@ -62,7 +62,8 @@ def notify_client(
         note = Notification.objects.create(client=client, subject=subject[:200], body=body)
     if sms:
         send_sms(phone or client.phone, f"{subject}. {body}", purpose="notification")
-    push_after_commit(client, subject, body, kind=kind)
+    if phone is None:  # a copy to another number (the old one after a change) is not pushed again
+        push_after_commit(client, subject, body, kind=kind)
     return note
 
 
