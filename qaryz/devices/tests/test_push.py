@@ -96,7 +96,7 @@ class _Recorder(BaseHTTPRequestHandler):
     received: list[dict] = []
     answer: dict = {}
 
-    def do_POST(self):  # noqa: N802 - the http.server name
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append({"body": body, "auth": self.headers.get("Authorization")})
         data = json.dumps(type(self).answer).encode()
