@@ -31,9 +31,12 @@ def security(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_session(request: HttpRequest, session_id: int) -> HttpResponse:
     client, current = request.client, request.client_session  # type: ignore[attr-defined]
+    if session_id == current.pk:  # "sign out" on this very session
+        from qaryz.access.services import logout_client
+
+        logout_client(request)
+        return redirect("access:login")
     if services.revoke_session(client, session_id, request=request):
-        if session_id == current.pk:
-            return redirect("access:login")
         messages.success(request, _("The session is ended."))
     else:
         messages.error(request, _("This session has already ended."))
