@@ -161,7 +161,8 @@ def session_label(session: ClientSession) -> str:
         return binding.device.name or _("Qaryz app")
     if session.kind == ClientSession.Kind.API:
         return session.device_id or _("app or server (unbound token)")
-    return _device_label(session.user_agent)
+    label = _device_label(session.user_agent)  # "Chrome, Android" or the bare word "browser"
+    return label.replace("browser", _("web browser"), 1) if label.startswith("browser") else label
 
 
 def _session_out(session: ClientSession, current: ClientSession | None) -> dict:
