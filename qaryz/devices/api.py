@@ -33,6 +33,8 @@ from qaryz.devices.models import Device
 from qaryz.devices.versions import VersionError
 
 router = Router(tags=["devices"])
+# A registered client finishing the registration manages its device too.
+_BEARER = ClientBearer(allow_unconfirmed=True)
 
 
 class VersionOut(Schema):
@@ -216,7 +218,7 @@ def token(request: HttpRequest, payload: RefreshIn) -> dict:
     return services.refresh(request, payload.refresh_token)
 
 
-@router.post("/bind", response=TokenPairOut, auth=ClientBearer(), summary="Bind this sign-in to a device key")
+@router.post("/bind", response=TokenPairOut, auth=_BEARER, summary="Bind this sign-in to a device key")
 def bind(request: HttpRequest, payload: BindIn) -> dict:
     """For an app signed in with an unbound token: send ``DPoP`` (the new key's proof, with the
     hash of the current token as ``ath``). The unbound token ends; use the bound pair."""
@@ -224,30 +226,24 @@ def bind(request: HttpRequest, payload: BindIn) -> dict:
     return services.bind_current_session(request.client_session, request, token, name=payload.name)
 
 
-@router.get("/current", response=DeviceOut, auth=ClientBearer(), summary="This device")
+@router.get("/current", response=DeviceOut, auth=_BEARER, summary="This device")
 def current(request: HttpRequest) -> dict:
     device = _bound(request)
     return _device_out(device, device)
 
 
-@router.put(
-    "/current", response=DeviceOut, auth=ClientBearer(), summary="Name this device, give its push token"
-)
+@router.put("/current", response=DeviceOut, auth=_BEARER, summary="Name this device, give its push token")
 def update_current(request: HttpRequest, payload: DeviceIn) -> dict:
     device = services.update_device(_bound(request), name=payload.name, push_token=payload.push_token)
     return _device_out(device, device)
 
 
-@router.post(
-    "/current/integrity/nonce", response=NonceOut, auth=ClientBearer(), summary="Nonce for attestation"
-)
+@router.post("/current/integrity/nonce", response=NonceOut, auth=_BEARER, summary="Nonce for attestation")
 def integrity_nonce(request: HttpRequest) -> dict:
     return {"nonce": services.issue_nonce(_bound(request)), "expires_in": 600}
 
 
-@router.post(
-    "/current/integrity", response=IntegrityOut, auth=ClientBearer(), summary="Report integrity signals"
-)
+@router.post("/current/integrity", response=IntegrityOut, auth=_BEARER, summary="Report integrity signals")
 def integrity(request: HttpRequest, payload: IntegrityIn) -> dict:
     """Any signal true, or an attestation that is missing, not ours, for another nonce or device,
     or failing, blocks microcredits and payments on this device until a clean report."""
@@ -272,9 +268,7 @@ def integrity(request: HttpRequest, payload: IntegrityIn) -> dict:
     }
 
 
-@router.get(
-    "/security", response=SecurityOut, auth=ClientBearer(), summary="Sessions, devices, recent sign-ins"
-)
+@router.get("/security", response=SecurityOut, auth=_BEARER, summary="Sessions, devices, recent sign-ins")
 def security(request: HttpRequest) -> dict:
     client, session = request.auth, request.client_session
     device = getattr(request, "device", None)
@@ -285,14 +279,14 @@ def security(request: HttpRequest) -> dict:
     }
 
 
-@router.post("/sessions/{session_id}/revoke", response=DoneOut, auth=ClientBearer(), summary="End a session")
+@router.post("/sessions/{session_id}/revoke", response=DoneOut, auth=_BEARER, summary="End a session")
 def revoke_session(request: HttpRequest, session_id: int) -> dict:
     if not services.revoke_session(request.auth, session_id, request=request):
         raise HttpError(404, "not found")
     return {"status": "ok"}
 
 
-@router.post("/{device_id}/revoke", response=DoneOut, auth=ClientBearer(), summary="Unbind a device")
+@router.post("/{device_id}/revoke", response=DoneOut, auth=_BEARER, summary="Unbind a device")
 def revoke_device(request: HttpRequest, device_id: str) -> dict:
     if not services.revoke_device(request.auth, device_id, request=request):
         raise HttpError(404, "not found")

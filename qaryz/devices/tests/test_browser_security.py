@@ -14,7 +14,15 @@ from qaryz.devices.models import Device
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
-ENGLISH = ("Active sessions", "Recent sign-ins", "Devices with", "unbind", "at risk", "this session", "browser")
+ENGLISH = (
+    "Active sessions",
+    "Recent sign-ins",
+    "Devices with",
+    "unbind",
+    "at risk",
+    "this session",
+    "browser",
+)
 
 
 @pytest.mark.req("R-AUTH-6", "R-MOB-1", "R-WEB-1")
