@@ -80,6 +80,7 @@ QARYZ_APPS = [
     "qaryz.fraudcases",
     "qaryz.collections",
     "qaryz.correspondence",
+    "qaryz.devices",
     "qaryz.cabinet",
     "qaryz.backoffice",
     "qaryz.api",
@@ -422,6 +423,44 @@ STAFF_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 TOTP_ISSUER = env("QARYZ_TOTP_ISSUER", MFO_NAME)
+
+# --- devices (R-MOB-1): device-bound tokens, version policy, integrity, push --------------
+# Access tokens of a bound device live this long (absolute); the refresh token renews them.
+DEVICE_ACCESS_TOKEN_SECONDS = int(env("QARYZ_DEVICE_ACCESS_TOKEN_SECONDS", "300"))
+DEVICE_REFRESH_TOKEN_SECONDS = int(env("QARYZ_DEVICE_REFRESH_TOKEN_SECONDS", str(30 * 86400)))
+# A lost refresh answer: the previous generation is accepted again this long, never older ones.
+DEVICE_REFRESH_GRACE_SECONDS = int(env("QARYZ_DEVICE_REFRESH_GRACE_SECONDS", "5"))
+# Proof time may differ from the server clock by this much; proof ids are remembered twice as long.
+DEVICE_PROOF_SKEW_SECONDS = int(env("QARYZ_DEVICE_PROOF_SKEW_SECONDS", "60"))
+# True: money functions refuse tokens not bound to a device key (web and server clients use the
+# cabinet or bound tokens then). False (default): unbound bearer tokens keep working.
+DEVICE_BINDING_REQUIRED = env_bool("QARYZ_DEVICE_BINDING_REQUIRED", False)
+# True: a bound device must have passed an integrity check before money functions.
+DEVICE_INTEGRITY_REQUIRED = env_bool("QARYZ_DEVICE_INTEGRITY_REQUIRED", False)
+DEVICE_ATTESTATION_VERIFIER = env(
+    "QARYZ_DEVICE_ATTESTATION_VERIFIER", "qaryz.devices.adapters.embedded.EmbeddedAttestationVerifier"
+)
+DEVICE_ATTESTATION_URL = env("QARYZ_DEVICE_ATTESTATION_URL")
+DEVICE_ATTESTATION_TOKEN = env("QARYZ_DEVICE_ATTESTATION_TOKEN")
+DEVICE_APP_PACKAGE = env("QARYZ_DEVICE_APP_PACKAGE", "kz.qaryz.app")
+# Per platform: the oldest version still allowed to borrow and pay, and the newest published.
+APP_VERSION_POLICY = {
+    "android": {
+        "min": env("QARYZ_APP_ANDROID_MIN_VERSION", "1.0.0"),
+        "latest": env("QARYZ_APP_ANDROID_LATEST_VERSION", "1.0.0"),
+    },
+    "ios": {
+        "min": env("QARYZ_APP_IOS_MIN_VERSION", "1.0.0"),
+        "latest": env("QARYZ_APP_IOS_LATEST_VERSION", "1.0.0"),
+    },
+}
+APP_STORE_URLS = {
+    "android": env("QARYZ_APP_ANDROID_STORE_URL", "https://play.google.com/store/apps/details?id=kz.qaryz.app"),
+    "ios": env("QARYZ_APP_IOS_STORE_URL", "https://apps.apple.com/kz/app/qaryz/id0000000000"),
+}
+PUSH_SERVICE = env("QARYZ_PUSH_SERVICE", "qaryz.messaging.adapters.embedded.EmbeddedPushService")
+PUSH_HTTP_URL = env("QARYZ_PUSH_HTTP_URL")
+PUSH_HTTP_TOKEN = env("QARYZ_PUSH_HTTP_TOKEN")
 
 # --- messaging ------------------------------------------------------------------------------
 SMS_GATEWAY = env("QARYZ_SMS_GATEWAY", "qaryz.messaging.adapters.embedded.EmbeddedSmsGateway")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("qaryz.access.urls")),
+    path("cabinet/security/", include("qaryz.devices.urls")),
     path("cabinet/", include("qaryz.cabinet.urls")),
     path("backoffice/fraud-cases/", include("qaryz.fraudcases.urls")),
     path("backoffice/letters/", include("qaryz.correspondence.staff_urls")),

@@ -82,9 +82,17 @@ class CompleteIn(Schema):
 
 class TokenOut(Schema):
     access_token: str
-    token_type: str = "Bearer"  # noqa: S105 - a scheme name, not a secret
+    token_type: str = Field(
+        "Bearer", description="Bearer (unbound token) or DPoP (bound to the device key of the proof)"
+    )
     expires_in: int
     status: str
+    # Only when the sign-in carried a DPoP proof (docs/devices.md): the device is bound to its key.
+    refresh_token: str | None = Field(
+        None, description="bound tokens only: renew at POST /api/v1/devices/token"
+    )
+    refresh_expires_in: int | None = None
+    device_id: str | None = Field(None, description="bound tokens only: the registered device")
 
 
 class LoginIn(Schema):
@@ -155,7 +163,15 @@ def _challenge(ch) -> dict:
 
 
 def _token_out(client: Client, request: HttpRequest, device_id: str) -> dict:
-    """A full-scope bearer token for the signed-in client (the answer of every sign-in step)."""
+    """A full-scope token for the signed-in client (the answer of every sign-in step).
+
+    With a ``DPoP`` proof header (the app's device key, no ``ath``) the app instance is bound to
+    that key: a short-lived DPoP token and a rotating refresh token. Without it: an unbound
+    bearer token, as before (web-based and server clients)."""
+    from qaryz.devices.services import PROOF_HEADER, sign_in_device
+
+    if request.headers.get(PROOF_HEADER):
+        return sign_in_device(client, request, name=device_id)
     token, _session = services.issue_api_token(client, request=request, device_id=device_id)
     return {"access_token": token, "expires_in": settings.API_TOKEN_SECONDS, "status": client.status}
 
@@ -300,7 +316,9 @@ def recover_complete(request: HttpRequest, payload: NewPasswordIn) -> dict:
 
 @router.post("/logout", auth=ClientBearer(allow_unconfirmed=True))
 def logout(request: HttpRequest) -> dict:
-    services.end_session(request.client_session, "logout")  # type: ignore[attr-defined]
+    from qaryz.devices.services import end_session_and_family
+
+    end_session_and_family(request.client_session, "logout")  # type: ignore[attr-defined]
     return {"status": "ok"}
 
 

@@ -148,6 +148,10 @@ PAGES: dict[str, str] = {
     "correspondence_staff:attachment": "correspondence.view_thread",
     "correspondence_staff:reply": "correspondence.answer_thread",
     "correspondence_staff:assign": "correspondence.answer_thread",
+    # devices room: the security page (R-AUTH-6): sessions, devices, recent sign-ins, revoke
+    "devices:security": CLIENT,
+    "devices:revoke-session": CLIENT,
+    "devices:revoke-device": CLIENT,
 }
 
 # "METHOD /api/v1/path" -> requirement.
@@ -217,6 +221,17 @@ API: dict[str, str] = {
     "POST /api/v1/correspondence/threads/{thread_id}/attachments": CLIENT,
     "GET /api/v1/correspondence/threads/{thread_id}/attachments/{attachment_id}": CLIENT,
     "POST /api/v1/correspondence/threads/{thread_id}/read": CLIENT,
+    # devices room: device binding, refresh rotation, version policy, integrity, security page (issue 13)
+    "GET /api/v1/devices/version": PUBLIC,
+    "POST /api/v1/devices/token": PUBLIC,  # the refresh token and the device key's proof
+    "POST /api/v1/devices/bind": CLIENT,
+    "GET /api/v1/devices/current": CLIENT,
+    "PUT /api/v1/devices/current": CLIENT,
+    "POST /api/v1/devices/current/integrity/nonce": CLIENT,
+    "POST /api/v1/devices/current/integrity": CLIENT,
+    "GET /api/v1/devices/security": CLIENT,
+    "POST /api/v1/devices/sessions/{session_id}/revoke": CLIENT,
+    "POST /api/v1/devices/{device_id}/revoke": CLIENT,
     "GET /api/v1/messages/notifications": CLIENT,
     "POST /api/v1/messages/notifications/{notification_id}/read": CLIENT,
     # API parity with the cabinet (issue 13 item 2, R-CH-1; the table in docs/api.md)
@@ -268,4 +283,5 @@ CHECKED_NAMESPACES = (
     "collections",
     "correspondence",
     "correspondence_staff",
+    "devices",
 )

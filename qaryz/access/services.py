@@ -215,9 +215,11 @@ def issue_api_token(
     request: HttpRequest | None = None,
     device_id: str = "",
     scope: str = ClientSession.Scope.FULL,
+    login_event: bool = True,
 ) -> tuple[str, ClientSession]:
     """Short-lived bearer token for the mobile app; only its SHA-256 is stored (R-MOB-1).
-    A recovery-scope token opens only the biometric check and the end of password recovery."""
+    A recovery-scope token opens only the biometric check and the end of password recovery.
+    ``login_event=False`` (a device's token renewed by its refresh token): no audit, no notice."""
     token = secrets.token_urlsafe(32)
     session = ClientSession.objects.create(
         client=client,
@@ -228,7 +230,7 @@ def issue_api_token(
         device_id=device_id[:100],
         **_device(request),
     )
-    if scope != ClientSession.Scope.FULL:
+    if scope != ClientSession.Scope.FULL or not login_event:
         return token, session
     audit(
         "access.login",
@@ -531,7 +533,7 @@ def _notify(client: Client, event: str, **params: Any) -> None:
 
     with translation.override(client.preferred_language or settings.LANGUAGE_CODE):
         subject, body = _notification_text(event, params)
-        notify_client(client, subject, body, phone=params.get("phone"))
+        notify_client(client, subject, body, phone=params.get("phone"), kind=f"access.{event}")
 
 
 def _notification_text(event: str, params: dict[str, Any]) -> tuple[str, str]:

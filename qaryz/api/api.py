@@ -18,6 +18,8 @@ from qaryz.compliance.api import router as compliance_router
 from qaryz.core.api import router as core_router
 from qaryz.core.request_context import get_request_id
 from qaryz.correspondence.api import router as correspondence_router
+from qaryz.devices.api import router as devices_router
+from qaryz.devices.errors import DeviceRefused
 from qaryz.lending.api import router as lending_router
 from qaryz.messaging.api import router as messaging_router
 from qaryz.records.api import router as records_router
@@ -49,6 +51,7 @@ ERROR_DESCRIPTIONS = {
     413: "Payload too large",
     422: "Validation error (the body or a parameter does not match the schema, or a refused value)",
     423: "Locked (too many failed sign-ins)",
+    426: "Update required: this app version may no longer borrow or pay (error code update_required)",
     429: "Too many requests (wait, then try again)",
     500: "Server error (only a reference id is given)",
 }
@@ -63,6 +66,10 @@ EXTRA_ANSWERS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/access/recover/complete"): (403,),
     ("post", "/api/v1/signatures/requests/{request_id}/submit"): (413,),
 }
+
+
+# Lending and money routers (ClientBearer(money=True)): their unsafe calls pass the device guard.
+MONEY_PATHS = ("/api/v1/applications", "/api/v1/servicing/loans")
 
 
 def document_errors(schema: dict) -> dict:
@@ -86,6 +93,8 @@ def document_errors(schema: dict) -> dict:
             if any(p.get("in") == "path" for p in params):
                 codes.add(404)
             codes.update(EXTRA_ANSWERS.get((method, path), ()))
+            if op.get("security") and method != "get" and path.startswith(MONEY_PATHS):
+                codes.update((403, 426))  # device integrity / binding, version policy (qaryz.devices)
             responses = op.setdefault("responses", {})
             for code in sorted(codes):
                 own = responses.pop(code, None) or responses.get(str(code))
@@ -135,6 +144,7 @@ for prefix, router in [
     ("/cabinet/", cabinet_router),
     ("/collections/", collections_router),
     ("/correspondence/", correspondence_router),
+    ("/devices/", devices_router),
 ]:
     api.add_router(prefix, router)
 
@@ -156,6 +166,13 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthorized")
+
+
+@api.exception_handler(DeviceRefused)
+def on_device_refused(request: HttpRequest, exc: DeviceRefused) -> HttpResponse:
+    # A stable code the app acts on (update_required, proof_required, device_integrity, …) and
+    # a message in the request's language.
+    return _error(request, exc.status, exc.code, exc.message)
 
 
 @api.exception_handler(HttpError)

@@ -122,7 +122,8 @@ def schedules_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
 def _bearer() -> object:
     from qaryz.access.api_auth import ClientBearer
 
-    return ClientBearer()
+    # money=True: version policy, device integrity and location on every unsafe call (R-MOB-1)
+    return ClientBearer(money=True)
 
 
 class ApplicationIn(Schema):

@@ -91,3 +91,19 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class EmbeddedPush(models.Model):
+    """What the simulated push service delivered (embedded adapter only), per device token."""
+
+    device_token = models.CharField(max_length=400, db_index=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("embedded push message")
+
+    def __str__(self) -> str:
+        return f"push to …{self.device_token[-6:]}"

@@ -15,3 +15,18 @@ class SmsGateway(Protocol):
     def send(self, phone: str, text: str, *, purpose: str) -> str:
         """Deliver one message; return the provider's message id; raise SmsDeliveryError."""
         ...
+
+
+class PushDeliveryError(Exception):
+    """The push service did not accept the message."""
+
+
+class PushService(Protocol):
+    """Push notifications to the mobile app (FCM / APNs behind one service)."""
+
+    name: str
+
+    def send(self, device_token: str, title: str, body: str, *, data: dict[str, str]) -> str:
+        """Deliver one message to one app instance; return the service's message id; raise
+        PushDeliveryError."""
+        ...

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from qaryz.messaging.models import Notification, SmsDelivery
-from qaryz.messaging.ports import SmsDeliveryError, SmsGateway
+from qaryz.messaging.ports import PushDeliveryError, PushService, SmsDeliveryError, SmsGateway
 
 logger = logging.getLogger("qaryz.messaging")
 
@@ -54,14 +54,41 @@ def send_sms(phone: str, text: str, *, purpose: str) -> SmsDelivery:
 
 
 def notify_client(
-    client, subject: str, body: str, *, sms: bool = True, phone: str | None = None
+    client, subject: str, body: str, *, sms: bool = True, phone: str | None = None, kind: str = "notice"
 ) -> Notification:
-    """In-cabinet message plus an SMS to the registered phone (or ``phone``, e.g. the old number)."""
+    """In-cabinet message plus an SMS to the registered phone (or ``phone``, e.g. the old number)
+    and a push to the client's bound app instances (after commit)."""
     with transaction.atomic():
         note = Notification.objects.create(client=client, subject=subject[:200], body=body)
     if sms:
         send_sms(phone or client.phone, f"{subject}. {body}", purpose="notification")
+    if phone is None:  # a copy to another number (the old one after a change) is not pushed again
+        push_after_commit(client, subject, body, kind=kind)
     return note
+
+
+def push_service() -> PushService:
+    return import_string(settings.PUSH_SERVICE)()
+
+
+def send_push(client, title: str, body: str, *, kind: str = "notice") -> int:
+    """Push ``title``/``body`` (already in the client's language) to every bound, not revoked
+    app instance with a push token; returns how many the service accepted. Failures are logged,
+    never raised (a push must not break the flow that caused it)."""
+    from qaryz.devices.selectors import push_tokens
+
+    service, sent = push_service(), 0
+    for token in push_tokens(client):
+        try:
+            service.send(token, title[:200], body, data={"kind": kind})
+            sent += 1
+        except PushDeliveryError as exc:
+            logger.warning("Push to …%s (%s) failed: %s", token[-6:], kind, exc)
+    return sent
+
+
+def push_after_commit(client, title: str, body: str, *, kind: str = "notice") -> None:
+    transaction.on_commit(lambda: send_push(client, title, body, kind=kind), robust=True)
 
 
 def mark_read(client, notification_id: int) -> None:

@@ -45,10 +45,11 @@ def _deliver(client: Any, key: str, render: Render, sms: bool) -> Notification |
             note = Notification.objects.create(client=client, key=key[:120], subject=subject[:200], body=body)
     except IntegrityError:
         return None  # delivered concurrently
-    if sms:
-        from qaryz.messaging.services import send_sms
+    from qaryz.messaging.services import send_push, send_sms
 
+    if sms:
         send_sms(client.phone, f"{subject}. {body}", purpose="notification")
+    send_push(client, subject, body, kind=key.split(":", 1)[0])
     return note
 
 
@@ -75,7 +76,26 @@ def _deliver_many(items: list[tuple[Any, str, Render]]) -> int:
                 subject, body = render()
                 notes.append(Notification(client=client, key=key[:120], subject=subject[:200], body=body))
     insert_new_rows(notes)
+    _push_many(notes)
     return len(notes)
+
+
+def _push_many(notes: list[Notification]) -> None:
+    """Push each notice to its client's app instances: one query for all the push tokens."""
+    from qaryz.devices.selectors import push_tokens_by_client
+    from qaryz.messaging.ports import PushDeliveryError
+    from qaryz.messaging.services import push_service
+
+    tokens = push_tokens_by_client({note.client_id for note in notes})
+    if not tokens:
+        return
+    service = push_service()
+    for note in notes:
+        for token in tokens.get(note.client_id, ()):
+            try:
+                service.send(token, note.subject, note.body, data={"kind": note.key.split(":", 1)[0]})
+            except PushDeliveryError as exc:
+                logger.warning("Push to …%s failed: %s", token[-6:], exc)
 
 
 # --- the events -------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ router = Router(tags=["servicing"])
 def _bearer() -> object:
     from qaryz.access.api_auth import ClientBearer
 
-    return ClientBearer()
+    # money=True: version policy, device integrity and location on every unsafe call (R-MOB-1)
+    return ClientBearer(money=True)
 
 
 class ErrorOut(Schema):

@@ -28,3 +28,17 @@ class EmbeddedSmsGateway:
             fcntl.flock(fh, fcntl.LOCK_EX)  # parallel workers append whole lines
             fh.write(line)
         return f"embedded-{message.pk}"
+
+
+class EmbeddedPushService:
+    """Embedded push service: every message is kept per device token (the demo's phones, the tests)."""
+
+    name = "embedded"
+
+    def send(self, device_token: str, title: str, body: str, *, data: dict[str, str]) -> str:
+        from qaryz.messaging.models import EmbeddedPush
+
+        message = EmbeddedPush.objects.create(
+            device_token=device_token, title=title[:200], body=body, data=data
+        )
+        return f"embedded-push-{message.pk}"

@@ -61,3 +61,39 @@ class HttpSmsGateway:
             return str(response.json().get("id", ""))
         except ValueError:
             return ""
+
+
+class HttpPushService:
+    """HTTP push service (an FCM / APNs relay).
+
+    Contract (docs/devices.md): ``POST {PUSH_HTTP_URL}`` with JSON ``{"token": "<device push
+    token>", "title": "…", "body": "…", "data": {"kind": "…"}}`` and ``Authorization: Bearer
+    <PUSH_HTTP_TOKEN>``; a 2xx answer with JSON ``{"id": "…"}`` means accepted.
+    """
+
+    name = "http"
+
+    def __init__(self, url: str | None = None, *, token: str | None = None, timeout: float = 5.0) -> None:
+        self.url = url or settings.PUSH_HTTP_URL
+        self.token = token if token is not None else settings.PUSH_HTTP_TOKEN
+        self.timeout = timeout
+
+    def send(self, device_token: str, title: str, body: str, *, data: dict[str, str]) -> str:
+        from qaryz.messaging.ports import PushDeliveryError
+
+        if not self.url:
+            raise PushDeliveryError("push service URL is not configured")
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        payload = {"token": device_token, "title": title, "body": body, "data": data}
+        try:
+            response = httpx.post(self.url, json=payload, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            raise PushDeliveryError(f"push service unreachable: {type(exc).__name__}") from exc
+        if response.status_code // 100 != 2:
+            raise PushDeliveryError(f"push service answered {response.status_code}")
+        try:
+            return str(response.json().get("id", ""))
+        except ValueError:
+            return ""
