@@ -68,8 +68,12 @@ def save_channel(channel: Channel, services: list[str], *, actor: Any) -> Channe
     if not services:
         raise RegulatorError(_("Choose at least one service."), "services")
     with transaction.atomic():
-        channel.full_clean()
-        channel.save()
+        channel.full_clean(exclude=["enabled", "enabled_at", "live_notice"])
+        if channel.pk:  # the open state changes only through put_into_effect / close_channel
+            channel.save(update_fields=["kind", "name", "address", "security_procedures"])
+        else:
+            channel.enabled, channel.live_notice = False, None
+            channel.save()
         ChannelService.objects.filter(channel=channel).exclude(service__in=services).delete()
         for code in services:
             ChannelService.objects.get_or_create(channel=channel, service=code)
