@@ -54,11 +54,18 @@ def test_the_deadline_settings_are_used(settings):
 @pytest.mark.req("R-INC-1")
 def test_dashboard_shows_due_and_overdue_then_done():
     with at(2024, 5, 3):
-        incident = services.register_incident(kind="unauthorised_access", summary="Доступ к базе", actor="system")
+        incident = services.register_incident(
+            kind="unauthorised_access", summary="Доступ к базе", actor="system"
+        )
         services.add_affected_client(incident, make_client(), actor="system")
     with at(2024, 5, 6):  # the authority was due on Sat 4 May (a working day), measures today
         states = {t.code: t.state for t in selectors.tasks(incident)}
-        assert states == {"measures": "due_today", "authority": "overdue", "clients": "overdue", "recovery": "open"}
+        assert states == {
+            "measures": "due_today",
+            "authority": "overdue",
+            "clients": "overdue",
+            "recovery": "open",
+        }
         board = selectors.dashboard()
         assert board["counts"]["overdue"] == 2 and board["items"][0].state == "overdue"
         services.record_measures(incident, "Доступ закрыт, пароли сменены", actor="system")
@@ -86,14 +93,20 @@ def test_notices_carry_the_mfo_details_in_the_chosen_language():
         email="info@qaryz.kz",
         website="qaryz.kz",
     )
-    incident = services.register_incident(kind="unauthorised_change", summary="Изменены реквизиты", actor="system")
+    incident = services.register_incident(
+        kind="unauthorised_change", summary="Изменены реквизиты", actor="system"
+    )
     ru = services.prepare_notice(incident, recipient_kind="authority", language="ru", actor="system")
-    kk = services.prepare_notice(incident, recipient_kind="creditor", recipient_name="АО «Банк»", language="kk", actor="system")
+    kk = services.prepare_notice(
+        incident, recipient_kind="creditor", recipient_name="АО «Банк»", language="kk", actor="system"
+    )
     assert "ТОО «МФО Qaryz»" in ru.body and "123456789012" in ru.body and "Агентство" in ru.recipient_name
     assert "Изменены реквизиты" in ru.body and "пункт" in ru.body
     assert "«Qaryz МҚҰ» ЖШС" in kk.body and kk.recipient_name == "АО «Банк»" and "Unauthorised" not in kk.body
     with pytest.raises(services.IncidentError):
-        services.prepare_notice(incident, recipient_kind="service_provider", recipient_name=" ", actor="system")
+        services.prepare_notice(
+            incident, recipient_kind="service_provider", recipient_name=" ", actor="system"
+        )
     with pytest.raises(services.IncidentError):
         services.mark_notice_sent(ru, reference=" ", actor="system")
 
@@ -109,9 +122,14 @@ def test_affected_clients_get_a_letter_in_their_language_once():
     services.add_affected_client(incident, russian, actor="system")
     assert services.inform_clients(incident, actor="system") == 2
     assert services.inform_clients(incident, actor="system") == 0
-    letters = {letter.client_id: letter for letter in Letter.objects.filter(reference=f"incidents.incident:{incident.pk}")}
+    letters = {
+        letter.client_id: letter
+        for letter in Letter.objects.filter(reference=f"incidents.incident:{incident.pk}")
+    }
     assert letters[kazakh.pk].language == "kk" and letters[russian.pk].language == "ru"
-    assert "инцидент" in letters[russian.pk].body.lower() and letters[kazakh.pk].body != letters[russian.pk].body
+    assert (
+        "инцидент" in letters[russian.pk].body.lower() and letters[kazakh.pk].body != letters[russian.pk].body
+    )
 
 
 @pytest.mark.req("R-INC-1")
@@ -130,7 +148,9 @@ def test_recovery_needs_every_step_and_the_normal_state_before_closing():
     services.complete_step(fix, result="Обновлено", actor="system")
     with pytest.raises(services.IncidentError):
         services.close_incident(incident, actor="system")  # normal state not confirmed
-    services.confirm_normal_state(incident, evidence="Контрольные суммы совпали, тестовый вход прошёл", actor="system")
+    services.confirm_normal_state(
+        incident, evidence="Контрольные суммы совпали, тестовый вход прошёл", actor="system"
+    )
     with pytest.raises(services.IncidentError):
         services.close_incident(incident, actor="system")  # the authority not informed
     notice = services.prepare_notice(incident, recipient_kind="authority", actor="system")

@@ -67,7 +67,9 @@ def test_a_channel_opens_only_ten_working_days_after_the_notice_was_sent():
             services.put_into_effect(notice, actor="system")
     with at(dt.date(2024, 4, 15)):
         notice = services.mark_sent(notice, sent_on=dt.date(2024, 4, 15), reference="исх. 7", actor="system")
-    assert services.earliest_effect(notice) == dt.date(2024, 4, 29)  # sent late: the planned 22 April is too early
+    assert services.earliest_effect(notice) == dt.date(
+        2024, 4, 29
+    )  # sent late: the planned 22 April is too early
     with at(dt.date(2024, 4, 26)), pytest.raises(services.RegulatorError) as exc:
         services.put_into_effect(notice, actor="system")
     assert "29.04.2024" in exc.value.message

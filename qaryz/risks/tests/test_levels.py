@@ -24,7 +24,17 @@ def test_impact_is_the_worst_of_confidentiality_integrity_availability():
 @pytest.mark.req("R-RISK-1")
 @pytest.mark.parametrize(
     ("likelihood", "impact", "expected"),
-    [(1, 1, "low"), (2, 2, "low"), (1, 5, "medium"), (3, 3, "medium"), (2, 5, "high"), (3, 4, "high"), (3, 5, "critical"), (5, 5, "critical"), (None, 5, None)],
+    [
+        (1, 1, "low"),
+        (2, 2, "low"),
+        (1, 5, "medium"),
+        (3, 3, "medium"),
+        (2, 5, "high"),
+        (3, 4, "high"),
+        (3, 5, "critical"),
+        (5, 5, "critical"),
+        (None, 5, None),
+    ],
 )
 def test_level_boundaries(likelihood, impact, expected):
     assert levels.level(likelihood, impact) == expected
