@@ -381,3 +381,19 @@ def close_incident(incident: Incident, *, actor: Any) -> Incident:
         locked.save(update_fields=["status", "closed_at"])
         audit("incidents.closed", category="security", actor=actor, target=locked)
     return locked
+
+
+def link_asset(incident: Incident, asset: Any, *, actor: Any) -> Incident:
+    """Name the critical asset the incident concerns (the risk register counts past incidents)."""
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        locked.asset = asset
+        locked.save(update_fields=["asset"])
+        audit(
+            "incidents.asset_linked",
+            category="security",
+            actor=actor,
+            target=locked,
+            data={"asset": asset.pk},
+        )
+    return locked

@@ -119,9 +119,9 @@ class Notice(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.number
+
     @property
     def number(self) -> str:
         return f"REG-{self.created_at:%Y}-{self.pk:04d}"
-
-    def __str__(self) -> str:
-        return self.number
