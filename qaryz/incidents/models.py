@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Incident(models.Model):
@@ -19,8 +20,8 @@ class Incident(models.Model):
         OUTAGE = "outage", _("Outage of the information system")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("incident status", "Open")
+        CLOSED = "closed", pgettext_lazy("incident status", "Closed")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     summary = models.TextField(_("summary"))

@@ -21,7 +21,7 @@ TASKS = {
 }
 STATES = {
     "overdue": _("Overdue"),
-    "due_today": _("Due today"),
+    "due_today": _("Deadline today"),
     "due": _("Due"),
     "open": _("In progress"),
     "done": _("Done"),

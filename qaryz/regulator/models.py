@@ -30,7 +30,7 @@ class Channel(models.Model):
         TERMINAL = "terminal", _("Terminal")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name of the channel"), max_length=200)
     address = models.CharField(_("address, store listing or location of the terminal"), max_length=300)
     security_procedures = models.TextField(
         _("approved security procedures (one document per line)"),

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -26,7 +27,7 @@ def _scale(field: str) -> Q:
 class RiskStatus(models.TextChoices):
     IDENTIFIED = "identified", _("Identified")
     TREATING = "treating", _("Treatment in progress")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("risk status", "Accepted")
     CLOSED = "closed", _("Closed")
 
 
