@@ -78,6 +78,9 @@ QARYZ_APPS = [
     "qaryz.messaging",
     "qaryz.incidents",
     "qaryz.fraudcases",
+    "qaryz.risks",
+    "qaryz.regulator",
+    "qaryz.leaks",
     "qaryz.collections",
     "qaryz.correspondence",
     "qaryz.devices",
@@ -232,6 +235,24 @@ FRAUD_VERDICT_DAY_KIND = env("QARYZ_FRAUD_VERDICT_DAY_KIND", "working")
 FRAUD_BACK_ACCRUAL_DEFAULT = env_bool("QARYZ_FRAUD_BACK_ACCRUAL_DEFAULT", False)
 INCIDENT_MEASURES_WORKING_DAYS = int(env("QARYZ_INCIDENT_MEASURES_WORKING_DAYS", "2"))
 INCIDENT_INFORM_WORKING_DAYS = int(env("QARYZ_INCIDENT_INFORM_WORKING_DAYS", "1"))
+# The addressee of incident notices (R-INC-1); blank: the ARDFM's name in the letter's language.
+INCIDENT_AUTHORITY_NAME = env("QARYZ_INCIDENT_AUTHORITY_NAME", "")
+
+# --- Risk registers (R-AF-2, R-RISK-1; docs/registers.md) ------------------------------------
+# An information asset is critical when the losses from a breach of its security reach this
+# materiality threshold, in tenge (seed 000 §15).
+RISKS_MATERIALITY_THRESHOLD_KZT = int(env("QARYZ_RISKS_MATERIALITY_THRESHOLD_KZT", "5000000"))
+
+# --- Regulator notices (R-REG-1..2; docs/registers.md) ---------------------------------------
+# The notice goes to the authority this many working days before a channel opens or changes.
+REGULATOR_NOTICE_WORKING_DAYS = int(env("QARYZ_REGULATOR_NOTICE_WORKING_DAYS", "10"))
+
+# --- Data-leak measures (R-LEAK-1; docs/registers.md) ----------------------------------------
+# The mobile operator's subscriber check: "embedded" (simulator) or "http".
+LEAKS_OPERATOR = env("QARYZ_LEAKS_OPERATOR", "embedded")
+LEAKS_OPERATOR_URL = env("QARYZ_LEAKS_OPERATOR_URL", "")
+LEAKS_OPERATOR_TOKEN = env("QARYZ_LEAKS_OPERATOR_TOKEN", "")
+LEAKS_OPERATOR_TIMEOUT = float(env("QARYZ_LEAKS_OPERATOR_TIMEOUT", "10"))
 
 # --- Letters between the client and the MFO (R-CAB-7; docs/correspondence.md) ----------------
 # The MFO's answer is due N days of a kind after the client's letter: "working" (the core

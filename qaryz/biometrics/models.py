@@ -17,6 +17,8 @@ class Purpose(models.TextChoices):
     CHANGE_BANK = "change_bank", _("Change of bank account")
     CONTRACT_SIGNING = "contract_signing", _("Contract signing")
     MERCHANT_PAYOUT = "merchant_payout", _("Payout to a merchant")
+    # the repeat identification a data-leak mark asks for before a payout (R-LEAK-1, qaryz.leaks)
+    PAYOUT = "payout", _("Payout of the microcredit")
 
 
 class LivenessSession(models.Model):

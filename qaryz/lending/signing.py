@@ -70,10 +70,17 @@ def seal(document: Any, client: Client, *, kind: str) -> dict[str, Any]:
     the evidence (document row, vault, audit). Raises FlowError naming the missing factor."""
     from qaryz.biometrics.selectors import fresh_verification
     from qaryz.biometrics.services import consume_verification
+    from qaryz.leaks.selectors import leak_marked_at, needs_repeat_biometrics
 
     verification = fresh_verification(client, EDS_PURPOSE)
     if verification is None or verification.created_at < document.created_at:
         raise FlowError(_("Pass the biometric identification first."), "biometrics")
+    # R-LEAK-1: after a data-leak mark the identification must be one made after the mark.
+    repeat = needs_repeat_biometrics(client)
+    if repeat and verification.created_at < leak_marked_at(client):
+        raise FlowError(
+            _("Pass the biometric identification again: your data need a new check."), "biometrics"
+        )
     evidence: dict[str, Any] = {"biometric_verification": str(verification.pk)}
     vault_extra: dict[str, Any] = {
         "biometric_best_frame_document": verification.best_frame_document,
@@ -99,6 +106,10 @@ def seal(document: Any, client: Client, *, kind: str) -> dict[str, Any]:
             certificate_serial=signature.certificate_serial,
         )
     consume_verification(verification)
+    if repeat:
+        from qaryz.leaks.services import repeat_biometrics_passed
+
+        repeat_biometrics_passed(client, verification_id=verification.pk, action=f"{kind}_signing")
     document.status = SIGNED
     document.signed_at = timezone.now()
     document.signature_evidence = evidence

@@ -63,6 +63,7 @@ METHOD_CHANNEL = {
 }
 CONSENT_KEY = "disbursement_consent"
 MERCHANT_PURPOSE = "merchant_payout"  # qaryz.biometrics.models.Purpose.MERCHANT_PAYOUT
+REPEAT_PURPOSE = "payout"  # qaryz.biometrics.models.Purpose.PAYOUT: the repeat check after a leak
 
 
 class WebhookError(Exception):
@@ -317,6 +318,19 @@ def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> 
         masked = merchant.name[:40]
     else:
         masked = "+7 … " + loan.client.phone[-4:]
+    # R-LEAK-1: after a data-leak mark the payout waits for a face check made after the mark.
+    from qaryz.leaks.selectors import leak_marked_at, needs_repeat_biometrics
+
+    repeat = needs_repeat_biometrics(loan.client)
+    if repeat:
+        from qaryz.biometrics.selectors import fresh_verification
+
+        verification = verification or fresh_verification(loan.client, REPEAT_PURPOSE)
+        if verification is None or verification.created_at < leak_marked_at(loan.client):
+            raise ServicingError(
+                _("Pass the face check again before the payout: your personal data need a new check."),
+                "biometrics",
+            )
     bank_key = _scoped_key(loan, key)
     try:
         with transaction.atomic():
@@ -335,6 +349,10 @@ def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> 
                     consume_verification(verification)
                 except BiometricsError as exc:
                     raise ServicingError(exc.message, "biometrics") from exc
+            if repeat:
+                from qaryz.leaks.services import repeat_biometrics_passed
+
+                repeat_biometrics_passed(locked.client, verification_id=verification.pk, action="payout")
             payout = Payout.objects.create(
                 loan=locked,
                 key=bank_key,
@@ -979,6 +997,12 @@ STATE_TEXT = {
 }
 
 
+def _leak_recheck(loan: Loan) -> bool:
+    from qaryz.leaks.selectors import needs_repeat_biometrics
+
+    return loan.status == Loan.Status.AWAITING and needs_repeat_biometrics(loan.client)
+
+
 def payout_status(loan: Loan) -> dict[str, Any]:
     """The disbursement status of ``loan`` for pages and the API: state (awaiting / pending / sent /
     paid / failed / cash_desk), its translated label and explanation, and what the client can do."""
@@ -1023,7 +1047,8 @@ def payout_status(loan: Loan) -> dict[str, Any]:
         "cooling_off_over": when is not None and now >= when,
         "consent_required": consent_required(loan),
         "consent_given": consent_given(loan),
-        "needs_biometrics": method == DisbursementMethod.MERCHANT,
+        "needs_biometrics": method == DisbursementMethod.MERCHANT or _leak_recheck(loan),
+        "biometrics_purpose": MERCHANT_PURPOSE if method == DisbursementMethod.MERCHANT else REPEAT_PURPOSE,
         "can_request": can_request,
     }
 

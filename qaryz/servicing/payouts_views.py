@@ -38,7 +38,9 @@ def payout_page(request: HttpRequest, loan_id: int) -> HttpResponse:
         return error_response(request, 404)
     status = payouts.payout_status(loan)
     here = reverse("servicing:payout", args=[loan.pk])
-    biometrics_url = f"/biometrics/verify/?{urlencode({'purpose': payouts.MERCHANT_PURPOSE, 'next': here})}"
+    biometrics_url = (
+        f"/biometrics/verify/?{urlencode({'purpose': status['biometrics_purpose'], 'next': here})}"
+    )
     return render(
         request,
         "servicing/payout.html",
