@@ -42,6 +42,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "incidents.view_incident",
             "bureau.view_reporting",
             "correspondence.view_thread",
+            "backoffice.view_reports",
         ],
     ),
     "security": (
@@ -52,6 +53,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "compliance.view_incident",
             "incidents.view_incident",
             "fraudcases.view_fraudcase",
+            "backoffice.view_reports",
         ],
     ),
     "support": (
@@ -70,7 +72,9 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         [
             "servicing.view_loan",
             "servicing.view_ledger",
+            "backoffice.view_ledger",
             "bureau.view_reporting",
+            "backoffice.view_reports",
         ],
     ),
     "collections_officer": (
@@ -97,6 +101,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "collections.view_collectionpolicy",
             "collections.add_collectionpolicy",
             "collections.change_collectionpolicy",
+            "backoffice.view_reports",
         ],
     ),
     "administrator": (
