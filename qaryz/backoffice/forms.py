@@ -127,7 +127,9 @@ class ContractFilterForm(forms.Form):
 
 
 class LoanFilterForm(forms.Form):
-    q = forms.CharField(label=_("Contract number, payment reference or IIN/BIN"), required=False, max_length=50)
+    q = forms.CharField(
+        label=_("Contract number, payment reference or IIN/BIN"), required=False, max_length=50
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     bucket = forms.TypedChoiceField(label=_("Days past due"), required=False, coerce=int, empty_value=None)
     product = forms.ChoiceField(label=_("Product"), required=False)
@@ -151,8 +153,8 @@ class PeriodForm(forms.Form):
     GRAINS = [("day", _("by day")), ("week", _("by week")), ("month", _("by month"))]
     MAX_DAYS = 1100
 
-    since = _date(_("From"))
-    until = _date(_("To"))
+    since = _date(_("Date from"))
+    until = _date(_("Date to"))
     grain = forms.ChoiceField(label=_("Periods"), required=False, choices=GRAINS)
 
     def clean(self) -> dict:

@@ -13,3 +13,6 @@ class Workbench(models.Model):
             ("view_reports", _("Can view reports and export them")),
             ("view_ledger", _("Can view and export the ledger journal")),
         ]
+
+    def __str__(self) -> str:
+        return "workbench"

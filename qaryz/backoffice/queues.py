@@ -161,9 +161,15 @@ def register_builtin() -> None:
         _underwriting,
         "backoffice:review-queue",
     )
-    register_queue("aml", _("AML: possible list matches"), "compliance.view_case", _aml, "backoffice:aml-queue")
     register_queue(
-        "cash_desk", _("Cash payouts at the desk"), "servicing.disburse_cash", _cash_desk, "backoffice:cash-desk"
+        "aml", _("AML: possible list matches"), "compliance.view_case", _aml, "backoffice:aml-queue"
+    )
+    register_queue(
+        "cash_desk",
+        _("Cash payouts at the desk"),
+        "servicing.disburse_cash",
+        _cash_desk,
+        "backoffice:cash-desk",
     )
     register_queue(
         "suspense", _("Unidentified payments"), "servicing.post_payment", _suspense, "servicing:suspense"
@@ -198,5 +204,9 @@ def register_builtin() -> None:
     )
     # The incident register has no page of its own yet: the count links to the incidents report.
     register_queue(
-        "incidents", _("Open incidents"), "incidents.view_incident", _incidents, "/backoffice/reports/#incidents"
+        "incidents",
+        _("Open incidents"),
+        "incidents.view_incident",
+        _incidents,
+        "/backoffice/reports/#incidents",
     )

@@ -200,10 +200,14 @@ def client_history(client: Client, limit: int = 20) -> dict[str, Any]:
 
     return {
         "applications": list(
-            Application.objects.filter(client=client).select_related("product").order_by("-created_at")[:limit]
+            Application.objects.filter(client=client)
+            .select_related("product")
+            .order_by("-created_at")[:limit]
         ),
         "loans": list(
-            Loan.objects.filter(client=client).annotate(debt_total=Greatest(DEBT, Value(0))).order_by("-id")[:limit]
+            Loan.objects.filter(client=client)
+            .annotate(debt_total=Greatest(DEBT, Value(0)))
+            .order_by("-id")[:limit]
         ),
         "biometrics": list(Verification.objects.filter(client=client).order_by("-created_at")[:limit]),
         "signatures": list(
@@ -260,7 +264,9 @@ class Series:
         return sum(values[column] for _day, values in self.rows)
 
 
-def _fill(grain_days: list[dt.date], found: dict[dt.date, dict[str, int]], columns: tuple[str, ...]) -> Series:
+def _fill(
+    grain_days: list[dt.date], found: dict[dt.date, dict[str, int]], columns: tuple[str, ...]
+) -> Series:
     zero = dict.fromkeys(columns, 0)
     return Series(columns, [(day, {**zero, **found.get(day, {})}) for day in grain_days])
 
@@ -388,7 +394,10 @@ def ledger_turnover(since: dt.date, until: dt.date) -> list[Turnover]:
     """Debit and credit turnover per account over the period: two grouped sums."""
     period = Q(booking_date__gte=since, booking_date__lte=until)
     debits = dict(
-        Transfer.objects.filter(period).values("debit_id").annotate(s=Sum("amount")).values_list("debit_id", "s")
+        Transfer.objects.filter(period)
+        .values("debit_id")
+        .annotate(s=Sum("amount"))
+        .values_list("debit_id", "s")
     )
     credits = dict(
         Transfer.objects.filter(period)

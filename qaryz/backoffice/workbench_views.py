@@ -81,7 +81,9 @@ def loan_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- reports -------------------------------------------------------------------------------------
-def _period(request: HttpRequest, form_class: type[PeriodForm] = PeriodForm) -> tuple[PeriodForm, dt.date, dt.date, str]:
+def _period(
+    request: HttpRequest, form_class: type[PeriodForm] = PeriodForm
+) -> tuple[PeriodForm, dt.date, dt.date, str]:
     form = form_class(request.GET)
     if form.is_valid():
         data = form.cleaned_data
@@ -107,7 +109,11 @@ def report_index(request: HttpRequest) -> HttpResponse:
     for entry in reports.reports_for(request.user):
         table = entry.build(since, until, grain)
         money_chart = any(c.money for c in table.columns if c.key in table.chart)
-        fmt = (lambda v: _money(int(v)).split(",")[0]) if money_chart else (lambda v: f"{v:,.0f}".replace(",", " "))
+        fmt = (
+            (lambda v: _money(int(v)).split(",")[0])
+            if money_chart
+            else (lambda v: f"{v:,.0f}".replace(",", " "))
+        )
         chart = charts.bar_chart(
             [label for label, _values in table.rows],
             [

@@ -12,7 +12,11 @@ from qaryz.records.models import AuditEvent
 
 def object_type_choices() -> list[tuple[str, str]]:
     """Every model of the platform's rooms (and staff users) by its translated name."""
-    models = [m for m in apps.get_models() if m.__module__.startswith("qaryz.") or m._meta.label_lower == "auth.user"]
+    models = [
+        m
+        for m in apps.get_models()
+        if m.__module__.startswith("qaryz.") or m._meta.label_lower == "auth.user"
+    ]
     choices = {m._meta.label_lower: str(m._meta.verbose_name) for m in models if m._meta.managed}
     return sorted(choices.items(), key=lambda item: item[1].lower())
 
@@ -30,8 +34,12 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Name or id of the actor"), required=False, max_length=64)
     target_type = forms.ChoiceField(label=_("Object"), required=False)
     target_id = forms.CharField(label=_("Object number"), required=False, max_length=64)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

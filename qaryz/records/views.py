@@ -30,7 +30,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     data = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     zone = ZoneInfo(settings.TIME_ZONE)
-    filters: dict = {k: data[k] for k in ("category", "actor_type", "actor", "target_type", "target_id") if k in data}
+    filters: dict = {
+        k: data[k] for k in ("category", "actor_type", "actor", "target_type", "target_id") if k in data
+    }
     if "group" in data:
         filters["action_prefixes"] = descriptions.prefixes_of(data["group"])
     if "since" in data:
@@ -40,7 +42,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.events(**filters), 50).get_page(request.GET.get("page"))
     # Reading the trail is itself worth recording.
     record_event(
-        "audit.viewed", category="security", request=request, data={"filters": {k: str(v) for k, v in data.items()}}
+        "audit.viewed",
+        category="security",
+        request=request,
+        data={"filters": {k: str(v) for k, v in data.items()}},
     )
     query = request.GET.copy()
     query.pop("page", None)
