@@ -32,9 +32,9 @@ def bar_chart(
     width: int = 760,
     height: int = 260,
 ) -> SafeString:
-    """Grouped bars: one group per label, one bar per series; a legend and a y axis with round
-    ticks. ``title`` becomes the accessible name (``<title>`` and ``aria-label``)."""
-    left, right, top, bottom = 78, 12, 28, 44
+    """Grouped bars: one group per label, one bar per series, a y axis with round ticks (the legend
+    is ``legend``). ``title`` becomes the accessible name (``<title>`` and ``aria-label``)."""
+    left, right, top, bottom = 78, 12, 12, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([v for _name, values in series for v in values] or [0])
     step = nice_step(float(peak))
@@ -76,12 +76,15 @@ def bar_chart(
     parts.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#9aa8a3"/>'
     )
-    x = left
-    for j, (name, _values) in enumerate(series):
-        parts.append(
-            f'<rect x="{x}" y="8" width="12" height="12" fill="{PALETTE[j % len(PALETTE)]}"/>'
-            f'<text x="{x + 16}" y="18" font-size="12" fill="#1d2b27">{escape(name)}</text>'
-        )
-        x += 24 + 7 * len(name)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - built from escaped text and numbers only
+
+
+def legend(names: Sequence[str]) -> SafeString:
+    """The chart's legend as HTML (wraps with the page, any label length): a swatch per series."""
+    items = "".join(
+        f'<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" '
+        f'fill="{PALETTE[j % len(PALETTE)]}"/></svg> {escape(name)}</li>'
+        for j, name in enumerate(names)
+    )
+    return mark_safe(f'<ul class="legend">{items}</ul>')  # noqa: S308 - escaped text only

@@ -155,7 +155,7 @@ class PeriodForm(forms.Form):
 
     since = _date(_("Date from"))
     until = _date(_("Date to"))
-    grain = forms.ChoiceField(label=_("Periods"), required=False, choices=GRAINS)
+    grain = forms.ChoiceField(label=_("Periods"), required=False, choices=[("", _("automatic")), *GRAINS])
 
     def clean(self) -> dict:
         import datetime as dt
@@ -171,7 +171,8 @@ class PeriodForm(forms.Form):
         elif (until - since).days > self.MAX_DAYS:
             self.add_error("since", _("Choose a period of at most three years."))
         data["since"], data["until"] = since, until
-        data["grain"] = data.get("grain") or ("day" if (until - since).days <= 31 else "month")
+        days = (until - since).days
+        data["grain"] = data.get("grain") or ("day" if days <= 14 else "week" if days <= 92 else "month")
         return data
 
 

@@ -114,15 +114,13 @@ def report_index(request: HttpRequest) -> HttpResponse:
             if money_chart
             else (lambda v: f"{v:,.0f}".replace(",", " "))
         )
+        series = [
+            (str(c.label), [values.get(c.key, 0) for _label, values in table.rows])
+            for c in table.columns
+            if c.key in table.chart
+        ]
         chart = charts.bar_chart(
-            [label for label, _values in table.rows],
-            [
-                (str(c.label), [values.get(c.key, 0) for _label, values in table.rows])
-                for c in table.columns
-                if c.key in table.chart
-            ],
-            title=str(entry.title),
-            fmt=fmt,
+            [label for label, _values in table.rows], series, title=str(entry.title), fmt=fmt
         )
         totals = table.totals()
         sections.append(
@@ -130,9 +128,12 @@ def report_index(request: HttpRequest) -> HttpResponse:
                 "report": entry,
                 "table": table,
                 "chart": chart,
+                "legend": charts.legend([name for name, _values in series]),
+                # the table leaves out empty periods (the chart and the CSV keep every period)
                 "rows": [
                     (label, [(_money(v[c.key]) if c.money else v[c.key]) for c in table.columns])
                     for label, v in table.rows
+                    if not entry.periodic or any(v.get(c.key) for c in table.columns)
                 ],
                 "totals": [(_money(totals[c.key]) if c.money else totals[c.key]) for c in table.columns],
             }

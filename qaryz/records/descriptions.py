@@ -239,6 +239,8 @@ def object_label(target_type: str) -> str:
         model = apps.get_model(target_type)
     except (LookupError, ValueError):
         return _("object")
+    if "verbose_name" not in model._meta.original_attrs and model._meta.label_lower != "auth.user":
+        return _("object")  # the name Django makes up from the class is English, never translated
     return str(model._meta.verbose_name)
 
 

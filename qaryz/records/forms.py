@@ -11,13 +11,14 @@ from qaryz.records.models import AuditEvent
 
 
 def object_type_choices() -> list[tuple[str, str]]:
-    """Every model of the platform's rooms (and staff users) by its translated name."""
+    """The platform's models that have a (translated) name of their own, and staff users."""
     models = [
         m
         for m in apps.get_models()
         if m.__module__.startswith("qaryz.") or m._meta.label_lower == "auth.user"
     ]
-    choices = {m._meta.label_lower: str(m._meta.verbose_name) for m in models if m._meta.managed}
+    named = [m for m in models if m._meta.managed and "verbose_name" in m._meta.original_attrs]
+    choices = {m._meta.label_lower: str(m._meta.verbose_name) for m in named}
     return sorted(choices.items(), key=lambda item: item[1].lower())
 
 
