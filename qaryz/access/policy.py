@@ -24,6 +24,7 @@ PAGES: dict[str, str] = {
     "backoffice:clients": "clients.view_client_data",
     "backoffice:client": "clients.view_client_data",
     "backoffice:client-document": "clients.view_client_data",
+    "backoffice:client-reveal": "clients.view_client_data",
     "backoffice:client-unlock": "access.unlock_account",
     "backoffice:client-reset-second-factor": "access.unlock_account",
     # review queues: underwriting (applications in manual review) and AML possible matches
@@ -33,6 +34,13 @@ PAGES: dict[str, str] = {
     "backoffice:aml-queue": "compliance.view_case",
     "backoffice:aml-review": "compliance.decide_case",
     "records:audit-log": "records.view_auditevent",
+    # workbench (issue 14 items 1 and 8): lists, reports with CSV, the accountant's ledger journal
+    "backoffice:applications": "lending.view_application",
+    "backoffice:contracts": "lending.view_application",
+    "backoffice:reports": "backoffice.view_reports",
+    "backoffice:report-csv": "backoffice.view_reports",
+    "backoffice:ledger": "backoffice.view_ledger",
+    "backoffice:ledger-csv": "backoffice.view_ledger",
     # servicing room: repayment channels (issue 10 item 4)
     "servicing:acquirer-webhook": PUBLIC,  # HMAC-signed by the acquirer, no session
     "servicing:cash-desk-payment": "servicing.post_payment",

@@ -48,6 +48,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "leaks.view_leakmark",
             "leaks.mark_leak",
             "regulator.view_channel",
+            "backoffice.view_reports",
         ],
     ),
     "security": (
@@ -65,6 +66,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "regulator.manage_channel",
             "leaks.view_leakmark",
             "leaks.mark_leak",
+            "backoffice.view_reports",
         ],
     ),
     "support": (
@@ -85,7 +87,9 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         [
             "servicing.view_loan",
             "servicing.view_ledger",
+            "backoffice.view_ledger",
             "bureau.view_reporting",
+            "backoffice.view_reports",
         ],
     ),
     "collections_officer": (
@@ -112,6 +116,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "collections.view_collectionpolicy",
             "collections.add_collectionpolicy",
             "collections.change_collectionpolicy",
+            "backoffice.view_reports",
         ],
     ),
     "administrator": (

@@ -5,3 +5,9 @@ class BackofficeConfig(AppConfig):
     name = "qaryz.backoffice"
     label = "backoffice"
     verbose_name = "Backoffice"
+
+    def ready(self) -> None:
+        from qaryz.backoffice import queues, reports
+
+        queues.register_builtin()
+        reports.register_builtin()

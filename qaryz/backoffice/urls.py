@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qaryz.backoffice import cash_desk_views, views
+from qaryz.backoffice import cash_desk_views, views, workbench_views
 from qaryz.collections import staff_views as collections_views
 from qaryz.servicing import staff_views as servicing_views
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("sms-outbox/", views.sms_outbox, name="sms-outbox"),
     path("clients/", views.client_list, name="clients"),
     path("clients/<int:client_id>/", views.client_detail, name="client"),
+    path("clients/<int:client_id>/reveal/", views.client_reveal, name="client-reveal"),
     path("clients/<int:client_id>/unlock/", views.client_unlock, name="client-unlock"),
     path("clients/<int:client_id>/documents/<slug:which>/", views.client_document, name="client-document"),
     path(
@@ -23,13 +24,19 @@ urlpatterns = [
         name="client-reset-second-factor",
     ),
     path("applications/", views.review_queue, name="review-queue"),
+    path("applications/all/", workbench_views.application_list, name="applications"),
+    path("contracts/", workbench_views.contract_list, name="contracts"),
+    path("reports/", workbench_views.report_index, name="reports"),
+    path("reports/<slug:key>.csv", workbench_views.report_csv, name="report-csv"),
+    path("ledger/", workbench_views.ledger, name="ledger"),
+    path("ledger/journal.csv", workbench_views.ledger_csv, name="ledger-csv"),
     path("applications/<int:application_id>/", views.review_application, name="review-application"),
     path("applications/<int:application_id>/decide/", views.review_decide, name="review-decide"),
     path("aml/", views.aml_queue, name="aml-queue"),
     path("aml/<int:screening_id>/review/", views.aml_review, name="aml-review"),
     path("cash-desk/", cash_desk_views.cash_desk, name="cash-desk"),
     path("cash-desk/<int:loan_id>/", cash_desk_views.cash_desk_payout, name="cash-desk-payout"),
-    path("loans/", servicing_views.loan_list, name="loans"),
+    path("loans/", workbench_views.loan_list, name="loans"),
     path("loans/<int:loan_id>/", servicing_views.loan_card, name="loan"),
     # collections: changed-terms requests, collection actions, write-off (maker–checker)
     path("collections/requests/", collections_views.request_list, name="collections-requests"),

@@ -5,13 +5,17 @@ officer (R-PRE-1, R-AML-1)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +33,7 @@ from qaryz.backoffice.forms import (
     StaffPasswordForm,
 )
 from qaryz.clients.models import Client
-from qaryz.clients.selectors import current_bank_account, search_clients
+from qaryz.clients.selectors import current_bank_account
 from qaryz.compliance import selectors as compliance_selectors
 from qaryz.compliance import services as compliance_services
 from qaryz.core.middleware import error_response
@@ -93,15 +97,34 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The workbench: the queues the staff member's roles allow with their counts, the lists, and
+    for the accountant this month's figures and the ledger export."""
+    from qaryz.backoffice import queues
+    from qaryz.backoffice import selectors as bo_selectors
+
     roles = [str(ROLES[g][0]) for g in request.user.groups.values_list("name", flat=True) if g in ROLES]
+    figures = None
+    if request.user.has_perm("backoffice.view_ledger"):
+        today = timezone.localdate()
+        month = today.replace(day=1)
+        money = bo_selectors.money_report(month, today, "month")
+        figures = {
+            "month": month,
+            "today": today,
+            "portfolio": bo_selectors.portfolio_totals(),
+            "disbursed": money.total("disbursed"),
+            "loans": money.total("loans"),
+            "repaid": money.total("repaid"),
+            "payments": money.total("payments"),
+            "transfers": bo_selectors.ledger_journal(month, today).count(),
+        }
     return render(
         request,
         "backoffice/dashboard.html",
         {
             "roles": roles,
-            "can_clients": request.user.has_perm("clients.view_client_data"),
-            "can_review": request.user.has_perm("lending.view_application"),
-            "can_aml": request.user.has_perm("compliance.view_case"),
+            "queues": queues.queues_for(request.user),
+            "figures": figures,
             "can_outbox": settings.DEMO_MODE and request.user.has_perm("messaging.view_sms_outbox"),
         },
     )
@@ -163,18 +186,36 @@ def sms_outbox(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/outbox.html", {"messages_list": embedded_outbox(200)})
 
 
+def page_of(request: HttpRequest, queryset: Any, per_page: int = 50) -> tuple[Any, str]:
+    """One page of a list (a COUNT and a LIMIT/OFFSET query) and the query string without the page."""
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def filters_of(form: forms.Form) -> dict:
+    """The valid filters of a GET form (an invalid one shows its message and is ignored)."""
+    form.is_valid()
+    return {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+
+
 @staff_required("clients.view_client_data")
 def client_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:50]
-    clients = list(search_clients(query)[:100])
+    from qaryz.backoffice import selectors as bo_selectors
+    from qaryz.backoffice.forms import ClientFilterForm
+
+    form = ClientFilterForm(request.GET)
+    filters = filters_of(form)
+    page, query = page_of(request, bo_selectors.clients(filters.pop("q", ""), **filters))
     audit(
         "staff.viewed_client_list",
         category="security",
         actor=request.user,
         request=request,
-        data={"query": query, "count": len(clients)},
+        data={"query": form.cleaned_data.get("q", ""), "count": page.paginator.count},
     )
-    return render(request, "backoffice/clients.html", {"clients": clients, "query": query})
+    return render(request, "backoffice/clients.html", {"form": form, "page": page, "query": query})
 
 
 @staff_required("clients.view_client_data")
@@ -183,7 +224,15 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     if client is None:
         return error_response(request, 404)
     audit("staff.viewed_client", category="security", actor=request.user, target=client, request=request)
+    return _client_card(request, client)
+
+
+def _client_card(request: HttpRequest, client: Client) -> HttpResponse:
+    from qaryz.backoffice import labels
+    from qaryz.backoffice import selectors as bo_selectors
+
     credential = getattr(client, "credential", None)
+    history = bo_selectors.client_history(client)
     return render(
         request,
         "backoffice/client_detail.html",
@@ -195,8 +244,35 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "consent": client.consents.order_by("-given_at").first(),
             "can_unlock": request.user.has_perm("access.unlock_account"),
             "keys": client.webauthn_keys.count(),
+            "history": history,
+            "biometrics": [labels.biometric_row(v) for v in history["biometrics"]],
+            "signatures": [labels.signature_row(v) for v in history["signatures"]],
+            "threads": [labels.thread_row(t) for t in history["threads"]],
         },
     )
+
+
+@require_POST
+@staff_required("clients.view_client_data")
+def client_reveal(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Show one masked field in full, after recording who asked and why: the value is handed to
+    the next rendering of the page the staff member came from (once), then masked again."""
+    from qaryz.backoffice import pii
+
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        return error_response(request, 404)
+    field = request.POST.get("field", "")
+    nxt = request.POST.get("next", "")
+    if not (nxt.startswith("/backoffice/") and url_has_allowed_host_and_scheme(nxt, {request.get_host()})):
+        nxt = f"/backoffice/clients/{client.pk}/"
+    try:
+        pii.reveal(client, field, request.POST.get("reason", ""), staff=request.user, request=request)
+    except pii.RevealError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        pii.remember_reveal(request.session, client.pk, field)
+    return redirect(nxt)
 
 
 # The vault documents of the card a staff member may open: the consent text agreed to and, for a

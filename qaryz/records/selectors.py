@@ -157,9 +157,22 @@ def events(
     target_id: str | None = None,
     since: date | datetime | None = None,
     until: date | datetime | None = None,
+    action_prefixes: list[str] | None = None,
+    actor: str | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Trail events, newest first, filtered; dates are whole UTC days (until inclusive)."""
+    """Trail events, newest first, filtered; dates are whole UTC days (until inclusive), aware
+    datetimes are exact bounds. ``action_prefixes``: codes starting with any of them
+    (``["vault", "document"]``); ``actor``: the actor's id or a part of its name."""
+    from django.db.models import Q
+
     qs = AuditEvent.objects.all()
+    if action_prefixes:
+        match = Q()
+        for prefix in action_prefixes:
+            match |= Q(action__startswith=f"{prefix}.")
+        qs = qs.filter(match)
+    if actor:
+        qs = qs.filter(Q(actor_id=actor) | Q(actor_label__icontains=actor))
     if category:
         qs = qs.filter(category=category)
     if action:
