@@ -52,6 +52,12 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "compliance.view_incident",
             "incidents.view_incident",
             "fraudcases.view_fraudcase",
+            # antifraud (R-AF-1): rules are approved by a second officer, never the maker
+            "antifraud.view_alerts",
+            "antifraud.edit_ruleset",
+            "antifraud.approve_ruleset",
+            "antifraud.decide_hold",
+            "antifraud.manage_case",
         ],
     ),
     "support": (
