@@ -138,9 +138,8 @@ def evaluate(rules: list[Rule], ctx: Context, *, same_face: int | None = None) -
         elif r.kind == "source_mismatch":
             fields = kinds.mismatch_hit(p["fields"], ctx.attributes)
             detail = {"fields": fields} if fields else None
-        elif r.kind == "same_face":
-            if same_face is not None and same_face + mine >= p["min_clients"]:
-                detail = {"clients": same_face + mine}
+        elif r.kind == "same_face" and same_face is not None and same_face + mine >= p["min_clients"]:
+            detail = {"clients": same_face + mine}
         if detail is not None:
             hits.append(RuleHit(r, detail))
     return hits

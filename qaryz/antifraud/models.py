@@ -159,6 +159,9 @@ class Hit(models.Model):
         ordering = ["event", "id"]
         constraints = [models.UniqueConstraint(fields=["event", "rule"], name="hit_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.rule_id}"
+
 
 class Case(models.Model):
     class Status(models.TextChoices):
@@ -235,6 +238,9 @@ class Alert(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"alert {self.pk}"
+
 
 class Hold(models.Model):
     """An operation suspended until a security officer releases or declines it. A released hold
@@ -276,6 +282,9 @@ class Hold(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"hold {self.pk}"
+
 
 class Report(models.Model):
     """Outbox to the NBRK antifraud centre: an alert or a confirmed fraud, and how it went."""
@@ -302,6 +311,9 @@ class Report(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class SimCentreMessage(models.Model):
     """The embedded NBRK centre simulator's own store of what it received (its side)."""
@@ -316,3 +328,6 @@ class SimCentreMessage(models.Model):
 
     class Meta:
         ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return self.key

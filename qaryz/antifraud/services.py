@@ -4,6 +4,7 @@ alerts, cases and the NBRK antifraud-centre outbox."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,10 +259,8 @@ def _from_request() -> dict:
     meta = request.META
     out: dict[str, Any] = {"ip": meta.get("REMOTE_ADDR") or "", "device_id": meta.get("HTTP_X_DEVICE_ID", "")}
     for header, name in (("HTTP_X_GEO_LAT", "lat"), ("HTTP_X_GEO_LON", "lon")):
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             out[name] = float(meta[header])
-        except (KeyError, ValueError):
-            pass
     if meta.get("HTTP_X_GEO_COUNTRY"):
         out["country"] = meta["HTTP_X_GEO_COUNTRY"]
     return out
@@ -323,6 +322,12 @@ def _stored_attributes(attrs: dict) -> dict:
             out[k] = v[:200]
         elif isinstance(v, list | tuple):
             out[k] = [str(x)[:60] for x in v][:20]
+    # flattened so the back-test filters them with plain key lookups on every database
+    for flag in out.get("device_flags") or []:
+        out[flag] = True
+    for name in out.get("mismatched_fields") or []:
+        out[f"mismatch_{name}"] = True
+        out["mismatch_any"] = True
     return out
 
 
@@ -426,9 +431,12 @@ def guard(
     if last is not None:
         if last.status == Hold.Status.PENDING:
             raise Refused(kinds.HOLD, last)
-        if last.status == Hold.Status.RELEASED and last.used_at is None:
-            if Hold.objects.filter(pk=last.pk, used_at__isnull=True).update(used_at=timezone.now()):
-                return Decision(kinds.APPROVE, event_id=last.alert.event_id, hold_id=last.pk, released=True)
+        if (
+            last.status == Hold.Status.RELEASED
+            and last.used_at is None
+            and Hold.objects.filter(pk=last.pk, used_at__isnull=True).update(used_at=timezone.now())
+        ):
+            return Decision(kinds.APPROVE, event_id=last.alert.event_id, hold_id=last.pk, released=True)
         if last.status == Hold.Status.DECLINED and subject:
             raise Refused(kinds.DECLINE, last)
     decision = evaluate(event_kind, client=client, attributes=attributes, subject=subject)
