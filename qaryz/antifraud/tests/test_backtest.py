@@ -18,9 +18,24 @@ from qaryz.antifraud.tests.helpers import activate, officers
 pytestmark = [pytest.mark.django_db, pytest.mark.req("R-AF-1")]
 
 RULES = [
-    {"code": "v-iin", "kind": "velocity_iin", "outcome": "review", "params": {"threshold": 3, "window_minutes": 30}},
-    {"code": "v-phone", "kind": "velocity_phone", "outcome": "review", "params": {"threshold": 3, "window_minutes": 30}},
-    {"code": "v-dev", "kind": "velocity_device", "outcome": "review", "params": {"threshold": 2, "window_minutes": 10}},
+    {
+        "code": "v-iin",
+        "kind": "velocity_iin",
+        "outcome": "review",
+        "params": {"threshold": 3, "window_minutes": 30},
+    },
+    {
+        "code": "v-phone",
+        "kind": "velocity_phone",
+        "outcome": "review",
+        "params": {"threshold": 3, "window_minutes": 30},
+    },
+    {
+        "code": "v-dev",
+        "kind": "velocity_device",
+        "outcome": "review",
+        "params": {"threshold": 2, "window_minutes": 10},
+    },
     {
         "code": "v-ip",
         "kind": "velocity_ip",
@@ -28,7 +43,12 @@ RULES = [
         "event_kinds": ["login"],
         "params": {"threshold": 3, "window_minutes": 30},
     },
-    {"code": "v-iban", "kind": "velocity_iban", "outcome": "review", "params": {"threshold": 2, "window_minutes": 60}},
+    {
+        "code": "v-iban",
+        "kind": "velocity_iban",
+        "outcome": "review",
+        "params": {"threshold": 2, "window_minutes": 60},
+    },
     {"code": "sh-iban", "kind": "shared_iban", "outcome": "hold", "weight": 40, "params": {"min_clients": 2}},
     {"code": "sh-dev", "kind": "shared_device", "outcome": "review", "params": {"min_clients": 3}},
     {"code": "pc", "kind": "phone_changed_recently", "outcome": "review", "params": {"window_minutes": 120}},
@@ -96,7 +116,9 @@ def test_known_outcomes_and_a_stricter_version():
     assert report.decisions == {"review": 2, "approve": 1}
     # a draft that trusts Turkey: the false positive goes away, the fraud is still caught
     draft = services.new_draft(other)
-    services.add_rule(draft, other, code="abroad", kind="location_abroad", outcome="hold", params={"countries": "KZ,TR"})
+    services.add_rule(
+        draft, other, code="abroad", kind="location_abroad", outcome="hold", params={"countries": "KZ,TR"}
+    )
     report = backtest.run(draft, start - dt.timedelta(minutes=1), start + dt.timedelta(minutes=1))
     assert (report.false_positive_flagged, report.confirmed_caught) == (0, 1)
     assert report.decisions == {"hold": 1, "approve": 2}
