@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("qaryz.access.urls")),
     path("cabinet/", include("qaryz.cabinet.urls")),
     path("backoffice/fraud-cases/", include("qaryz.fraudcases.urls")),
+    path("backoffice/antifraud/", include("qaryz.antifraud.urls")),
     path("backoffice/letters/", include("qaryz.correspondence.staff_urls")),
     path("backoffice/", include("qaryz.backoffice.urls")),
     path("clients/", include("qaryz.clients.urls")),

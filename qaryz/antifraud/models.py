@@ -208,6 +208,16 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def loss_tenge(self) -> str:
+        from decimal import Decimal
+
+        from django.utils.translation import get_language
+
+        from qaryz.core.money import format_money
+
+        return format_money(Decimal(self.loss) / 100, (get_language() or "ru")[:2])
+
 
 class Alert(models.Model):
     """An event whose decision was review, hold or decline: staff look at it."""

@@ -35,12 +35,16 @@ def hold_every(event_kind: str, outcome: str = "hold"):
     )
 
 
-def test_a_hold_at_signing_suspends_it_until_released(lending_setup):
+def test_a_hold_at_signing_suspends_it_until_released(lending_setup, django_capture_on_commit_callbacks):
     app = approved(lending_setup, kind="entrepreneur")
     contract = lending.prepare_contract(app)
     passed_biometrics(app.client)
     hold_every("signing")
-    with translation.override("ru"), pytest.raises(lending.FlowError) as exc:
+    with (
+        translation.override("ru"),
+        pytest.raises(lending.FlowError) as exc,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         lending.complete_signing(contract)
     assert exc.value.field == "antifraud" and "служб" in exc.value.message  # translated, names no rule
     hold = Hold.objects.get()
