@@ -81,6 +81,7 @@ QARYZ_APPS = [
     "qaryz.risks",
     "qaryz.regulator",
     "qaryz.leaks",
+    "qaryz.antifraud",
     "qaryz.collections",
     "qaryz.correspondence",
     "qaryz.devices",
@@ -613,3 +614,8 @@ PAYOUT_SIM_ACCOUNTS = json.loads(
     env("QARYZ_PAYOUT_SIM_ACCOUNTS", '{"KZ156010000000123456": "150140000012"}' if DEMO_MODE else "{}")
     or "{}"
 )
+
+# --- Antifraud (R-AF-1; docs/antifraud.md) ------------------------------------------------------
+ANTIFRAUD_CENTRE = env("QARYZ_AFC", "embedded")  # embedded | http: the NBRK antifraud centre
+ANTIFRAUD_CENTRE_URL = env("QARYZ_AFC_URL", "")
+ANTIFRAUD_CENTRE_TOKEN = env("QARYZ_AFC_TOKEN", "")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("cabinet/security/", include("qaryz.devices.urls")),
     path("cabinet/", include("qaryz.cabinet.urls")),
     path("backoffice/fraud-cases/", include("qaryz.fraudcases.urls")),
+    path("backoffice/antifraud/", include("qaryz.antifraud.urls")),
     path("backoffice/letters/", include("qaryz.correspondence.staff_urls")),
     path("backoffice/incidents/", include("qaryz.incidents.urls")),
     path("backoffice/risks/", include("qaryz.risks.urls")),

@@ -180,6 +180,13 @@ def _refuse(status: int, message: str) -> HttpError:
     return HttpError(status, message)
 
 
+def _antifraud_login(client: Client, device_id: str) -> None:
+    try:
+        services.antifraud_check("login", client, device_id=device_id)
+    except services.AccessError as exc:
+        raise _refuse(403, exc.message) from None
+
+
 @router.get("/register/consent", response=ConsentOut, auth=None)
 def register_consent(request: HttpRequest, language: str = "ru") -> dict:
     """The consent to personal-data processing to show before registration (ru, kk or en)."""
@@ -248,6 +255,7 @@ def login_verify(request: HttpRequest, payload: LoginCodeIn) -> dict:
         client = services.client_verify_second_factor(payload.challenge_id, payload.code)
     except otp.OtpError as exc:
         raise _refuse(401, exc.message) from None
+    _antifraud_login(client, payload.device_id)
     return _token_out(client, request, payload.device_id)
 
 
@@ -270,6 +278,7 @@ def login_key_verify(request: HttpRequest, payload: KeyVerifyIn) -> dict:
         )
     except security_keys.KeyRefused as exc:
         raise _refuse(401, exc.message) from None
+    _antifraud_login(client, payload.device_id)
     return _token_out(client, request, payload.device_id)
 
 

@@ -181,6 +181,11 @@ def complete(public_id: str, password: str) -> Client:
     """Create the client (REGISTERED) and its Argon2 credential in one transaction."""
     from django.contrib.auth.hashers import make_password
 
+    from qaryz.access.services import antifraud_check
+
+    ctx = verified_challenge(public_id).context
+    who = ctx.get("iin") or ctx.get("bin") or ""
+    antifraud_check("registration", None, subject=f"registration:{who}", iin=who, phone=ctx.get("phone", ""))
     with transaction.atomic():
         challenge = verified_challenge(public_id)
         challenge = OtpChallenge.objects.select_for_update().get(pk=challenge.pk)

@@ -67,6 +67,12 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "leaks.view_leakmark",
             "leaks.mark_leak",
             "backoffice.view_reports",
+            # antifraud (R-AF-1): rules are approved by a second officer, never the maker
+            "antifraud.view_alerts",
+            "antifraud.edit_ruleset",
+            "antifraud.approve_ruleset",
+            "antifraud.decide_hold",
+            "antifraud.manage_case",
         ],
     ),
     "support": (

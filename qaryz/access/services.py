@@ -56,6 +56,17 @@ class AccessError(Exception):
         self.until = until
 
 
+def antifraud_check(event_kind: str, client: Client | None, *, subject: str = "", **attributes: Any) -> None:
+    """The antifraud hook (R-AF-1): AccessError(code="antifraud") with a safe, translated message
+    when the operation is held for the security service or declined."""
+    from qaryz.antifraud.services import Refused, guard
+
+    try:
+        guard(event_kind, client=client, attributes=attributes, subject=subject)
+    except Refused as exc:
+        raise AccessError(exc.message, code="antifraud") from None
+
+
 def _bad_credentials() -> AccessError:
     return AccessError(_("Wrong phone number or password."), code="bad_credentials")
 

@@ -379,6 +379,13 @@ def apply_change(step: StepUp, *, request: Any = None) -> Client:
         raise AccessError(_("The change is not confirmed yet: complete every step."), code="not_ready")
     verification = biometric_check(step.client, step.purpose, settings.ACCESS_STEP_SECONDS)
     client = step.client
+    from qaryz.access.services import antifraud_check
+
+    if step.purpose == StepUp.Purpose.CHANGE_PHONE:
+        antifraud_check("phone_change", client, subject=f"stepup:{step.pk}", new_phone=step.payload["phone"])
+    else:
+        iban = step.payload["value"] if step.payload.get("kind") == "iban" else ""
+        antifraud_check("bank_change", client, subject=f"stepup:{step.pk}", iban=iban)
     with transaction.atomic():
         if not StepUp.objects.filter(pk=step.pk, status=StepUp.Status.OPEN).update(
             status=StepUp.Status.DONE, completed_at=timezone.now()

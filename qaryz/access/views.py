@@ -121,6 +121,12 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
             ):
                 request.session.pop(LOGIN_PENDING, None)
         else:
+            try:
+                services.antifraud_check("login", client)
+            except services.AccessError as exc:
+                request.session.pop(LOGIN_PENDING, None)
+                messages.error(request, exc.message)
+                return redirect("access:login")
             next_url = request.session.get(LOGIN_NEXT, "/cabinet/")
             services.start_web_session(request, client)
             return redirect(next_url)
@@ -182,6 +188,11 @@ def login_key_verify_view(request: HttpRequest) -> HttpResponse:
         )
     except security_keys.KeyRefused as exc:
         return _login_key_refused(request, exc)
+    try:
+        services.antifraud_check("login", client)
+    except services.AccessError as exc:
+        request.session.pop(LOGIN_PENDING, None)
+        return JsonResponse({"error": exc.message, "restart": True}, status=400)
     next_url = request.session.get(LOGIN_NEXT, "/cabinet/")
     request.session.pop(LOGIN_PENDING, None)
     services.start_web_session(request, client)

@@ -229,6 +229,13 @@ def submit(
 ) -> Application:
     """Submit (R-CAB-1): every text acknowledged, disbursement chosen, consent to the bureau request
     recorded; then the checks run (in-process; a task in production)."""
+    if application.status == Status.DRAFT:
+        antifraud(
+            "application",
+            application.client,
+            f"application:{application.pk}",
+            iban=application.payout_iban or "",
+        )
     with transaction.atomic():
         if idempotency_key:
             earlier = Application.objects.filter(
@@ -648,10 +655,29 @@ def start_signing(contract: Contract) -> str:
     )
 
 
-@transaction.atomic
+def antifraud(event_kind: str, client: Client, subject: str, **attributes: Any) -> None:
+    """The antifraud hook (R-AF-1): FlowError with a safe, translated message when the operation
+    is held for the security service or declined. Called outside any transaction so the
+    antifraud records stay."""
+    from qaryz.antifraud.services import Refused, guard
+
+    try:
+        guard(event_kind, client=client, attributes=attributes, subject=subject)
+    except Refused as exc:
+        raise FlowError(exc.message, "antifraud") from None
+
+
 def complete_signing(contract: Contract) -> Contract:
     """Signed with a fresh biometric identification and the EDS (R-SIGN-1): both checked, the
-    biometric verification consumed (single use), the evidence recorded and stored in the vault."""
+    biometric verification consumed (single use), the evidence recorded and stored in the vault.
+    The antifraud check runs first (a hold suspends the signing until a security officer decides)."""
+    if contract.status == Contract.Status.DRAFT:
+        antifraud("signing", contract.application.client, f"contract:{contract.pk}")
+    return _complete_signing(contract)
+
+
+@transaction.atomic
+def _complete_signing(contract: Contract) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     app = contract.application
     if contract.status != Contract.Status.DRAFT or app.status != Status.APPROVED:

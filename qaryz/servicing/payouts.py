@@ -259,6 +259,18 @@ def _scoped_key(loan: Loan, key: str | None) -> str:
     return f"po-{loan.pk}-{secrets.token_hex(12)}"
 
 
+def _antifraud(loan: Loan, account: BankAccount | None) -> None:
+    """The antifraud hook (R-AF-1): a hold suspends the payout until a security officer decides,
+    a decline blocks it; both with a safe, translated message."""
+    from qaryz.antifraud.services import Refused, guard
+
+    iban = account.value if account is not None and account.kind == BankAccount.Kind.IBAN else ""
+    try:
+        guard("payout", client=loan.client, attributes={"iban": iban}, subject=f"loan:{loan.pk}")
+    except Refused as exc:
+        raise ServicingError(exc.message, "antifraud") from None
+
+
 # --- requesting a payout --------------------------------------------------------------------------
 def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> Payout:
     """The client's "receive the money": one payout per loan however often it is asked (R-DISB-1..5).
@@ -331,6 +343,7 @@ def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> 
                 _("Pass the face check again before the payout: your personal data need a new check."),
                 "biometrics",
             )
+    _antifraud(loan, account)
     bank_key = _scoped_key(loan, key)
     try:
         with transaction.atomic():
