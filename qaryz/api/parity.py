@@ -127,6 +127,10 @@ PARITY: dict[str, tuple[str, ...]] = {
     "correspondence:thread": (f"GET {T}/{{thread_id}}", f"POST {T}/{{thread_id}}/read"),
     "correspondence:reply": (f"POST {T}/{{thread_id}}/messages", f"POST {T}/{{thread_id}}/attachments"),
     "correspondence:attachment": (f"GET {T}/{{thread_id}}/attachments/{{attachment_id}}",),
+    # the security page (R-AUTH-6): sessions, devices, recent sign-ins, revoke
+    "devices:security": ("GET /devices/security",),
+    "devices:revoke-session": ("POST /devices/sessions/{session_id}/revoke",),
+    "devices:revoke-device": ("POST /devices/{device_id}/revoke",),
     # the language switch (/i18n/setlang/, no namespace): also the client's preferred language
     "set_language": ("POST /cabinet/language",),
 }
