@@ -477,7 +477,9 @@ APP_VERSION_POLICY = {
     },
 }
 APP_STORE_URLS = {
-    "android": env("QARYZ_APP_ANDROID_STORE_URL", "https://play.google.com/store/apps/details?id=kz.qaryz.app"),
+    "android": env(
+        "QARYZ_APP_ANDROID_STORE_URL", "https://play.google.com/store/apps/details?id=kz.qaryz.app"
+    ),
     "ios": env("QARYZ_APP_IOS_STORE_URL", "https://apps.apple.com/kz/app/qaryz/id0000000000"),
 }
 PUSH_SERVICE = env("QARYZ_PUSH_SERVICE", "qaryz.messaging.adapters.embedded.EmbeddedPushService")
