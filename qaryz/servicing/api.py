@@ -160,6 +160,15 @@ class HowToRepayOut(Schema):
     terminals: list[PlaceOut]
 
 
+class RefundStateOut(Schema):
+    can_request: bool = Field(..., description="true: POST …/refund pays the overpayment out now")
+    amount: Decimal = Field(..., description="the overpayment (advance and refund payable)")
+    last_status: str = Field("", description="the latest refund: pending, sent, confirmed or failed")
+    last_status_label: str = ""
+    last_amount: Decimal | None = None
+    last_account: str = ""
+
+
 class LoanOut(LoanSummaryOut):
     annual_rate_percent: Decimal
     term_months: int
@@ -171,6 +180,7 @@ class LoanOut(LoanSummaryOut):
     recent_payments: list[PaymentOut] = Field(..., description="the five latest; all via /payments")
     how_to_repay: HowToRepayOut
     early_repayment_available: bool
+    refund: RefundStateOut | None = Field(None, description="the overpayment refund, when there is one")
 
 
 class QuoteIn(Schema):
@@ -343,6 +353,21 @@ def get_loan(request: HttpRequest, loan_id: int) -> dict:
         "recent_payments": [_payment(p) for p in selectors.payment_rows(payments)],
         "how_to_repay": _how(selectors.how_to_repay(loan)),
         "early_repayment_available": early.available() and loan.status == Loan.Status.ACTIVE,
+        "refund": _refund(selectors.refund_state(loan)),
+    }
+
+
+def _refund(state: dict | None) -> dict | None:
+    if state is None:
+        return None
+    last = state["last"]
+    return {
+        "can_request": state["can_request"],
+        "amount": _k(state["amount"]),
+        "last_status": last.status if last else "",
+        "last_status_label": str(last.get_status_display()) if last else "",
+        "last_amount": _k(last.amount) if last else None,
+        "last_account": last.destination_masked if last else "",
     }
 
 
