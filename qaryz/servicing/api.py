@@ -51,6 +51,7 @@ class LoanSummaryOut(Schema):
     days_past_due: int
     disbursed_on: dt.date | None
     closed_on: dt.date | None
+    application_id: int = Field(..., description="its contract: GET /api/v1/applications/{id}/contract")
 
 
 class DebtLineOut(Schema):
@@ -231,6 +232,7 @@ def _summary(loan: Loan) -> dict:
         "days_past_due": loan.days_past_due,
         "disbursed_on": loan.disbursed_on,
         "closed_on": loan.closed_on,
+        "application_id": loan.application_id,
     }
 
 

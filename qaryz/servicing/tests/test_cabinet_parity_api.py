@@ -116,7 +116,9 @@ def test_refund_of_an_overpayment_through_the_api(client, lending_setup, sim):
     loan = overpaid_loan(lending_setup)
     token, _s = issue_api_token(loan.client)
     url = f"/loans/{loan.pk}/refund"
-    state = _call(client, token, "get", f"/loans/{loan.pk}").json()["refund"]
+    shown = _call(client, token, "get", f"/loans/{loan.pk}").json()
+    assert shown["application_id"] == loan.application_id  # the loan page links its contract
+    state = shown["refund"]
     assert state["can_request"] is True and state["amount"] == "12345.00" and state["last_status"] == ""
     _error(_call(client, token, "post", url, {"key": "x"}), 422)  # a key too short
     stranger, _s2 = issue_api_token(_stranger())
