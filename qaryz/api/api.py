@@ -65,6 +65,7 @@ EXTRA_ANSWERS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/access/recover"): (429,),
     ("post", "/api/v1/access/recover/complete"): (403,),
     ("post", "/api/v1/signatures/requests/{request_id}/submit"): (413,),
+    ("post", "/api/v1/access/changes"): (429,),  # the code to the new phone is rate-limited
 }
 
 

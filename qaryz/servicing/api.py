@@ -52,6 +52,7 @@ class LoanSummaryOut(Schema):
     days_past_due: int
     disbursed_on: dt.date | None
     closed_on: dt.date | None
+    application_id: int = Field(..., description="its contract: GET /api/v1/applications/{id}/contract")
 
 
 class DebtLineOut(Schema):
@@ -161,6 +162,15 @@ class HowToRepayOut(Schema):
     terminals: list[PlaceOut]
 
 
+class RefundStateOut(Schema):
+    can_request: bool = Field(..., description="true: POST …/refund pays the overpayment out now")
+    amount: Decimal = Field(..., description="the overpayment (advance and refund payable)")
+    last_status: str = Field("", description="the latest refund: pending, sent, confirmed or failed")
+    last_status_label: str = ""
+    last_amount: Decimal | None = None
+    last_account: str = ""
+
+
 class LoanOut(LoanSummaryOut):
     annual_rate_percent: Decimal
     term_months: int
@@ -172,6 +182,7 @@ class LoanOut(LoanSummaryOut):
     recent_payments: list[PaymentOut] = Field(..., description="the five latest; all via /payments")
     how_to_repay: HowToRepayOut
     early_repayment_available: bool
+    refund: RefundStateOut | None = Field(None, description="the overpayment refund, when there is one")
 
 
 class QuoteIn(Schema):
@@ -222,6 +233,7 @@ def _summary(loan: Loan) -> dict:
         "days_past_due": loan.days_past_due,
         "disbursed_on": loan.disbursed_on,
         "closed_on": loan.closed_on,
+        "application_id": loan.application_id,
     }
 
 
@@ -344,6 +356,21 @@ def get_loan(request: HttpRequest, loan_id: int) -> dict:
         "recent_payments": [_payment(p) for p in selectors.payment_rows(payments)],
         "how_to_repay": _how(selectors.how_to_repay(loan)),
         "early_repayment_available": early.available() and loan.status == Loan.Status.ACTIVE,
+        "refund": _refund(selectors.refund_state(loan)),
+    }
+
+
+def _refund(state: dict | None) -> dict | None:
+    if state is None:
+        return None
+    last = state["last"]
+    return {
+        "can_request": state["can_request"],
+        "amount": _k(state["amount"]),
+        "last_status": last.status if last else "",
+        "last_status_label": str(last.get_status_display()) if last else "",
+        "last_amount": _k(last.amount) if last else None,
+        "last_account": last.destination_masked if last else "",
     }
 
 

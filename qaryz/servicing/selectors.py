@@ -524,3 +524,20 @@ def payment_rows(payments: list[Payment]) -> list[dict]:
             }
         )
     return rows
+
+
+def refund_state(loan: Loan) -> dict[str, Any] | None:
+    """The client's overpayment refund as the loan page and the API show it (issue 10 item 4):
+    whether a refund can be asked for now, of how much (tiyn), and the latest refund; None when
+    there is nothing to show."""
+    from qaryz.servicing.models import RefundPayout
+
+    last = RefundPayout.objects.filter(loan=loan).order_by("-created_at", "-id").first()
+    can = loan.suspended_from is None and (loan.advance > 0 or loan.refund_payable > 0)
+    if not can and last is None:
+        return None
+    return {
+        "can_request": can and (last is None or last.status in ("confirmed", "failed")),
+        "amount": loan.advance + loan.refund_payable,
+        "last": last,
+    }

@@ -90,19 +90,9 @@ def loan(request: HttpRequest, item: Loan) -> HttpResponse:
 
 
 def _refund_state(item: Loan) -> dict[str, object] | None:
-    """What the loan page shows of the client's overpayment refund (issue 10 item 4)."""
-    from qaryz.servicing.models import RefundPayout
-
-    last = RefundPayout.objects.filter(loan=item).order_by("-created_at", "-id").first()
-    can = item.suspended_from is None and (item.advance > 0 or item.refund_payable > 0)
-    if not can and last is None:
-        return None
-    return {
-        "can_request": can and (last is None or last.status in ("confirmed", "failed")),
-        "amount": item.advance + item.refund_payable,
-        "last": last,
-        "key": uuid.uuid4().hex,
-    }
+    """What the loan page shows of the client's overpayment refund, with the form's idempotency key."""
+    state = selectors.refund_state(item)
+    return None if state is None else {**state, "key": uuid.uuid4().hex}
 
 
 @require_http_methods(["POST"])

@@ -10,7 +10,7 @@ import json
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qaryz.access.services import issue_api_token
 from qaryz.access.testing import make_client, make_iin, sign_in_client
@@ -116,6 +116,10 @@ def test_refund_of_an_overpayment_through_the_api(client, lending_setup, sim):
     loan = overpaid_loan(lending_setup)
     token, _s = issue_api_token(loan.client)
     url = f"/loans/{loan.pk}/refund"
+    shown = _call(client, token, "get", f"/loans/{loan.pk}").json()
+    assert shown["application_id"] == loan.application_id  # the loan page links its contract
+    state = shown["refund"]
+    assert state["can_request"] is True and state["amount"] == "12345.00" and state["last_status"] == ""
     _error(_call(client, token, "post", url, {"key": "x"}), 422)  # a key too short
     stranger, _s2 = issue_api_token(_stranger())
     assert _call(client, stranger, "post", url, {"key": "device-key-1"}).status_code == 404
@@ -127,6 +131,11 @@ def test_refund_of_an_overpayment_through_the_api(client, lending_setup, sim):
     sim.deliver_pending()
     loan.refresh_from_db()
     assert loan.advance == 0 and loan.refund_payable == 0
+    state = _call(client, token, "get", f"/loans/{loan.pk}", HTTP_ACCEPT_LANGUAGE="en").json()["refund"]
+    assert state["can_request"] is False and state["last_status"] == "confirmed"
+    with translation.override("en"):
+        assert state["last_status_label"] == str(RefundPayout.Status.CONFIRMED.label)
+    assert state["last_amount"] == "12345.00"
     nothing = _call(client, token, "post", url, {"key": "device-key-2"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "no overpayment" in _error(nothing, 422)["detail"]
 
