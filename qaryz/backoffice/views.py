@@ -33,6 +33,7 @@ from qaryz.clients.selectors import current_bank_account, search_clients
 from qaryz.compliance import selectors as compliance_selectors
 from qaryz.compliance import services as compliance_services
 from qaryz.core.middleware import error_response
+from qaryz.devices import selectors as device_selectors
 from qaryz.lending import selectors as lending_selectors
 from qaryz.lending import services as lending_services
 from qaryz.messaging.selectors import embedded_outbox
@@ -195,6 +196,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "consent": client.consents.order_by("-given_at").first(),
             "can_unlock": request.user.has_perm("access.unlock_account"),
             "keys": client.webauthn_keys.count(),
+            # the app instances and where money operations were made from (qaryz.devices, R-MOB-1)
+            "app_devices": device_selectors.all_devices(client),
+            "operation_locations": device_selectors.operation_locations(client, limit=20),
         },
     )
 

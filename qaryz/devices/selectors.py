@@ -51,6 +51,11 @@ def active_devices(client) -> list[Device]:
     )
 
 
+def all_devices(client) -> list[Device]:
+    """Every app instance of the client, unbound ones too (staff client card)."""
+    return list(Device.objects.filter(client=client).order_by("-last_seen_at", "-pk"))
+
+
 def push_tokens(client) -> list[str]:
     """Push tokens of the client's bound, not revoked devices (the push port's addresses)."""
     return list(

@@ -15,7 +15,7 @@ from qaryz.lending.tests.factories import make_iin
 from qaryz.messaging.models import EmbeddedPush, EmbeddedSms
 
 pytestmark = [pytest.mark.django_db]
-PASSWORD = "Qaryz-Journey-Password-2026"  # noqa: S105 - test data only
+PASSWORD = "Qaryz-Journey-Password-2026"
 
 
 def _code(phone: str) -> str:
