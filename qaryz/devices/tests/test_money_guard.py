@@ -188,6 +188,8 @@ def test_operations_are_classified():
     )
     assert services.classify("/api/v1/servicing/loans/5/payout") == ("payout", "loan:5")
     assert services.classify("/api/v1/servicing/loans/5/early-repayment") == ("repayment", "loan:5")
+    assert services.classify("/api/v1/servicing/loans/5/early-repayment/quote") == ("other", "loan:5")
+    assert services.classify("/api/v1/servicing/loans/5/payout/consent") == ("payout", "loan:5")
     assert services.classify("/api/v1/applications") == ("application", "")
 
 
