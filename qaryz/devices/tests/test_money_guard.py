@@ -169,6 +169,9 @@ def test_location_is_recorded_with_the_operation(client, signed_in_app, lending_
         and rows[0].device.client == person
     )
     assert rows[1].reference == f"application:{app_id}" and rows[1].latitude is None and rows[0].request_id
+    from qaryz.devices.selectors import devices_for_reference
+
+    assert [d.public_id for d in devices_for_reference(f"application:{app_id}")] == [app.device_id]
 
 
 @pytest.mark.parametrize("header", ["", "lat=91;lon=10", "lat=43.2", "somewhere", "lat=1;lon=2;acc=-5"])
