@@ -37,6 +37,7 @@ from qaryz.clients.selectors import current_bank_account
 from qaryz.compliance import selectors as compliance_selectors
 from qaryz.compliance import services as compliance_services
 from qaryz.core.middleware import error_response
+from qaryz.devices import selectors as device_selectors
 from qaryz.lending import selectors as lending_selectors
 from qaryz.lending import services as lending_services
 from qaryz.messaging.selectors import embedded_outbox
@@ -248,6 +249,9 @@ def _client_card(request: HttpRequest, client: Client) -> HttpResponse:
             "biometrics": [labels.biometric_row(v) for v in history["biometrics"]],
             "signatures": [labels.signature_row(v) for v in history["signatures"]],
             "threads": [labels.thread_row(t) for t in history["threads"]],
+            # the app instances and where money operations were made from (qaryz.devices, R-MOB-1)
+            "app_devices": device_selectors.all_devices(client),
+            "operation_locations": device_selectors.operation_locations(client, limit=20),
         },
     )
 

@@ -10,6 +10,22 @@ ordinary ``access.ClientSession`` rows (only their hash is stored) linked here b
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# What each integrity reason means, for staff and client pages (the API gives the codes).
+INTEGRITY_REASONS = {
+    "rooted": _("root or jailbreak"),
+    "hooking": _("hooking framework"),
+    "emulator": _("emulator"),
+    "remote_control": _("remote control"),
+    "screen_sharing": _("screen sharing"),
+    "attestation_missing": _("no attestation"),
+    "attestation_nonce": _("attestation for an unknown or used nonce"),
+    "attestation_invalid": _("attestation not genuine"),
+    "attestation_mismatch": _("attestation of another device"),
+    "attestation_device": _("platform says the device is not genuine"),
+    "attestation_app": _("platform says the app is modified"),
+    "attestation_unavailable": _("attestation could not be verified"),
+}
+
 
 class Device(models.Model):
     class Integrity(models.TextChoices):
@@ -50,6 +66,10 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return f"device {self.public_id} of client {self.client_id}"
+
+    @property
+    def integrity_reason_labels(self) -> list[str]:
+        return [str(INTEGRITY_REASONS.get(r, r)) for r in self.integrity_reasons or []]
 
 
 class TokenFamily(models.Model):

@@ -51,6 +51,11 @@ def active_devices(client) -> list[Device]:
     )
 
 
+def all_devices(client) -> list[Device]:
+    """Every app instance of the client, unbound ones too (staff client card)."""
+    return list(Device.objects.filter(client=client).order_by("-last_seen_at", "-pk"))
+
+
 def push_tokens(client) -> list[str]:
     """Push tokens of the client's bound, not revoked devices (the push port's addresses)."""
     return list(
@@ -119,3 +124,19 @@ def last_location(device: Device) -> OperationLocation | None:
 def operation_locations(client, limit: int = 50) -> list[OperationLocation]:
     """Locations of the client's money operations, newest first (staff views)."""
     return list(OperationLocation.objects.filter(client=client).select_related("device")[:limit])
+
+
+def devices_for_reference(reference: str) -> list[Device]:
+    """The devices money operations on ``reference`` ("application:12", "loan:5") came from,
+    newest first – for antifraud rules looking at an application or loan."""
+    ids = (
+        OperationLocation.objects.filter(reference=reference, device__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("device_id", flat=True)
+    )
+    seen: list[int] = []
+    for pk in ids:
+        if pk not in seen:
+            seen.append(pk)
+    found = {d.pk: d for d in Device.objects.filter(pk__in=seen)}
+    return [found[pk] for pk in seen]

@@ -351,6 +351,8 @@ def end_session_and_family(session: ClientSession, reason: str) -> None:
     binding = DeviceSession.objects.select_related("family").filter(session=session).first()
     if binding is not None:
         _revoke_family(binding.family, reason)
+        if reason == "logout":  # signed out on the phone: no more pushes there until the next sign-in
+            Device.objects.filter(pk=binding.device_id).update(push_token="")
     end_session(session, reason)
 
 
@@ -364,7 +366,8 @@ _OPERATIONS = [
     (re.compile(r"^/api/v1/applications/(\d+)(/.*)?$"), "application", "application"),
     (re.compile(r"^/api/v1/applications$"), "application", ""),
     (re.compile(r"^/api/v1/servicing/loans/(\d+)/payout(/.*)?$"), "payout", "loan"),
-    (re.compile(r"^/api/v1/servicing/loans/(\d+)/early-repayment(/.*)?$"), "repayment", "loan"),
+    (re.compile(r"^/api/v1/servicing/loans/(\d+)/early-repayment/quote$"), "other", "loan"),  # a calculator
+    (re.compile(r"^/api/v1/servicing/loans/(\d+)/early-repayment$"), "repayment", "loan"),
     (re.compile(r"^/api/v1/servicing/loans/(\d+)(/.*)?$"), "other", "loan"),
 ]
 
@@ -585,9 +588,14 @@ def report_integrity(
 def update_device(device: Device, *, name: str | None = None, push_token: str | None = None) -> Device:
     if name is not None:
         device.name = name.strip()[:100]
-    if push_token is not None:
-        device.push_token = push_token.strip()[:400]
-    device.save(update_fields=["name", "push_token"])
+    with transaction.atomic():
+        if push_token is not None:
+            device.push_token = push_token.strip()[:400]
+            if device.push_token:  # an app install has one owner: the previous one stops receiving
+                Device.objects.filter(push_token=device.push_token).exclude(pk=device.pk).update(
+                    push_token=""
+                )
+        device.save(update_fields=["name", "push_token"])
     return device
 
 

@@ -83,3 +83,40 @@ def test_security_page_in_the_browser(chromium, live_server, artifacts_dir, sign
     assert Device.objects.get().revoked_at is not None
     assert page.query_selector(f"tr[data-device='{app.device_id}']") is None
     context.close()
+
+
+@pytest.mark.req("R-MOB-1", "R-WEB-1")
+def test_staff_client_card_devices_in_the_browser(chromium, live_server, artifacts_dir, signed_in_app):
+    from qaryz.access.testing import make_staff, sign_in_staff
+
+    folder = artifacts_dir / "devices"
+    folder.mkdir(parents=True, exist_ok=True)
+    person, app = signed_in_app()
+    app.call("POST", "/api/v1/applications", {"product": "x", "amount": "1", "term_months": 1})
+    app.location = "denied"
+    app.call("POST", "/api/v1/applications", {"product": "x", "amount": "1", "term_months": 1})
+    app.call("POST", "/api/v1/devices/current/integrity", {"remote_control": True})
+    web = TestClient()
+    sign_in_staff(web, make_staff("support"))
+    cookie = web.cookies[django_settings.SESSION_COOKIE_NAME].value
+    failures: list[str] = []
+    for language in ("ru", "kk", "en"):
+        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.add_cookies(
+            [
+                {"name": django_settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+                {"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url},
+            ]
+        )
+        page = context.new_page()
+        response = page.goto(f"/backoffice/clients/{person.pk}/")
+        page.locator("#app-devices").screenshot(path=str(folder / f"staff-card-devices-{language}-1280.png"))
+        if response is None or response.status != 200:
+            failures.append(f"{language}: HTTP {response.status if response else '?'}")
+        if (overflow := page.evaluate(OVERFLOW)) > 0:
+            failures.append(f"{language}: {overflow} px wider than the window")
+        text = page.inner_text("#app-devices")
+        if language != "en" and any(w in text for w in ("Locations of", "permission refused", "at risk")):
+            failures.append(f"{language}: English in the devices section")
+        context.close()
+    assert not failures, "\n".join(failures)

@@ -169,6 +169,9 @@ def test_location_is_recorded_with_the_operation(client, signed_in_app, lending_
         and rows[0].device.client == person
     )
     assert rows[1].reference == f"application:{app_id}" and rows[1].latitude is None and rows[0].request_id
+    from qaryz.devices.selectors import devices_for_reference
+
+    assert [d.public_id for d in devices_for_reference(f"application:{app_id}")] == [app.device_id]
 
 
 @pytest.mark.parametrize("header", ["", "lat=91;lon=10", "lat=43.2", "somewhere", "lat=1;lon=2;acc=-5"])
@@ -188,6 +191,8 @@ def test_operations_are_classified():
     )
     assert services.classify("/api/v1/servicing/loans/5/payout") == ("payout", "loan:5")
     assert services.classify("/api/v1/servicing/loans/5/early-repayment") == ("repayment", "loan:5")
+    assert services.classify("/api/v1/servicing/loans/5/early-repayment/quote") == ("other", "loan:5")
+    assert services.classify("/api/v1/servicing/loans/5/payout/consent") == ("payout", "loan:5")
     assert services.classify("/api/v1/applications") == ("application", "")
 
 

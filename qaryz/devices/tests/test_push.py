@@ -150,3 +150,13 @@ def test_http_attestation_adapter(settings, http_service):
         "platform": "ios",
         "package": settings.DEVICE_APP_PACKAGE,
     }
+
+
+def test_a_push_token_has_one_owner_and_logout_stops_pushes(client, signed_in_app):
+    first, old_app = signed_in_app()
+    _with_push(old_app, "fcm-shared")
+    second, new_app = signed_in_app()  # the phone passed to another client
+    _with_push(new_app, "fcm-shared")
+    assert send_push(first, "t", "b") == 0 and send_push(second, "t", "b") == 1
+    assert new_app.call("POST", "/api/v1/access/logout").status_code == 200
+    assert send_push(second, "t", "b") == 0
