@@ -108,20 +108,19 @@ def report_index(request: HttpRequest) -> HttpResponse:
     sections = []
     for entry in reports.reports_for(request.user):
         table = entry.build(since, until, grain)
-        money_chart = any(c.money for c in table.columns if c.key in table.chart)
-        fmt = (
-            (lambda v: _money(int(v)).split(",")[0])
-            if money_chart
-            else (lambda v: f"{v:,.0f}".replace(",", " "))
-        )
+        # bars in whole KZT (money columns are tiyn), axis ticks as plain grouped integers
         series = [
-            (str(c.label), [values.get(c.key, 0) for _label, values in table.rows])
+            (
+                str(c.label),
+                [
+                    values.get(c.key, 0) / 100 if c.money else values.get(c.key, 0)
+                    for _label, values in table.rows
+                ],
+            )
             for c in table.columns
             if c.key in table.chart
         ]
-        chart = charts.bar_chart(
-            [label for label, _values in table.rows], series, title=str(entry.title), fmt=fmt
-        )
+        chart = charts.bar_chart([label for label, _values in table.rows], series, title=str(entry.title))
         totals = table.totals()
         sections.append(
             {

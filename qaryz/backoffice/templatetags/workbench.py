@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from qaryz.backoffice import pii
 
@@ -39,3 +40,21 @@ def mask_iin(value: str) -> str:
 @register.filter
 def mask_phone(value: str) -> str:
     return pii.mask_phone(str(value or ""))
+
+
+_SMS_PURPOSES = {
+    "notification": _("Notification"),
+    "login": _("Sign-in code"),
+    "staff_login": _("Staff sign-in code"),
+    "registration": _("Registration code"),
+    "recovery": _("Password recovery code"),
+    "change_phone": _("Code for a change of phone"),
+    "change_bank": _("Code for a change of bank details"),
+}
+
+
+@register.filter
+def sms_purpose(value: str) -> str:
+    """An SMS outbox purpose (``otp:login``, ``notification``) in words."""
+    key = str(value or "").removeprefix("otp:")
+    return str(_SMS_PURPOSES.get(key, _("Message")))

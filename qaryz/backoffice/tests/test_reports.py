@@ -195,3 +195,28 @@ def test_the_chart_is_plain_svg_with_escaped_text():
     assert svg.count("<rect") == 4  # one bar per value (the legend is HTML)
     legend = str(charts.legend(["A&B", "C"]))
     assert legend.count("<li>") == 2 and "A&amp;B" in legend
+
+
+@pytest.mark.req("R-ACC-1")
+def test_lists_and_reports_cost_the_same_queries_whatever_the_number_of_loans(client, book, lending_setup):
+    """Set-based: one query per list page, chart series or turnover side, not one per loan."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qaryz.servicing.tests.factories import active_loan
+
+    sign_in_staff(client, make_staff("accountant"))
+    urls = ["/backoffice/loans/", "/backoffice/reports/", "/backoffice/ledger/", "/backoffice/"]
+
+    def cost() -> dict[str, int]:
+        out = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            out[url] = len(queries)
+        return out
+
+    before = cost()
+    for n in range(3):
+        active_loan(lending_setup, book["today"] - dt.timedelta(days=n), amount="120000")
+    assert cost() == before
