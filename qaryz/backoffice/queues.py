@@ -7,9 +7,9 @@ A room plugs its queue in from its ``AppConfig.ready`` (or any module imported a
     register_queue(
         "antifraud_holds",
         gettext_lazy("Operations on hold (antifraud)"),
-        "antifraud.view_alert",
-        lambda user: Alert.objects.filter(status="hold").count(),
-        "antifraud:holds",
+        "antifraud.view_alerts",
+        lambda user: Hold.objects.filter(status="pending").count(),
+        "antifraud:alerts",
     )
 
 ``count`` is called with the signed-in user and must be one set-based query (a ``.count()``);
@@ -144,6 +144,18 @@ def _incidents(user: Any) -> int:
     return open_incidents().count()
 
 
+def _antifraud_holds(user: Any) -> int:
+    from qaryz.antifraud.models import Hold
+
+    return Hold.objects.filter(status=Hold.Status.PENDING).count()
+
+
+def _antifraud_alerts(user: Any) -> int:
+    from qaryz.antifraud.models import Alert
+
+    return Alert.objects.filter(status=Alert.Status.OPEN).count()
+
+
 def _suspense(user: Any) -> int:
     from qaryz.backoffice.selectors import suspense_waiting
 
@@ -202,11 +214,20 @@ def register_builtin() -> None:
         _fraud_cases,
         "fraudcases:cases",
     )
-    # The incident register has no page of its own yet: the count links to the incidents report.
     register_queue(
-        "incidents",
-        _("Open incidents"),
-        "incidents.view_incident",
-        _incidents,
-        "/backoffice/reports/#incidents",
+        "incidents", _("Open incidents"), "incidents.view_incident", _incidents, "incidents:incidents"
+    )
+    register_queue(
+        "antifraud_holds",
+        _("Operations on hold (antifraud)"),
+        "antifraud.view_alerts",
+        _antifraud_holds,
+        "antifraud:alerts",
+    )
+    register_queue(
+        "antifraud_alerts",
+        _("Open antifraud alerts"),
+        "antifraud.view_alerts",
+        _antifraud_alerts,
+        "antifraud:alerts",
     )

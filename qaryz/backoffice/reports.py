@@ -8,7 +8,7 @@ from ``AppConfig.ready``::
         ...  # one GROUP BY query
         return Table(columns=[Column("hits", gettext_lazy("Hits"))], rows=[...], chart=["hits"])
 
-    register_report("antifraud", gettext_lazy("Antifraud hits"), "antifraud.view_alert", _hits)
+    register_report("antifraud", gettext_lazy("Antifraud hits"), "antifraud.view_alerts", _hits)
 
 ``build(since, until, grain)`` gets local dates (inclusive) and "day" / "week" / "month".
 Registering a key again replaces the report (the antifraud and incidents rooms being built take
@@ -154,6 +154,30 @@ def _incidents(since: dt.date, until: dt.date, grain: str) -> Table:
     )
 
 
+def _antifraud(since: dt.date, until: dt.date, grain: str) -> Table:
+    """Antifraud alerts raised per period by decision (review, hold, decline)."""
+    from qaryz.antifraud.models import Alert
+
+    start, end = selectors.day_bounds(since, until)
+    found: dict[dt.date, dict[str, int]] = {}
+    grouped = (
+        Alert.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(period=selectors._trunc(grain, "created_at", datetime_field=True))
+        .values("period", "outcome")
+        .annotate(n=Count("id"))
+    )
+    for row in grouped:
+        found.setdefault(selectors._as_date(row["period"]), {})[row["outcome"]] = row["n"]
+    outcomes = [(k, label) for k, label in Alert._meta.get_field("outcome").choices if k != "approve"]
+    series = selectors._fill(selectors.periods(since, until, grain), found, tuple(k for k, _l in outcomes))
+    return Table(
+        columns=[Column(k, label) for k, label in outcomes],
+        rows=[(period_label(day, grain), values) for day, values in series.rows],
+        chart=[k for k, _l in outcomes],
+        note=_("Events whose antifraud decision was not an approval, by the day they were evaluated."),
+    )
+
+
 def register_builtin() -> None:
     register_report("applications", _("Applications and decisions"), "backoffice.view_reports", _applications)
     register_report("money", _("Disbursed and repaid"), "backoffice.view_reports", _money)
@@ -162,3 +186,5 @@ def register_builtin() -> None:
     )
     if apps.is_installed("qaryz.incidents"):
         register_report("incidents", _("Incidents"), "incidents.view_incident", _incidents)
+    if apps.is_installed("qaryz.antifraud"):
+        register_report("antifraud", _("Antifraud hits"), "antifraud.view_alerts", _antifraud)
