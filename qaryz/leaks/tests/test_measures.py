@@ -140,3 +140,23 @@ def test_a_payout_after_the_mark_asks_for_a_new_face_check(lending_setup, sim):
     assert payout.status == "sent" and not selectors.needs_repeat_biometrics(loan.client)
     fresh.refresh_from_db()
     assert fresh.consumed_at is not None
+
+
+@pytest.mark.req("R-LEAK-1", "R-SIGN-1")
+def test_signing_after_the_mark_needs_an_identification_made_after_it(lending_setup):
+    from qaryz.lending import services as lending
+    from qaryz.lending.tests.test_signing import approved, passed_biometrics
+
+    app = approved(lending_setup, kind="entrepreneur")
+    contract = lending.prepare_contract(app)
+    lending.start_signing(contract)
+    before = passed_biometrics(app.client)
+    services.mark_leaked(app.client, reason="x", source="y", actor="s")
+    type(before).objects.filter(pk=before.pk).update(created_at=timezone.now() - dt.timedelta(seconds=5))
+    with pytest.raises(lending.FlowError):
+        lending.complete_signing(contract)
+    passed_biometrics(app.client)
+    lending.complete_signing(contract)
+    contract.refresh_from_db()
+    assert contract.status == "signed" and not selectors.needs_repeat_biometrics(app.client)
+    assert selectors.open_mark(app.client).biometrics_action == "contract_signing"
