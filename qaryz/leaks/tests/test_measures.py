@@ -160,3 +160,21 @@ def test_signing_after_the_mark_needs_an_identification_made_after_it(lending_se
     contract.refresh_from_db()
     assert contract.status == "signed" and not selectors.needs_repeat_biometrics(app.client)
     assert selectors.open_mark(app.client).biometrics_action == "contract_signing"
+
+
+@pytest.mark.req("R-LEAK-1", "R-ACC-1")
+def test_the_caller_sees_the_number_masked_until_revealed_with_a_reason(client):
+    from qaryz.access.testing import make_staff, sign_in_staff
+
+    person = make_client()
+    leak = services.mark_leaked(person, reason="x", source="y", actor="s")
+    sign_in_staff(client, make_staff("support"))
+    page = client.get(f"/backoffice/leaks/{leak.pk}/").content.decode()
+    assert person.phone not in page and person.phone[-2:] in page
+    assert client.post(f"/backoffice/leaks/{leak.pk}/phone/", {"reason": " "}).status_code == 302
+    revealed = client.post(f"/backoffice/leaks/{leak.pk}/phone/", {"reason": "Звонок"}).content.decode()
+    assert person.phone in revealed
+    import json
+
+    data = json.loads(AuditEvent.objects.get(action="staff.revealed_phone").data)
+    assert data["reason"] == "Звонок" and data["field"] == "phone"
