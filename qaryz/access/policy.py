@@ -220,6 +220,7 @@ PAGES: dict[str, str] = {
     "leaks:phone-check": "leaks.mark_leak",
     "leaks:close": "leaks.mark_leak",
     "leaks:call": "leaks.call_client",
+    "leaks:reveal-phone": "leaks.call_client",
 }
 
 # "METHOD /api/v1/path" -> requirement.

@@ -120,6 +120,9 @@ def _action(
             return error_response(request, 404)
         form = form_class(request.POST) if form_class else None
         if form is not None and not form.is_valid():
+            if not name:  # a small per-row form: say what is missing and go back
+                messages.error(request, _("Fill in every field of the form."))
+                return redirect("incidents:incident", incident.pk)
             return _detail(request, incident, status=400, **{name: form})
         try:
             message = run(request, incident, {**(form.cleaned_data if form else {}), **kwargs})

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:mark_id>/", views.mark_detail, name="detail"),
     path("<int:mark_id>/phone-check/", views.recheck_phone, name="phone-check"),
     path("<int:mark_id>/call/", views.record_call, name="call"),
+    path("<int:mark_id>/phone/", views.reveal_phone, name="reveal-phone"),
     path("<int:mark_id>/close/", views.close, name="close"),
 ]

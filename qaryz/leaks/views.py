@@ -60,13 +60,19 @@ def mark(request: HttpRequest) -> HttpResponse:
     return render(request, "leaks/mark.html", {"form": form})
 
 
-def _detail(request: HttpRequest, leak, status: int = 200, call_form=None) -> HttpResponse:
+def masked_phone(phone: str) -> str:
+    return f"{phone[:2]} ••• •••{phone[-4:-2]} {phone[-2:]}" if len(phone) >= 6 else "•••"
+
+
+def _detail(request: HttpRequest, leak, status: int = 200, call_form=None, phone: str = "") -> HttpResponse:
     return render(
         request,
         "leaks/detail.html",
         {
             "leak": leak,
             "call": leak.call,
+            "phone": phone or masked_phone(leak.client.phone),
+            "revealed": bool(phone),
             "call_form": call_form or forms.CallForm(),
             "can_mark": request.user.has_perm(MARK) and leak.closed_at is None,
             "can_call": request.user.has_perm(CALL) and leak.closed_at is None,
@@ -84,6 +90,28 @@ def mark_detail(request: HttpRequest, mark_id: int) -> HttpResponse:
         "staff.viewed_leak_mark", category="security", actor=request.user, target=leak.client, request=request
     )
     return _detail(request, leak)
+
+
+@require_POST
+@staff_required(CALL)
+def reveal_phone(request: HttpRequest, mark_id: int) -> HttpResponse:
+    """The caller's number to dial: shown on purpose with a reason, each reveal audited."""
+    leak = selectors.mark_for_staff(mark_id)
+    if leak is None:
+        return error_response(request, 404)
+    reason = (request.POST.get("reason") or "").strip()
+    if not reason:
+        messages.error(request, _("Give the reason to show the number."))
+        return redirect("leaks:detail", leak.pk)
+    audit(
+        "staff.revealed_phone",
+        category="security",
+        actor=request.user,
+        target=leak.client,
+        request=request,
+        data={"field": "phone", "reason": reason[:200], "mark": leak.pk},
+    )
+    return _detail(request, leak, phone=leak.client.phone)
 
 
 @require_POST

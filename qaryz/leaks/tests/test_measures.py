@@ -140,3 +140,41 @@ def test_a_payout_after_the_mark_asks_for_a_new_face_check(lending_setup, sim):
     assert payout.status == "sent" and not selectors.needs_repeat_biometrics(loan.client)
     fresh.refresh_from_db()
     assert fresh.consumed_at is not None
+
+
+@pytest.mark.req("R-LEAK-1", "R-SIGN-1")
+def test_signing_after_the_mark_needs_an_identification_made_after_it(lending_setup):
+    from qaryz.lending import services as lending
+    from qaryz.lending.tests.test_signing import approved, passed_biometrics
+
+    app = approved(lending_setup, kind="entrepreneur")
+    contract = lending.prepare_contract(app)
+    lending.start_signing(contract)
+    before = passed_biometrics(app.client)
+    services.mark_leaked(app.client, reason="x", source="y", actor="s")
+    type(before).objects.filter(pk=before.pk).update(created_at=timezone.now() - dt.timedelta(seconds=5))
+    with pytest.raises(lending.FlowError):
+        lending.complete_signing(contract)
+    passed_biometrics(app.client)
+    lending.complete_signing(contract)
+    contract.refresh_from_db()
+    assert contract.status == "signed" and not selectors.needs_repeat_biometrics(app.client)
+    assert selectors.open_mark(app.client).biometrics_action == "contract_signing"
+
+
+@pytest.mark.req("R-LEAK-1", "R-ACC-1")
+def test_the_caller_sees_the_number_masked_until_revealed_with_a_reason(client):
+    from qaryz.access.testing import make_staff, sign_in_staff
+
+    person = make_client()
+    leak = services.mark_leaked(person, reason="x", source="y", actor="s")
+    sign_in_staff(client, make_staff("support"))
+    page = client.get(f"/backoffice/leaks/{leak.pk}/").content.decode()
+    assert person.phone not in page and person.phone[-2:] in page
+    assert client.post(f"/backoffice/leaks/{leak.pk}/phone/", {"reason": " "}).status_code == 302
+    revealed = client.post(f"/backoffice/leaks/{leak.pk}/phone/", {"reason": "Звонок"}).content.decode()
+    assert person.phone in revealed
+    import json
+
+    data = json.loads(AuditEvent.objects.get(action="staff.revealed_phone").data)
+    assert data["reason"] == "Звонок" and data["field"] == "phone"

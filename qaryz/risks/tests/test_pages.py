@@ -136,3 +136,14 @@ def test_support_cannot_mark_and_admin_sees_no_leaks(client, data):
     assert client.get("/backoffice/leaks/new/").status_code == 403
     sign_in_staff(client, make_staff("administrator"))
     assert client.get("/backoffice/leaks/").status_code == 403
+
+
+@pytest.mark.parametrize("room", ROOMS)
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_catalogues_are_complete(room, language):
+    po = polib.pofile(str(ROOT / room / "locale" / language / "LC_MESSAGES" / "django.po"))
+    assert po.percent_translated() == 100, [e.msgid for e in po.untranslated_entries()]
+    assert not po.fuzzy_entries()
+    for entry in po.translated_entries():
+        for placeholder in re.findall(r"%\(\w+\)s", entry.msgid):
+            assert placeholder in entry.msgstr, entry.msgid
