@@ -73,6 +73,22 @@ class Row:
     organisational: str = ""
 
     @property
+    def tally(self) -> str:
+        """How many citing tests passed, failed, were skipped or not run (across the phases)."""
+        counts = {PASSED: 0, FAILED: 0, SKIPPED: 0}
+        for test in self.tests:
+            statuses = set(self.results.get(test.nodeid, {}).values())
+            if FAILED in statuses:
+                counts[FAILED] += 1
+            elif PASSED in statuses:
+                counts[PASSED] += 1
+            elif SKIPPED in statuses:
+                counts[SKIPPED] += 1
+        not_run = len(self.tests) - sum(counts.values())
+        parts = [f"{n} {label}" for label, n in (*counts.items(), ("not run", not_run)) if n]
+        return ", ".join(parts)
+
+    @property
     def status(self) -> str:
         """covered | failing | not run | not covered | organisational."""
         statuses = [s for per_phase in self.results.values() for s in per_phase.values()]
@@ -377,6 +393,7 @@ CSV_HEADER = [
     "section",
     "title",
     "status",
+    "tests_tally",
     "organisational",
     "implemented_in",
     "tests",
@@ -404,6 +421,7 @@ def render_csv(matrix: Matrix) -> str:
                 r.section,
                 r.title,
                 row.status,
+                row.tally,
                 row.organisational,
                 " ".join(row.implemented_in),
                 " ".join(t.nodeid for t in row.tests),
@@ -429,7 +447,9 @@ def render_html(matrix: Matrix, generated: str, version: str) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Qaryz {e(version)} compliance matrix</title>",
         "<style>body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse;width:100%}"
-        "td,th{border:1px solid #bbb;padding:.3rem;vertical-align:top;text-align:left}"
+        "table{table-layout:fixed}td,th{border:1px solid #bbb;padding:.3rem;vertical-align:top;text-align:left;"
+        "overflow-wrap:anywhere}th:nth-child(1){width:7%}th:nth-child(2){width:6%}th:nth-child(3){width:24%}"
+        "th:nth-child(4){width:11%}th:nth-child(5){width:17%}"
         "code{font-size:12px}ul{margin:0;padding-left:1.1rem}</style></head><body>",
         f"<h1>Qaryz {e(version)}: compliance matrix</h1>",
         f"<p>Generated {e(generated)} by <code>manage.py compliance_matrix</code> from "
@@ -450,6 +470,8 @@ def render_html(matrix: Matrix, generated: str, version: str) -> str:
             )
         else:
             status_text = status
+        if row.tests:
+            status_text += f" ({row.tally})"
         implemented = "".join(f"<li><code>{e(path)}</code></li>" for path in row.implemented_in) or "–"
         tests = (
             "".join(f"<li><code>{e(t.nodeid)}</code> – {e(_results_text(row, t))}</li>" for t in row.tests)

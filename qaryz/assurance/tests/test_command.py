@@ -54,6 +54,7 @@ def test_command_writes_html_and_csv_and_prints_coverage(tmp_path):
     report_dir = root / "var" / "security-reports" / "9.9.9"
     rows = {row["id"]: row for row in csv.DictReader((report_dir / "compliance-matrix.csv").open())}
     assert rows["R-AUTH-2"]["status"] == "covered"
+    assert rows["R-AUTH-2"]["tests_tally"] == "1 passed"
     assert rows["R-AUTH-2"]["implemented_in"] == "qaryz/access/services.py"
     assert rows["R-AUTH-2"]["tests"] == "qaryz/access/tests/test_lockout.py::test_lockout"
     assert rows["R-AUTH-3"]["status"] == "failing"

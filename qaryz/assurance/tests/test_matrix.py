@@ -219,7 +219,8 @@ def test_csv_and_html_rendering_escape_and_carry_every_row():
     rows = matrix.render_csv(built).splitlines()
     assert rows[0].split(",") == matrix.CSV_HEADER
     assert len(rows) == 1 + 4
-    assert rows[2].startswith("R-REG-1,§4,") and ",failing," in rows[2]
+    assert rows[2].startswith("R-REG-1,§4,") and ",failing,1 failed," in rows[2]
+    assert "covered (1 passed)" in page and "not run (1 skipped)" in page
 
 
 def test_organisational_mapping_needs_a_supporting_feature():
