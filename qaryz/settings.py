@@ -535,3 +535,5 @@ PAYOUT_SIM_ACCOUNTS = json.loads(
 ANTIFRAUD_CENTRE = env("QARYZ_AFC", "embedded")  # embedded | http: the NBRK antifraud centre
 ANTIFRAUD_CENTRE_URL = env("QARYZ_AFC_URL", "")
 ANTIFRAUD_CENTRE_TOKEN = env("QARYZ_AFC_TOKEN", "")
+# how long a process keeps the active rule version before asking the database again
+ANTIFRAUD_RULESET_CACHE_SECONDS = float(env("QARYZ_ANTIFRAUD_RULESET_CACHE_SECONDS", "2"))

@@ -223,6 +223,8 @@ def approve(ruleset: RuleSet, actor: Any) -> RuleSet:
         old.save(update_fields=["status", "retired_at"])
     locked.status, locked.approved_by, locked.approved_at = RuleSet.Status.ACTIVE, actor, now
     locked.save(update_fields=["status", "approved_by", "approved_at"])
+    transaction.on_commit(engine.forget_active)
+    engine.forget_active()
     audit("antifraud.ruleset_activated", category="security", actor=actor, target=locked)
     return locked
 
