@@ -177,6 +177,15 @@ for i, client in enumerate(clients):
     engine.evaluate(rules, ctx, same_face=services._same_face(client))
     decide.append((time.perf_counter() - t) * 1000)
 figures("DECIDE", decide)
+# the floor on this machine now: one bare round trip to PostgreSQL
+trips = []
+with connection.cursor() as cursor:
+    for _ in range(len(clients)):
+        t = time.perf_counter()
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+        trips.append((time.perf_counter() - t) * 1000)
+figures("TRIP", trips)
 """
 
 
@@ -233,6 +242,8 @@ def main() -> None:
     print(
         f"  decision only (rules, face index, aggregate query): p50 {p50} ms, p95 {p95} ms, p99 {p99} ms, max {worst} ms"
     )
+    n, p50, p95, p99, worst = fig["TRIP"]
+    print(f"  for scale, a bare 'SELECT 1' round trip now: p50 {p50} ms, p99 {p99} ms")
     seconds, events, hits = float(fig["BACKTEST"][0]), int(fig["BACKTEST"][1]), int(fig["BACKTEST"][2])
     per_million = seconds * 1_000_000 / max(events, 1)
     print(f"back-test: {events:,} stored events, 30 rules, {hits:,} hits in {seconds:.2f} s")
