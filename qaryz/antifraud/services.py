@@ -276,6 +276,18 @@ def _number(value: Any) -> float | None:
     return number if -180.0 <= number <= 180.0 else None
 
 
+def _enriched(event_kind: str, client: Any, attributes: dict) -> dict:
+    """Attributes other rooms add to every event: ``settings.ANTIFRAUD_ENRICHERS`` lists dotted
+    paths of ``f(event_kind, client, attributes) -> dict`` (e.g. the data-leak register setting
+    ``data_leak_flagged``); the caller's own attributes win."""
+    from django.utils.module_loading import import_string
+
+    extra: dict = {}
+    for path in getattr(settings, "ANTIFRAUD_ENRICHERS", ()):
+        extra.update(import_string(path)(event_kind, client, attributes) or {})
+    return {**extra, **attributes}
+
+
 def _context(event_kind: str, client: Any, attributes: dict, now: Any) -> engine.Context:
     attrs = {**_from_request(), **attributes}
     iin = (client.id_number if client is not None else "") or str(attrs.get("iin") or "")
@@ -341,7 +353,7 @@ def evaluate(
     if event_kind not in kinds.EVENT_KINDS:
         raise ValueError(f"unknown antifraud event kind {event_kind!r}")
     now = timezone.now()
-    ctx = _context(event_kind, client, dict(attributes or {}), now)
+    ctx = _context(event_kind, client, _enriched(event_kind, client, dict(attributes or {})), now)
     ruleset = engine.active_ruleset()
     rules = engine.rules_of(ruleset) if ruleset is not None else []
     same_face = None

@@ -223,3 +223,16 @@ def test_weights_raise_the_outcome_by_score():
 def test_no_active_rule_set_stores_the_event_and_approves():
     d = ev("login", ip="10.9.9.9")
     assert d.outcome == "approve" and Event.objects.filter(pk=d.event_id, ruleset=None).exists()
+
+
+def leak_register(event_kind, client, attributes):
+    """Stands in for the data-leak register (another helper's room)."""
+    return {"data_leak_flagged": client is not None and client.surname == "Утечкин"}
+
+
+def test_enrichers_add_attributes_the_callers_do_not_know(settings):
+    settings.ANTIFRAUD_ENRICHERS = ["qaryz.antifraud.tests.test_rules.leak_register"]
+    activate([{"code": "leak", "kind": "data_leak", "outcome": "hold"}])
+    assert ev("signing", make_client(surname="Утечкин")).outcome == "hold"
+    assert ev("signing", make_client()).outcome == "approve"
+    assert ev("signing", make_client(surname="Утечкин"), data_leak_flagged=False).outcome == "approve"
