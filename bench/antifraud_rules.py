@@ -230,7 +230,7 @@ def main() -> None:
     fig = {
         parts[0]: parts[1:]
         for parts in lines
-        if parts[0] in ("RULES", "BACKTEST", "LIVE", "DECIDE", "OUTCOMES")
+        if parts[0] in ("RULES", "BACKTEST", "LIVE", "DECIDE", "OUTCOMES", "TRIP")
     }
     n, p50, p95, p99, worst = fig["LIVE"]
     print(f"live: {n} evaluations of one 'application' event against {fig['RULES'][0]} active rules")
