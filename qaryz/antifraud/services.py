@@ -353,8 +353,11 @@ def evaluate(
     if event_kind not in kinds.EVENT_KINDS:
         raise ValueError(f"unknown antifraud event kind {event_kind!r}")
     now = timezone.now()
-    ctx = _context(event_kind, client, _enriched(event_kind, client, dict(attributes or {})), now)
     ruleset = engine.active_ruleset()
+    attributes = dict(attributes or {})
+    ctx = _context(
+        event_kind, client, _enriched(event_kind, client, attributes) if ruleset else attributes, now
+    )
     rules = engine.rules_of(ruleset) if ruleset is not None else []
     same_face = None
     if client is not None and engine.needs_face(rules, event_kind):

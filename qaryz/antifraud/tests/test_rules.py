@@ -236,3 +236,17 @@ def test_enrichers_add_attributes_the_callers_do_not_know(settings):
     assert ev("signing", make_client(surname="Утечкин")).outcome == "hold"
     assert ev("signing", make_client()).outcome == "approve"
     assert ev("signing", make_client(surname="Утечкин"), data_leak_flagged=False).outcome == "approve"
+
+
+def test_the_data_leak_register_sets_the_flag(monkeypatch):
+    import sys
+    import types
+
+    marked = make_client()
+    fake = types.ModuleType("qaryz.leaks.selectors")
+    fake.is_leaked = lambda client: client.pk == marked.pk
+    monkeypatch.setitem(sys.modules, "qaryz.leaks", types.ModuleType("qaryz.leaks"))
+    monkeypatch.setitem(sys.modules, "qaryz.leaks.selectors", fake)
+    activate([{"code": "leak", "kind": "data_leak", "outcome": "hold"}])
+    assert ev("payout", marked).outcome == "hold"
+    assert ev("payout", make_client()).outcome == "approve"
