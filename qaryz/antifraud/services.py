@@ -276,7 +276,7 @@ def _number(value: Any) -> float | None:
     return number if -180.0 <= number <= 180.0 else None
 
 
-def _enriched(event_kind: str, client: Any, attributes: dict) -> dict:
+def _enriched(event_kind: str, client: Any, attributes: dict, applicable: set[str] | None = None) -> dict:
     """Attributes other rooms add to every event: ``settings.ANTIFRAUD_ENRICHERS`` lists dotted
     paths of ``f(event_kind, client, attributes) -> dict`` (e.g. the data-leak register setting
     ``data_leak_flagged``); the caller's own attributes win."""
@@ -284,7 +284,11 @@ def _enriched(event_kind: str, client: Any, attributes: dict) -> dict:
 
     extra: dict = {}
     for path in getattr(settings, "ANTIFRAUD_ENRICHERS", ()):
-        extra.update(import_string(path)(event_kind, client, attributes) or {})
+        enricher = import_string(path)
+        feeds = getattr(enricher, "kinds", None)  # rule kinds it feeds: skipped when none applies
+        if feeds is not None and applicable is not None and not applicable.intersection(feeds):
+            continue
+        extra.update(enricher(event_kind, client, attributes) or {})
     return {**extra, **attributes}
 
 
@@ -355,10 +359,12 @@ def evaluate(
     now = timezone.now()
     ruleset = engine.active_ruleset()
     attributes = dict(attributes or {})
-    ctx = _context(
-        event_kind, client, _enriched(event_kind, client, attributes) if ruleset else attributes, now
-    )
     rules = engine.rules_of(ruleset) if ruleset is not None else []
+    if ruleset is not None:
+        applicable = {r.kind for r in rules if kinds.applies(r.kind, r.event_kinds, event_kind)}
+        attributes = _enriched(event_kind, client, {**attributes, "subject": subject}, applicable)
+        attributes.pop("subject", None)
+    ctx = _context(event_kind, client, attributes, now)
     same_face = None
     if client is not None and engine.needs_face(rules, event_kind):
         same_face = _same_face(client)
