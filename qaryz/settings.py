@@ -621,3 +621,10 @@ PAYOUT_SIM_ACCOUNTS = json.loads(
 ANTIFRAUD_CENTRE = env("QARYZ_AFC", "embedded")  # embedded | http: the NBRK antifraud centre
 ANTIFRAUD_CENTRE_URL = env("QARYZ_AFC_URL", "")
 ANTIFRAUD_CENTRE_TOKEN = env("QARYZ_AFC_TOKEN", "")
+# how long a process keeps the active rule version before asking the database again
+ANTIFRAUD_RULESET_CACHE_SECONDS = float(env("QARYZ_ANTIFRAUD_RULESET_CACHE_SECONDS", "2"))
+# dotted paths of f(event_kind, client, attributes) -> dict adding attributes to every event
+ANTIFRAUD_ENRICHERS: list[str] = [
+    "qaryz.antifraud.enrichers.data_leak",
+    "qaryz.antifraud.enrichers.device_integrity",
+]

@@ -72,6 +72,31 @@ def _insert(rule: Rule, select: str, params: list) -> None:
         )
 
 
+def _velocity_group(rules: list[Rule], lo: int, hi: int) -> None:
+    """Velocity rules over the same column and event kinds: ONE window pass (one sort) computes
+    every rule's count into a temporary table, then each rule's hits are a plain filter of it."""
+    first = rules[0]
+    col = kinds.KINDS[first.kind].dimension
+    ksql, kparams = _kinds_sql(first)
+    widest = max(int(r.params["window_minutes"]) * 60 for r in rules)
+    counts = ", ".join(
+        f"COUNT(*) OVER (PARTITION BY {col} ORDER BY ts RANGE BETWEEN "
+        f"{int(r.params['window_minutes']) * 60} PRECEDING AND CURRENT ROW) AS n{i}"
+        for i, r in enumerate(rules)
+    )
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {TMP}_v")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {TMP}_v AS SELECT id, ts, {counts} FROM {EV} "
+            f"WHERE {col} <> '' AND ts >= %s AND ts <= %s{ksql}",
+            [lo - widest, hi, *kparams],
+        )
+    for i, r in enumerate(rules):
+        _insert(r, f"SELECT id FROM {TMP}_v WHERE n{i} >= {int(r.params['threshold'])} AND ts >= %s", [lo])
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE {TMP}_v")
+
+
 def _velocity(rule: Rule, lo: int, hi: int) -> None:
     col = kinds.KINDS[rule.kind].dimension
     w, n = int(rule.params["window_minutes"]) * 60, int(rule.params["threshold"])
@@ -196,8 +221,15 @@ def run(ruleset: RuleSet, start: dt.datetime, end: dt.datetime) -> Report:
         cur.execute(
             f"CREATE TEMPORARY TABLE {TMP} (event_id BIGINT, rule_id BIGINT, weight INTEGER, sev INTEGER)"
         )
+        groups: dict[tuple, list[Rule]] = {}
         for rule in rules:
-            _replay(rule, lo, hi)
+            if rule.kind in kinds.VELOCITY:
+                key = (rule.kind, tuple(sorted(rule.event_kinds or [])))
+                groups.setdefault(key, []).append(rule)
+            else:
+                _replay(rule, lo, hi)
+        for group in groups.values():
+            _velocity_group(group, lo, hi) if len(group) > 1 else _velocity(group[0], lo, hi)
         labels = _labels_sql()
         cur.execute(
             f"SELECT h.rule_id, COUNT(*), SUM(CASE WHEN l.outcome = 'confirmed_fraud' THEN 1 ELSE 0 END), "

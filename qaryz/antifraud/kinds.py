@@ -57,7 +57,16 @@ FLAGS = Param(
     "flags",
     _("integrity signals"),
     "list",
-    ["rooted", "emulator", "debugger", "hooked", "untrusted_app"],
+    [
+        "rooted",
+        "emulator",
+        "hooking",
+        "remote_control",
+        "screen_sharing",
+        "attestation_invalid",
+        "attestation_device",
+        "attestation_app",
+    ],
 )
 FIELDS = Param("fields", _("fields compared (empty: any)"), "list", [], minimum=0)
 

@@ -63,14 +63,21 @@ def hits_of(event: Event) -> list[dict[str, Any]]:
 def describe(detail: dict) -> str:
     """A hit's detail in words (translated), never raw keys."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     parts = []
     if "count" in detail:
-        parts.append(_("%(n)s events in the window") % {"n": detail["count"]})
+        n = detail["count"]
+        parts.append(ngettext("%(n)s event in the window", "%(n)s events in the window", n) % {"n": n})
     if "clients" in detail:
-        parts.append(_("%(n)s clients") % {"n": detail["clients"]})
+        n = detail["clients"]
+        parts.append(ngettext("%(n)s client", "%(n)s clients", n) % {"n": n})
     if "phone_changes" in detail:
-        parts.append(_("phone changed %(n)s times in the window") % {"n": detail["phone_changes"]})
+        n = detail["phone_changes"]
+        parts.append(
+            ngettext("phone changed %(n)s time in the window", "phone changed %(n)s times in the window", n)
+            % {"n": n}
+        )
     if "km" in detail:
         parts.append(_("%(km)s km from the usual place") % {"km": detail["km"]})
     if "country" in detail:

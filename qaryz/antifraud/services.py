@@ -223,6 +223,8 @@ def approve(ruleset: RuleSet, actor: Any) -> RuleSet:
         old.save(update_fields=["status", "retired_at"])
     locked.status, locked.approved_by, locked.approved_at = RuleSet.Status.ACTIVE, actor, now
     locked.save(update_fields=["status", "approved_by", "approved_at"])
+    transaction.on_commit(engine.forget_active)
+    engine.forget_active()
     audit("antifraud.ruleset_activated", category="security", actor=actor, target=locked)
     return locked
 
@@ -272,6 +274,22 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if -180.0 <= number <= 180.0 else None
+
+
+def _enriched(event_kind: str, client: Any, attributes: dict, applicable: set[str] | None = None) -> dict:
+    """Attributes other rooms add to every event: ``settings.ANTIFRAUD_ENRICHERS`` lists dotted
+    paths of ``f(event_kind, client, attributes) -> dict`` (e.g. the data-leak register setting
+    ``data_leak_flagged``); the caller's own attributes win."""
+    from django.utils.module_loading import import_string
+
+    extra: dict = {}
+    for path in getattr(settings, "ANTIFRAUD_ENRICHERS", ()):
+        enricher = import_string(path)
+        feeds = getattr(enricher, "kinds", None)  # rule kinds it feeds: skipped when none applies
+        if feeds is not None and applicable is not None and not applicable.intersection(feeds):
+            continue
+        extra.update(enricher(event_kind, client, attributes) or {})
+    return {**extra, **attributes}
 
 
 def _context(event_kind: str, client: Any, attributes: dict, now: Any) -> engine.Context:
@@ -339,9 +357,14 @@ def evaluate(
     if event_kind not in kinds.EVENT_KINDS:
         raise ValueError(f"unknown antifraud event kind {event_kind!r}")
     now = timezone.now()
-    ctx = _context(event_kind, client, dict(attributes or {}), now)
     ruleset = engine.active_ruleset()
+    attributes = dict(attributes or {})
     rules = engine.rules_of(ruleset) if ruleset is not None else []
+    if ruleset is not None:
+        applicable = {r.kind for r in rules if kinds.applies(r.kind, r.event_kinds, event_kind)}
+        attributes = _enriched(event_kind, client, {**attributes, "subject": subject}, applicable)
+        attributes.pop("subject", None)
+    ctx = _context(event_kind, client, attributes, now)
     same_face = None
     if client is not None and engine.needs_face(rules, event_kind):
         same_face = _same_face(client)

@@ -223,3 +223,50 @@ def test_weights_raise_the_outcome_by_score():
 def test_no_active_rule_set_stores_the_event_and_approves():
     d = ev("login", ip="10.9.9.9")
     assert d.outcome == "approve" and Event.objects.filter(pk=d.event_id, ruleset=None).exists()
+
+
+def leak_register(event_kind, client, attributes):
+    """Stands in for the data-leak register (another helper's room)."""
+    return {"data_leak_flagged": client is not None and client.surname == "Утечкин"}
+
+
+def test_enrichers_add_attributes_the_callers_do_not_know(settings):
+    settings.ANTIFRAUD_ENRICHERS = ["qaryz.antifraud.tests.test_rules.leak_register"]
+    activate([{"code": "leak", "kind": "data_leak", "outcome": "hold"}])
+    assert ev("signing", make_client(surname="Утечкин")).outcome == "hold"
+    assert ev("signing", make_client()).outcome == "approve"
+    assert ev("signing", make_client(surname="Утечкин"), data_leak_flagged=False).outcome == "approve"
+
+
+def test_the_data_leak_register_sets_the_flag(monkeypatch):
+    import sys
+    import types
+
+    marked = make_client()
+    fake = types.ModuleType("qaryz.leaks.selectors")
+    fake.is_leaked = lambda client: client.pk == marked.pk
+    monkeypatch.setitem(sys.modules, "qaryz.leaks", types.ModuleType("qaryz.leaks"))
+    monkeypatch.setitem(sys.modules, "qaryz.leaks.selectors", fake)
+    monkeypatch.setattr("qaryz.antifraud.enrichers._installed", lambda name: name == "qaryz.leaks")
+    activate([{"code": "leak", "kind": "data_leak", "outcome": "hold"}])
+    assert ev("payout", marked).outcome == "hold"
+    assert ev("payout", make_client()).outcome == "approve"
+
+
+def test_the_devices_room_supplies_integrity_reasons(monkeypatch):
+    import sys
+    import types
+
+    client, other = make_client(), make_client()
+    device = types.SimpleNamespace(pk=7)
+    fake = types.ModuleType("qaryz.devices.selectors")
+    fake.devices_for_reference = lambda reference: [device] if reference == "loan:5" else []
+    fake.active_devices = lambda c: []
+    fake.integrity_state = lambda d: types.SimpleNamespace(status="compromised", reasons=("hooking",))
+    monkeypatch.setitem(sys.modules, "qaryz.devices", types.ModuleType("qaryz.devices"))
+    monkeypatch.setitem(sys.modules, "qaryz.devices.selectors", fake)
+    monkeypatch.setattr("qaryz.antifraud.enrichers._installed", lambda name: name == "qaryz.devices")
+    activate([{"code": "dev", "kind": "device_integrity", "outcome": "decline"}])  # default flags
+    assert services.evaluate("payout", client=client, subject="loan:5").outcome == "decline"
+    assert services.evaluate("payout", client=other, subject="loan:6").outcome == "approve"
+    assert "subject" not in Event.objects.filter(client=client).get().attributes
