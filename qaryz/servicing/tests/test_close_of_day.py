@@ -247,7 +247,11 @@ def test_delay_notice_is_sent_in_the_clients_language(lending_setup, django_capt
     with time_machine.travel(weekday_morning, tick=False):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             close_through(Instalment.objects.get(loan=loan, number=1).due_date)  # enqueues the sending job
-        assert len(callbacks) == 1
+        # the sending job, and the letter's push to the client's app (messaging.push_after_commit)
+        assert sorted(c.__qualname__.split(".")[0] for c in callbacks) == [
+            "enqueue_notices",
+            "push_after_commit",
+        ]
         assert send_delay_notices.call() == 0  # nothing left to send
     notice = DelayNotice.objects.get(loan=loan)
     assert notice.status == DelayNotice.Status.SENT and notice.sent_at is not None
