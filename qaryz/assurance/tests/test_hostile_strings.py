@@ -157,3 +157,45 @@ def test_a_letter_with_markup_and_marks_is_stored_as_written_and_shown_escaped(l
     assert nul.status_code < 500
     if nul.status_code in (200, 201):
         assert "\x00" not in Message.objects.get(thread_id=nul.json()["id"]).body
+
+
+@pytest.mark.req("R-SRV-1", "R-ONB-1")
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_hostile_names_at_registration_are_refused_clearly_or_accepted(client, language):
+    """Names and the address at registration, with a valid IIN, phone and consent: each hostile
+    string is either accepted (the SMS challenge starts) or refused with a clear 4xx message in the
+    asked language – never a 500 or a trace."""
+    from qaryz.access.consent import consent_text, text_sha256
+    from qaryz.access.testing import make_iin, make_phone
+
+    sha = text_sha256(consent_text(language))
+    cases = [("surname", "control", "Сапарова")] + [
+        (field, label, value)
+        for field in ("surname", "given_name", "patronymic", "address")
+        for label, value in HOSTILE.items()
+    ]
+    outcomes: dict[str, int] = {}
+    for field, label, value in cases:
+        body = {
+            "kind": "individual",
+            "iin": make_iin(),
+            "surname": "Сапарова",
+            "given_name": "Айжан",
+            "phone": make_phone(),
+            "address": "г. Алматы, ул. Абая, 10, кв. 5",
+            "language": language,
+            "pd_consent": True,
+            "consent_sha256": sha,
+            field: value,
+        }
+        answer = client.post("/api/v1/access/register", body, content_type="application/json")
+        text = answer.content.decode("utf-8", "replace")
+        assert answer.status_code < 500 and not any(m in text for m in LEAK_MARKERS), (field, label, text)
+        if answer.status_code >= 400:
+            assert answer.json().get("detail"), (field, label, text)
+        outcomes[f"{field}={label}"] = answer.status_code
+    # the markup and SQL strings are not names: refused; ordinary Kazakh letters are not the problem
+    assert outcomes["surname=control"] == 200  # the same body with an ordinary name starts the SMS step
+    assert outcomes["surname=markup"] >= 400 and outcomes["surname=sql"] >= 400
+    assert outcomes["surname=nul"] == 400 and outcomes["surname=long"] in (400, 422)
