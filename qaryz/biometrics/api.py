@@ -31,7 +31,8 @@ class StartIn(Schema):
 
 
 def _fail(exc: services.BiometricsError) -> HttpError:
-    return HttpError(400, f"{exc.code}: {exc.message}")
+    # Another client's (or no) session: 404, like every object the caller does not own.
+    return HttpError(404 if exc.code == "not_found" else 400, f"{exc.code}: {exc.message}")
 
 
 @router.post("/sessions")

@@ -139,7 +139,9 @@ def frames(request: HttpRequest, session_id: str) -> JsonResponse:
             request=request,  # type: ignore[attr-defined]
         )
     except services.BiometricsError as exc:
-        return JsonResponse({"error": exc.code, "message": exc.message}, status=400)
+        # Another client's (or no) session: 404, like every object the caller does not own.
+        status = 404 if exc.code == "not_found" else 400
+        return JsonResponse({"error": exc.code, "message": exc.message}, status=status)
     payload = verification_payload(verification)
     nxt = _safe_next(request)
     payload["next"] = nxt if verification.passed and nxt else ""

@@ -35,7 +35,7 @@ class SigningRequestOut(Schema):
     payload_base64: str  # the exact bytes to sign, base64 (what NCALayer's createCAdESFromBase64 takes)
 
 
-class SubmitIn(Schema):
+class SignatureSubmitIn(Schema):
     cms: str  # CMS/PKCS#7 signature, base64 (or PEM) as NCALayer returns it
 
 
@@ -70,7 +70,7 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, object
 
 
 @router.post("/requests/{request_id}/submit", response={200: SubmitOut, 422: SubmitOut})
-def submit(request: HttpRequest, request_id: uuid.UUID, body: SubmitIn) -> Status:
+def submit(request: HttpRequest, request_id: uuid.UUID, body: SignatureSubmitIn) -> Status:
     signing_request = _own(request, request_id)
     if len(body.cms) > MAX_CMS_CHARS:
         raise HttpError(413, "signature too large")
