@@ -274,10 +274,11 @@ def record_event(
     return _event(row)
 
 
-def record_events(events: list[dict[str, Any]]) -> list[AuditEvent]:
+def record_events(events: list[dict[str, Any]], *, returning: bool = True) -> list[AuditEvent]:
     """Append several events (each a dict of ``record_event``'s keyword arguments, ``action``
-    included) in order, under ONE lock of the chain head: one pipelined INSERT and one head update
-    however many events (a batch of payments audits each payment at the cost of one)."""
+    included) in order, under ONE lock of the chain head: one COPY (PostgreSQL) or pipelined INSERT
+    and one head update however many events (a batch of payments audits each payment at the cost of
+    one). ``returning=False``: the caller does not need the rows back (no model instances built)."""
     if not events:
         return []
     rows_values = [_event_values(**event) for event in events]
@@ -308,7 +309,7 @@ def record_events(events: list[dict[str, Any]]) -> list[AuditEvent]:
         else:
             cursor.executemany(_INSERT, rows)  # one statement parsed once
         cursor.execute(_MOVE_HEAD, [seq, prev_hash, ts])
-    return [_event(row) for row in rows]
+    return [_event(row) for row in rows] if returning else []
 
 
 def create_checkpoint() -> AuditCheckpoint:
@@ -432,7 +433,8 @@ def store_documents(items: list[NewDocument]) -> list[StoredDocument]:
 
         issue_receipts([(d, o) for d, o in zip(documents, owners, strict=True) if o is not None])
         record_events(
-            [
+            returning=False,
+            events=[
                 {
                     "action": "document.stored",
                     "target": document,
@@ -446,7 +448,7 @@ def store_documents(items: list[NewDocument]) -> list[StoredDocument]:
                     },
                 }
                 for document in documents
-            ]
+            ],
         )
     return documents
 

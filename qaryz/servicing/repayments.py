@@ -288,7 +288,7 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
                 },
             }
         )
-    record_events(events)
+    record_events(events, returning=False)
     status_notices.payments_received([(s.loan, s.payment) for s in staged])  # after commit, one INSERT
     for result in todo:
         if result.duplicate and result.payment is None:
