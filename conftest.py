@@ -33,7 +33,11 @@ def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters (and anything else cached) never leak from one test into the next."""
     from django.core.cache import cache
 
+    from qaryz.antifraud import engine
+
     cache.clear()
+    engine.forget_active()  # the active rule set is cached per process: never a rolled-back one
+    engine._rules_cache.clear()
     yield
 
 
