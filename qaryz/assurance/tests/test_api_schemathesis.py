@@ -45,6 +45,22 @@ def no_leak_in_errors(ctx, response, case) -> None:  # type: ignore[no-untyped-d
         assert not is_valid_iin(number), f"{case.method} {case.path}: an IIN in an error body: {body[:300]}"
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI application is called directly (not through Django's test client), so its
+    end-of-request ``close_old_connections`` would close the test's database connection, which sits
+    in the test transaction (PostgreSQL then answers "connection is closed"): disconnected here as
+    the test client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_no_internals_in_error_bodies(case) -> None:  # type: ignore[no-untyped-def]
