@@ -111,7 +111,7 @@ def test_readme_block_is_rewritten_between_its_markers(tmp_path):
     text = (root / "README.md").read_text()
     assert "old figure" not in text
     assert text.startswith(
-        "# X\n\nbefore\n<!-- compliance-matrix:start -->\n```\ncompliance matrix: 4 requirements"
+        "# X\n\nbefore\n<!-- compliance-matrix:start -->\n\n    compliance matrix: 4 requirements"
     )
     assert "not covered: R-CAB-1" in text and "failing: R-AUTH-3" in text
     assert text.endswith("<!-- compliance-matrix:end -->\nafter\n")

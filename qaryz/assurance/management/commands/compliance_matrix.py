@@ -28,7 +28,9 @@ def update_readme(text: str, built: matrix.Matrix, generated: str) -> str:
     start, end = text.find(README_START), text.find(README_END)
     if start < 0 or end < start:
         raise ValueError(f"no {README_START} … {README_END} block")
-    block = f"{README_START}\n```\n{built.summary()}\n```\n(generated {generated})\n"
+    # An indented code block, not a fenced one: the README's only fenced block is the quick start.
+    summary = "\n".join(f"    {line}" if line else "" for line in built.summary().splitlines())
+    block = f"{README_START}\n\n{summary}\n\n(generated {generated})\n"
     return text[:start] + block + text[end:]
 
 
