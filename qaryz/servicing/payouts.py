@@ -516,15 +516,19 @@ def handle_webhook(body: bytes, signature: str) -> Payout | RefundPayout | Suspe
         amount = int(data["amount"]) if data.get("amount") is not None else None
     except (ValueError, KeyError, TypeError) as exc:
         raise WebhookError("unreadable body") from exc
-    payout = Payout.objects.filter(key=key).first()
-    returned = None if payout is not None else SuspenseReturn.objects.filter(key=key).first()
-    if returned is not None:
-        if amount is not None and amount != returned.amount:
-            logger.error(
-                "suspense return %s: the bank reports %s tiyn, we sent %s", key, amount, returned.amount
-            )
+    # The key tells which of our transfers it settles: a disbursement, a refund or a return.
+    for model, what, settle in (
+        (Payout, "payout", apply_outcome),
+        (RefundPayout, "refund", apply_refund_outcome),
+        (SuspenseReturn, "suspense return", apply_suspense_return_outcome),
+    ):
+        sent = model.objects.filter(key=key).first()
+        if sent is None:
+            continue
+        if amount is not None and amount != sent.amount:
+            logger.error("%s %s: the bank reports %s tiyn, we sent %s", what, key, amount, sent.amount)
             raise WebhookError("amount differs")
-        return apply_suspense_return_outcome(
+        return settle(
             key,
             state,
             reference=str(data.get("reference") or ""),
@@ -532,32 +536,7 @@ def handle_webhook(body: bytes, signature: str) -> Payout | RefundPayout | Suspe
             reason=str(data.get("reason") or ""),
             actor="api:payout-bank",
         )
-    if payout is None:
-        refund = RefundPayout.objects.filter(key=key).first()
-        if refund is None:
-            raise WebhookError("unknown payout")
-        if amount is not None and amount != refund.amount:
-            logger.error("refund %s: the bank reports %s tiyn, we sent %s", key, amount, refund.amount)
-            raise WebhookError("amount differs")
-        return apply_refund_outcome(
-            key,
-            state,
-            reference=str(data.get("reference") or ""),
-            value_date=value_date,
-            reason=str(data.get("reason") or ""),
-            actor="api:payout-bank",
-        )
-    if amount is not None and amount != payout.amount:
-        logger.error("payout %s: the bank reports %s tiyn, we sent %s", key, amount, payout.amount)
-        raise WebhookError("amount differs")
-    return apply_outcome(
-        key,
-        state,
-        reference=str(data.get("reference") or ""),
-        value_date=value_date,
-        reason=str(data.get("reason") or ""),
-        actor="api:payout-bank",
-    )
+    raise WebhookError("unknown payout")
 
 
 def reconcile(
