@@ -134,6 +134,15 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _fill_auto_now(rows: Sequence[models.Model], fields: Sequence[models.Field]) -> None:
+    """``auto_now`` fields get now; ``auto_now_add`` ones only where the row holds no value yet."""
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for row in rows:
+                if getattr(row, field.attname) is None or getattr(field, "auto_now", False):
+                    field.pre_save(row, add=True)
+
+
 def insert_new_rows(rows: Sequence[models.Model]) -> None:
     """Insert rows of one model, skipping those a unique constraint already holds (like
     ``bulk_create(ignore_conflicts=True)``: the rows get no ids). On PostgreSQL one
@@ -146,11 +155,7 @@ def insert_new_rows(rows: Sequence[models.Model]) -> None:
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for row in rows:
-                if getattr(row, field.attname) is None or getattr(field, "auto_now", False):
-                    field.pre_save(row, add=True)
+    _fill_auto_now(rows, fields)
     convert = [(f.attname, str(f.column), _json_converter(f)) for f in fields]
     payload = json.dumps(
         [{col: conv(getattr(row, name)) for name, col, conv in convert} for row in rows], ensure_ascii=False
@@ -185,10 +190,7 @@ def insert_rows(rows: Sequence[models.Model]) -> None:
     if missing:
         for row, new_id in zip(missing, allocate_ids(model, len(missing)), strict=True):
             setattr(row, pk.attname, new_id)
-    for field in auto_now:
-        for row in rows:
-            if getattr(row, field.attname) is None or getattr(field, "auto_now", False):
-                field.pre_save(row, add=True)
+    _fill_auto_now(rows, auto_now)
     # Through the raw psycopg cursor; errors become Django's (IntegrityError …) as for execute().
     # psycopg formats and escapes each row in C (write_row); values are the model's own.
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
