@@ -10,7 +10,9 @@ close of business), then ``posters × loans`` copies of it (rows cloned in bulk,
 transfers included). Each poster is its own process with its own connection and its own loans;
 each payment is a full ``repayments.post_payment``: dedup lookup, loan row lock, allocation to the
 overdue principal, ledger transfers and cached balances, instalment paid columns, delay state,
-the receipt (JSON stored in the vault + signed records receipt), the audit events, commit.
+the receipt (JSON stored in the vault + signed records receipt), the audit events, commit, and
+the job that delivers the client's "payment received" notice queued on the local RabbitMQ (as in
+production: a worker renders and stores the notices; no worker runs during the bench).
 
 Then the same with ``repayments.post_payments``: each call posts ``--batch`` payments of the
 poster's loans in one transaction (a bank statement, a batch of acquirer webhooks), every payment
@@ -35,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PG_DB = "qaryz_repay_bench"
 PG_ADMIN = ["-h", "127.0.0.1", "-U", "postgres"]
+NOTICE_QUEUE = "qaryz-repay-bench-notices"
 
 
 def _django() -> None:
@@ -248,6 +251,10 @@ def main() -> None:
         "QARYZ_KEY_DIR": str(work / "keys"),
         "BENCH_IDS": str(work / "ids.json"),
         "QARYZ_LOG_LEVEL": "WARNING",
+        # Production wiring: the "payment received" notices go to the workers as jobs after each
+        # posting commits (messaging.tasks) – on a queue of the bench's own, counted and deleted.
+        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER", "amqp://guest:guest@127.0.0.1:5672//"),
+        "QARYZ_NOTICE_QUEUE": NOTICE_QUEUE,
     }
     subprocess.run(["dropdb", *PG_ADMIN, "--if-exists", PG_DB], check=True)
     subprocess.run(["createdb", *PG_ADMIN, PG_DB], check=True)
@@ -300,8 +307,20 @@ def main() -> None:
             f"{args.payments * args.batch_factor}: {batched:8,.0f}/s   floor/this {floor / batched:.2f}×   "
             f"target ≥ 2,000/s   load {a1:.2f}/{a5:.2f}"
         )
+        print(f"notice jobs queued for the workers (not run here): {notice_jobs(env['CELERY_BROKER_URL'])}")
     finally:
         subprocess.run(["dropdb", *PG_ADMIN, "--if-exists", PG_DB], check=False)
+
+
+def notice_jobs(broker: str) -> int:
+    """How many notice jobs the posters queued (one per posted batch); the queue is then deleted."""
+    from kombu import Connection
+
+    with Connection(broker) as conn:
+        channel = conn.channel()
+        _name, count, _consumers = channel.queue_declare(NOTICE_QUEUE, passive=True)
+        channel.queue_delete(NOTICE_QUEUE)
+        return count
 
 
 if __name__ == "__main__":

@@ -184,8 +184,9 @@ TASKS = {
 QARYZ_COB_CHUNK = int(env("QARYZ_COB_CHUNK", "50000"))
 QARYZ_COB_QUEUE = env("QARYZ_COB_QUEUE", "default")
 QARYZ_SERVICING_DPD_BUCKETS = env("QARYZ_SERVICING_DPD_BUCKETS", "1,31,61,91")
-if QARYZ_COB_QUEUE != "default":
-    TASKS["default"]["QUEUES"] = ["default", QARYZ_COB_QUEUE]
+# Client notices of posted payments are delivered by a job on this queue (messaging.tasks).
+QARYZ_NOTICE_QUEUE = env("QARYZ_NOTICE_QUEUE", "default")
+TASKS["default"]["QUEUES"] = sorted({"default", QARYZ_COB_QUEUE, QARYZ_NOTICE_QUEUE})
 # Nightly close of business at 00:30 local time: fans the chunks out to the workers and waits.
 CELERY_TIMEZONE = "Asia/Almaty"
 CELERY_BEAT_SCHEDULE = {

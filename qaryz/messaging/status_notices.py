@@ -53,28 +53,25 @@ def _deliver(client: Any, key: str, render: Render, sms: bool) -> Notification |
     return note
 
 
-def announce_many(items: list[tuple[Any, str, Render]]) -> None:
-    """``announce`` for a batch (a bank statement's payments): one query for the keys already
-    delivered and one INSERT, after commit; in the cabinet only (no SMS per payment)."""
-    if items:
-        transaction.on_commit(lambda: _deliver_many(items), robust=True)
-
-
-def _deliver_many(items: list[tuple[Any, str, Render]]) -> int:
+def _deliver_many(items: list[tuple[int, str, str, Render]]) -> int:
+    """Deliver notices ``(client_id, language, key, render)`` not delivered yet: one query for the
+    keys already delivered, one INSERT, one query for the push tokens."""
     done = set(
-        Notification.objects.filter(key__in=[key for _c, key, _r in items]).values_list("key", flat=True)
+        Notification.objects.filter(key__in=[key for _c, _l, key, _r in items]).values_list("key", flat=True)
     )
-    by_language: dict[str, list[tuple[Any, str, Render]]] = {}
-    for client, key, render in items:
+    by_language: dict[str, list[tuple[int, str, Render]]] = {}
+    for client_id, language, key, render in items:
         if key not in done:
             done.add(key)
-            by_language.setdefault(_language(client), []).append((client, key, render))
+            by_language.setdefault(language, []).append((client_id, key, render))
     notes = []
     for language, group in by_language.items():  # one language switch per language, not per item
         with translation.override(language):
-            for client, key, render in group:
+            for client_id, key, render in group:
                 subject, body = render()
-                notes.append(Notification(client=client, key=key[:120], subject=subject[:200], body=body))
+                notes.append(
+                    Notification(client_id=client_id, key=key[:120], subject=subject[:200], body=body)
+                )
     insert_new_rows(notes)
     _push_many(notes)
     return len(notes)
@@ -183,23 +180,52 @@ def payout_failed(loan: Any, payout_key: str) -> None:
 
 
 def payments_received(payments: list[tuple[Any, Any]]) -> None:
-    """``(loan, payment)`` pairs just posted: one notice per payment."""
+    """``(loan, payment)`` pairs just posted: one notice per payment, in the cabinet (no SMS per
+    payment) and by push. Delivered by a job after the posting commits (``deliver_payment_notices``:
+    in-process at once when embedded, on a Celery worker in production) – rendering and storing the
+    texts is no part of the posting transaction."""
+    items = [
+        [
+            loan.client.pk,
+            _language(loan.client),
+            f"servicing.payment:{payment.pk}:posted",
+            loan.number,
+            payment.amount,
+            payment.value_date.isoformat(),
+        ]
+        for loan, payment in payments
+    ]
+    if items:
+        from django.conf import settings
 
-    def render(number: str, amount: int, day: Any) -> Render:
+        from qaryz.messaging.tasks import deliver_payment_notices
+
+        job = deliver_payment_notices.using(queue_name=getattr(settings, "QARYZ_NOTICE_QUEUE", "default"))
+        transaction.on_commit(lambda: _enqueue(job, items), robust=True)
+
+
+def _enqueue(job: Any, *args: Any) -> None:
+    try:
+        job.enqueue(*args)
+    except Exception:  # a broker outage loses a notice, never the posting that committed
+        logger.exception("Could not queue %s", job.name)
+
+
+def deliver_payments_received(items: list[list[Any]]) -> int:
+    """The job's work: ``items`` as queued by ``payments_received``."""
+    import datetime as dt
+
+    def render(number: str, amount: int, day: dt.date) -> Render:
         return lambda: (
             _("Payment received"),
             _("%(amount)s received for contract %(number)s (value date %(date)s).")
             % {"amount": _money(amount), "number": number, "date": day.strftime("%d.%m.%Y")},
         )
 
-    announce_many(
+    return _deliver_many(
         [
-            (
-                loan.client,
-                f"servicing.payment:{payment.pk}:posted",
-                render(loan.number, payment.amount, payment.value_date),
-            )
-            for loan, payment in payments
+            (client_id, language, key, render(number, amount, dt.date.fromisoformat(day)))
+            for client_id, language, key, number, amount, day in items
         ]
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from datetime import UTC
 from typing import Any
 
@@ -42,37 +43,58 @@ def issue_receipt(document: StoredDocument, owner: Any) -> Receipt:
 
 def issue_receipts(pairs: list[tuple[StoredDocument, Any]]) -> list[Receipt]:
     """Signed receipts of stored documents, one INSERT for all (``pairs``: document, owner)."""
+    values = receipt_values(
+        [({f.attname: getattr(d, f.attname) for f in d._meta.concrete_fields}, o) for d, o in pairs]
+    )
+    receipts = [Receipt(**row) for row in values]
+    insert_rows(receipts)
+    for receipt, (document, _owner) in zip(receipts, pairs, strict=True):
+        receipt.document = document
+    return receipts
+
+
+def receipt_values(pairs: list[tuple[dict[str, Any], Any]]) -> list[dict[str, Any]]:
+    """The signed receipt rows (column values) of documents given as their column values, each
+    with its owner: the canonical JSON payload and its Ed25519 signature by the MFO's key."""
     from qaryz.records.services import signing_key
 
     key = signing_key().private_key()
     key_id = crypto.public_key_id(key.public_key())
     issuer = {"name": settings.MFO_NAME}
-    receipts = []
+    rows = []
     for document, owner in pairs:
-        receipt = Receipt(document=document, owner_type=document.owner_type, owner_id=document.owner_id)
-        receipt.issued_at = timezone.now()
-        payload = {
-            "type": RECEIPT_TYPE,
-            "receipt_id": str(receipt.id),
-            "document_id": str(document.id),
-            "sha256": document.sha256,
-            "size": document.size,
-            "media_type": document.media_type,
-            "kind": document.kind,
-            "filename": document.filename,
-            "direction": document.direction,
-            "channel": document.channel,
-            "time": _utc(document.created_at),
-            "counterparty": _counterparty(owner),
-            "issuer": issuer,
-            "key_id": key_id,
-        }
-        receipt.payload = crypto.canonical_json(payload)
-        receipt.key_id = key_id
-        receipt.signature = crypto.sign(key, receipt.payload.encode())
-        receipts.append(receipt)
-    insert_rows(receipts)
-    return receipts
+        receipt_id = uuid.uuid4()
+        payload = crypto.canonical_json(
+            {
+                "type": RECEIPT_TYPE,
+                "receipt_id": str(receipt_id),
+                "document_id": str(document["id"]),
+                "sha256": document["sha256"],
+                "size": document["size"],
+                "media_type": document["media_type"],
+                "kind": document["kind"],
+                "filename": document["filename"],
+                "direction": document["direction"],
+                "channel": document["channel"],
+                "time": _utc(document["created_at"]),
+                "counterparty": _counterparty(owner),
+                "issuer": issuer,
+                "key_id": key_id,
+            }
+        )
+        rows.append(
+            {
+                "id": receipt_id,
+                "document_id": document["id"],
+                "owner_type": document["owner_type"],
+                "owner_id": document["owner_id"],
+                "payload": payload,
+                "signature": crypto.sign(key, payload.encode()),
+                "key_id": key_id,
+                "issued_at": timezone.now(),
+            }
+        )
+    return rows
 
 
 def receipt_json(receipt: Receipt) -> dict[str, Any]:

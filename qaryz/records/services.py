@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from qaryz.core.bulk import insert_rows
+from qaryz.core.bulk import insert_values
 from qaryz.core.request_context import get_request_id
 from qaryz.records import chain, crypto, storage
 from qaryz.records.adapters.embedded import FileKeyring, FileSigningKey
@@ -224,7 +224,9 @@ def _event_values(
         actor = _actor_from_request(request) or current_actor()
     actor_type, actor_id, actor_label = _actor_fields(actor)
     target_type, target_id = "", ""
-    if target is not None:
+    if isinstance(target, tuple):  # (model label, pk) of a row written without an instance
+        target_type, target_id = target[0], str(target[1])
+    elif target is not None:
         target_type, target_id = target._meta.label_lower, str(target.pk)
     ip, user_agent, channel = _request_fields(request)
     request_id = get_request_id()
@@ -382,17 +384,19 @@ def store_document(
     )[0]
 
 
-def store_documents(items: list[NewDocument]) -> list[StoredDocument]:
+def store_documents(items: list[NewDocument], *, returning: bool = True) -> list[StoredDocument]:
     """``store_document`` for several documents at once: one INSERT of the rows, one of their
-    receipts and one append of their audit events (each document still its own encrypted object)."""
-    documents, owners = [], []
-    now = timezone.now()
+    receipts and one append of their audit events (each document still its own encrypted object).
+    ``returning=False``: the caller does not need the rows back (no model instances are built – a
+    batch of payments stores hundreds of receipts)."""
     for item in items:
         if not isinstance(item.content, bytes | bytearray | memoryview):
             raise TypeError("content must be bytes")
         if item.direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {sorted(DIRECTIONS)}")
+    now = timezone.now()
     ring = keyring()
+    rows, owners = [], []
     for item in items:
         content = bytes(item.content)
         doc_id = item.id or uuid.uuid4()
@@ -401,55 +405,61 @@ def store_documents(items: list[NewDocument]) -> list[StoredDocument]:
         kek_id, wrapped = ring.wrap(dek)
         name = storage.save_object(f"{storage.VAULT_PREFIX}{now:%Y/%m}/{doc_id.hex}.bin", blob, created=now)
         owner_type, owner_id = _owner_fields(item.owner)
-        documents.append(
-            StoredDocument(
-                id=doc_id,
-                kind=chain.clean_text(item.kind, 60),
-                media_type=chain.clean_text(item.media_type, 120),
-                filename=chain.clean_text(item.filename, 255),
-                direction=item.direction,
-                channel=chain.clean_text(item.channel, 16),
-                owner_type=owner_type,
-                owner_id=owner_id,
-                reference=chain.clean_text(item.reference, 120),
-                size=len(content),
-                sha256=crypto.sha256_hex(content),
-                storage_name=name,
-                kek_id=kek_id,
-                wrapped_key=wrapped,
-            )
+        rows.append(
+            {
+                "id": doc_id,
+                "kind": chain.clean_text(item.kind, 60),
+                "media_type": chain.clean_text(item.media_type, 120),
+                "filename": chain.clean_text(item.filename, 255),
+                "direction": item.direction,
+                "channel": chain.clean_text(item.channel, 16),
+                "owner_type": owner_type,
+                "owner_id": owner_id,
+                "reference": chain.clean_text(item.reference, 120),
+                "size": len(content),
+                "sha256": crypto.sha256_hex(content),
+                "storage_name": name,
+                "kek_id": kek_id,
+                "wrapped_key": wrapped,
+                "created_at": now,  # the storage object's time
+                "obligations_end": None,
+                "retention_until": None,
+                "legal_hold": False,
+                "legal_hold_reason": "",
+                "purged_at": None,
+            }
         )
         owners.append(item.owner)
     with transaction.atomic():
-        # created_at is the storage object's time (insert_rows keeps a value set before).
-        for document in documents:
-            document.created_at = now
-        insert_rows(documents)
-        if connection.vendor != "postgresql":  # bulk_create applied auto_now_add
-            StoredDocument.objects.filter(pk__in=[d.pk for d in documents]).update(created_at=now)
-            for document in documents:
-                document.created_at = now
-        from qaryz.records.receipts import issue_receipts
+        insert_values(StoredDocument, rows)
+        from qaryz.records.receipts import receipt_values
 
-        issue_receipts([(d, o) for d, o in zip(documents, owners, strict=True) if o is not None])
+        insert_values(
+            Receipt, receipt_values([(row, owner) for row, owner in zip(rows, owners, strict=True) if owner])
+        )
         record_events(
             returning=False,
             events=[
                 {
                     "action": "document.stored",
-                    "target": document,
+                    "target": ("records.storeddocument", row["id"]),
                     "data": {
-                        "kind": document.kind,
-                        "direction": document.direction,
-                        "channel": document.channel,
-                        "sha256": document.sha256,
-                        "size": document.size,
-                        "owner": f"{document.owner_type}:{document.owner_id}" if document.owner_type else "",
+                        "kind": row["kind"],
+                        "direction": row["direction"],
+                        "channel": row["channel"],
+                        "sha256": row["sha256"],
+                        "size": row["size"],
+                        "owner": f"{row['owner_type']}:{row['owner_id']}" if row["owner_type"] else "",
                     },
                 }
-                for document in documents
+                for row in rows
             ],
         )
+    if not returning:
+        return []
+    documents = [StoredDocument(**row) for row in rows]
+    for document in documents:
+        document._state.adding = False
     return documents
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -94,30 +95,49 @@ class Leg:
     channel: str = ""
 
 
-def transfer_rows(
-    loan: Loan | None, legs: list[Leg], *, key: str, kind: str, value_date: dt.date, entry: str = ""
-) -> list[Transfer]:
-    """The unsaved transfers ``<key>:<n>`` of ``legs`` (legs of zero skipped). Pure construction:
-    ``apply`` updates the cached balances, ``post`` (or a caller's bulk insert) writes the rows.
-    Without a loan only the product-less accounts (clearing, suspense) can be named."""
+def transfer_values(
+    loan: Loan | None,
+    legs: list[Leg],
+    *,
+    key: str,
+    kind: str,
+    value_date: dt.date,
+    entry: str = "",
+    booking_date: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The transfers ``<key>:<n>`` of ``legs`` (legs of zero skipped) as column values for
+    ``core.bulk.insert_values``. Pure construction: ``apply`` updates the cached balances, ``post``
+    (or a caller's bulk insert) writes the rows. Without a loan only the product-less accounts
+    (clearing, suspense) can be named. ``booking_date``: today unless given (a batch asks once)."""
     legs = [leg for leg in legs if leg.amount != 0]
     if any(leg.amount < 0 for leg in legs):
         raise ValueError("a transfer amount cannot be negative")
-    today = timezone.localdate()
+    today = booking_date or timezone.localdate()
     product_id = loan.product_id if loan is not None else None
     return [
-        Transfer(
-            key=f"{key}:{n}",
-            kind=kind,
-            entry=entry or key,
-            loan=loan,
-            debit_id=account_id(leg.debit, product_id, leg.channel),
-            credit_id=account_id(leg.credit, product_id, leg.channel),
-            amount=leg.amount,
-            value_date=value_date,
-            booking_date=today,
-        )
+        {
+            "key": f"{key}:{n}",
+            "kind": kind,
+            "entry": entry or key,
+            "loan_id": loan.pk if loan is not None else None,
+            "debit_id": account_id(leg.debit, product_id, leg.channel),
+            "credit_id": account_id(leg.credit, product_id, leg.channel),
+            "amount": leg.amount,
+            "value_date": value_date,
+            "booking_date": today,
+            "reversal_of_id": None,
+        }
         for n, leg in enumerate(legs, start=1)
+    ]
+
+
+def transfer_rows(
+    loan: Loan | None, legs: list[Leg], *, key: str, kind: str, value_date: dt.date, entry: str = ""
+) -> list[Transfer]:
+    """``transfer_values`` as unsaved model instances."""
+    return [
+        Transfer(**values)
+        for values in transfer_values(loan, legs, key=key, kind=kind, value_date=value_date, entry=entry)
     ]
 
 

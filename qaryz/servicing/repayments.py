@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qaryz.core.bulk import insert_rows, update_rows
+from qaryz.core.bulk import insert_rows, insert_values, update_rows
 from qaryz.lending.schedules import DayCount, LoanTerms, Method, Schedule, ScheduleError, build_schedule
 from qaryz.messaging import status_notices
 from qaryz.records.services import NewDocument, record_events, set_obligations_end, store_documents
@@ -187,15 +187,18 @@ class _Staged:
     legs: list[Leg]
 
 
+# What posting never reads of the borrower (receipts name them, notices speak their language).
+_CLIENT_UNUSED = [
+    f"client__{name}"
+    for name in ("address", "id_doc_type", "id_doc_number", "id_doc_expiry", "face_photo_ref")
+]
+
+
 def _post_batch(todo: list[Posted], actor: Any) -> None:
     if not todo:
         return
     wanted = {(r.incoming.channel, r.incoming.payer_reference) for r in todo}
-    existing = {
-        (p.channel, p.payer_reference): p
-        for p in Payment.objects.filter(payer_reference__in={ref for _, ref in wanted})
-        if (p.channel, p.payer_reference) in wanted
-    }
+    existing = _posted_before(wanted)
     first_of: dict[tuple[str, str], Posted] = {}
     fresh: list[Posted] = []
     for result in todo:
@@ -213,6 +216,7 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
         loan.pk: loan
         for loan in Loan.objects.select_for_update(of=("self",))
         .select_related("client")
+        .defer(*_CLIENT_UNUSED)
         .filter(pk__in={r.incoming.loan_id for r in fresh})
         .order_by("pk")
     }
@@ -253,16 +257,22 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
     for payment, receipt_id in zip(payments, receipt_ids, strict=True):
         payment.receipt_document_id = str(receipt_id)
     insert_rows(payments)
-    transfers: list[Transfer] = []
+    transfers: list[dict[str, Any]] = []
+    today = timezone.localdate()
     for s in staged:
-        transfers += ledger.transfer_rows(
-            s.loan, s.legs, key=f"pay:{s.payment.pk}", kind="repayment", value_date=s.payment.value_date
+        transfers += ledger.transfer_values(
+            s.loan,
+            s.legs,
+            key=f"pay:{s.payment.pk}",
+            kind="repayment",
+            value_date=s.payment.value_date,
+            booking_date=today,
         )
-    insert_rows(transfers)
+    insert_values(Transfer, transfers)
     _pay_overdue_instalments([(s.loan, s.parts, s.payment.value_date) for s in staged])
     # The receipts store documents, which append to the audit trail: the trail's head row stays
     # locked until commit, so they come after everything but the closing and the loans' update.
-    store_documents([_receipt_document(s.loan, s.payment) for s in staged])
+    store_documents([_receipt_document(s.loan, s.payment) for s in staged], returning=False)
     touched = {s.loan.pk: s.loan for s in staged}
     closed = set()
     for s in staged:
@@ -293,6 +303,28 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
     for result in todo:
         if result.duplicate and result.payment is None:
             result.payment = first_of[(result.incoming.channel, result.incoming.payer_reference)].payment
+
+
+def _posted_before(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Payment]:
+    """The payments already posted under these (channel, payer reference) pairs, found through
+    the (channel, payer_reference) unique index. On PostgreSQL the values travel as two array
+    parameters (a batch's hundreds of placeholders cost more to compile than the lookup itself);
+    duplicates are rare, so only they become model instances."""
+    channels = sorted({channel for channel, _ref in wanted})
+    references = sorted({ref for _channel, ref in wanted})
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Payment._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, channel, payer_reference FROM {table} "  # noqa: S608  # nosec B608 – the model's table
+                "WHERE channel = ANY(%s) AND payer_reference = ANY(%s)",
+                [channels, references],
+            )
+            ids = [pk for pk, channel, ref in cursor.fetchall() if (channel, ref) in wanted]
+        found = list(Payment.objects.filter(pk__in=ids)) if ids else []
+    else:
+        found = list(Payment.objects.filter(channel__in=channels, payer_reference__in=references))
+    return {(p.channel, p.payer_reference): p for p in found if (p.channel, p.payer_reference) in wanted}
 
 
 def _copy_state(source: Loan, target: Loan) -> None:

@@ -89,8 +89,9 @@ class FileKeyring:
         return self._load()["current"]
 
     def wrap(self, dek: bytes) -> tuple[str, bytes]:
-        kek_id = self.current_id()
-        return kek_id, crypto.wrap_key(self._key(kek_id), dek, kek_id)
+        ring = self._load()  # once: a batch of documents wraps hundreds of keys
+        kek_id = ring["current"]
+        return kek_id, crypto.wrap_key(base64.b64decode(ring["keys"][kek_id]), dek, kek_id)
 
     def unwrap(self, kek_id: str, wrapped: bytes) -> bytes:
         return crypto.unwrap_key(self._key(kek_id), bytes(wrapped), kek_id)
