@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from qaryz.access.testing import make_client
-from qaryz.core.bulk import insert_new_rows, insert_rows, update_rows
+from qaryz.core.bulk import insert_new_rows, insert_rows, insert_values, update_rows
 from qaryz.messaging.models import Notification
 from qaryz.records.models import StoredDocument
 
@@ -95,3 +95,41 @@ def test_insert_new_rows_skips_what_a_unique_constraint_holds():
     assert set(stored) == {"new:1", "new:2"}
     assert stored["new:1"].subject == "first" and stored["new:2"].body == AWKWARD
     assert stored["new:2"].created_at is not None
+
+
+def _values(row: StoredDocument) -> dict:
+    return {f.attname: getattr(row, f.attname) for f in StoredDocument._meta.concrete_fields}
+
+
+def test_insert_values_round_trips_without_instances_and_keeps_given_times():
+    moment = timezone.now() - dt.timedelta(days=3)  # an auto_now_add field keeps the value given
+    rows = [
+        _values(_document(1, created_at=moment, legal_hold=True)),
+        _values(_document(2, created_at=moment)),
+    ]
+    rows[0]["obligations_end"] = dt.date(2031, 2, 28)
+    insert_values(StoredDocument, rows)
+    for row in rows:
+        stored = StoredDocument.objects.get(pk=row["id"])
+        assert stored.filename == row["filename"] and AWKWARD in stored.filename
+        assert bytes(stored.wrapped_key) == bytes(row["wrapped_key"])
+        assert stored.created_at == moment
+        assert stored.obligations_end == row["obligations_end"] and stored.legal_hold is row["legal_hold"]
+
+
+def test_insert_values_draws_omitted_ids_and_keeps_the_constraints():
+    from django.db import IntegrityError, transaction
+
+    client = make_client()
+    now = timezone.now()
+    rows = [
+        {"client_id": client.pk, "subject": f"s{n}", "body": AWKWARD, "key": f"vals:{n}", "created_at": now}
+        for n in range(2)
+    ]
+    insert_values(Notification, rows)
+    assert sorted(Notification.objects.filter(key__startswith="vals:").values_list("key", flat=True)) == [
+        "vals:0",
+        "vals:1",
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_values(Notification, rows[:1])

@@ -118,3 +118,30 @@ def test_the_language_switch_sets_the_clients_preferred_language(client):
     from django.utils.translation import gettext
 
     assert in_language(person, gettext, "Payment received") == "Төлем түсті"
+
+
+@pytest.mark.req("R-CAB-4")
+def test_payment_notices_are_a_job_on_their_queue_after_commit(settings, django_capture_on_commit_callbacks):
+    """Posting only queues the notices (a worker renders them in production); the job delivers
+    each once in the client's language."""
+    from django_tasks import task_backends
+
+    from qaryz.access.testing import make_client
+    from qaryz.messaging.tasks import deliver_payment_notices
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "notices"]}
+    }
+    settings.QARYZ_NOTICE_QUEUE = "notices"
+    person = make_client(preferred_language="kk")
+    loan = SimpleNamespace(client=person, pk=5, number="QZ-5")
+    payment = SimpleNamespace(pk=31, amount=1_500_000, value_date=dt.date(2026, 12, 3))
+    with django_capture_on_commit_callbacks(execute=True):
+        status_notices.payments_received([(loan, payment)])
+        assert not task_backends["default"].results  # nothing before the commit
+    (queued,) = task_backends["default"].results
+    assert queued.task.queue_name == "notices" and not Notification.objects.exists()
+    assert deliver_payment_notices.call(*queued.args) == 1
+    assert deliver_payment_notices.call(*queued.args) == 0  # a redelivered job notifies once
+    note = Notification.objects.get(key="servicing.payment:31:posted")
+    assert "QZ-5" in note.body and "03.12.2026" in note.body and note.subject != "Payment received"
