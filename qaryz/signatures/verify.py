@@ -36,7 +36,7 @@ from .cms import (
     verify_signature_value,
 )
 from .gost import GostError
-from .gostx509 import gost_issued_by, gost_key
+from .gostx509 import gost_issued_by, gost_key, precompute_ca
 from .ports import RevocationChecker, RevocationState, RevocationStatus
 from .revocation import publishes_revocation
 from .subject import SubjectInfo, parse_subject
@@ -69,6 +69,8 @@ class TrustStore:
         self.roots = list(roots)
         self.intermediates = list(intermediates)
         self._root_fingerprints = {c.fingerprint(hashes.SHA256()) for c in self.roots}
+        for cert in (*self.roots, *self.intermediates):
+            precompute_ca(cert)  # GOST CA keys: tables built at load, not in the first request
 
     def is_root(self, cert: x509.Certificate) -> bool:
         return cert.fingerprint(hashes.SHA256()) in self._root_fingerprints
