@@ -26,6 +26,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from gostcrypto.gostsignature import CURVES_R_1323565_1_024_2019 as _GC_CURVES
 from gostcrypto.gostsignature import MODE_256, MODE_512
@@ -109,9 +110,12 @@ class Curve:
     x: int
     y: int
     size: int = field(default=0)  # bytes of a coordinate / of r and s
+    # the arithmetic's own copies (gmpy2 mpz when installed); the public fields stay int
+    mp: Any = field(init=False, repr=False, compare=False)
+    ma: Any = field(init=False, repr=False, compare=False)
+    a_is_minus_3: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # the arithmetic's own copies (gmpy2 mpz when installed); the public fields stay int
         object.__setattr__(self, "mp", _num(self.p))
         object.__setattr__(self, "ma", _num(self.a))
         object.__setattr__(self, "a_is_minus_3", self.a == self.p - 3)
