@@ -12,6 +12,7 @@ fallback, fail closed). The result carries a reason code for every failure.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -71,6 +72,20 @@ class TrustStore:
         self._root_fingerprints = {c.fingerprint(hashes.SHA256()) for c in self.roots}
         for cert in (*self.roots, *self.intermediates):
             precompute_ca(cert)  # GOST CA keys: tables built at load, not in the first request
+        # configured intermediates whose signature by a configured CA was checked here, once: a chain
+        # through them does not check that signature again (it never changes)
+        self._verified_links: set[tuple[bytes, bytes]] = set()
+        cas = [*self.roots, *self.intermediates]
+        for child in self.intermediates:
+            for parent in cas:
+                if parent is not child and parent.subject == child.issuer and _is_ca(parent):
+                    with contextlib.suppress(VerificationFailure):
+                        if _issued_by(child, parent):
+                            self._verified_links.add(_link(child, parent))
+
+    def known_link(self, child: x509.Certificate, parent: x509.Certificate) -> bool:
+        """Whether ``parent`` signing ``child`` was verified when the store was loaded."""
+        return _link(child, parent) in self._verified_links
 
     def is_root(self, cert: x509.Certificate) -> bool:
         return cert.fingerprint(hashes.SHA256()) in self._root_fingerprints
@@ -89,6 +104,10 @@ class TrustStore:
             else:
                 certs.append(x509.load_der_x509_certificate(data))
         return certs
+
+
+def _link(child: x509.Certificate, parent: x509.Certificate) -> tuple[bytes, bytes]:
+    return child.fingerprint(hashes.SHA256()), parent.fingerprint(hashes.SHA256())
 
 
 @dataclass
@@ -194,9 +213,13 @@ def build_chain(
     pool = [c for c in [*supplied, *trust.intermediates] if c != leaf]
     chain = [leaf]
     current = leaf
+
+    def signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+        return trust.known_link(child, parent) or _issued_by(child, parent)
+
     for _ in range(MAX_CHAIN):
         for root in trust.roots:
-            if root.subject == current.issuer and _is_ca(root) and _issued_by(current, root):
+            if root.subject == current.issuer and _is_ca(root) and signed_by(current, root):
                 if current != root:
                     chain.append(root)
                 return chain
@@ -209,7 +232,7 @@ def build_chain(
             (
                 c
                 for c in pool
-                if c.subject == current.issuer and c not in chain and _is_ca(c) and _issued_by(current, c)
+                if c.subject == current.issuer and c not in chain and _is_ca(c) and signed_by(current, c)
             ),
             None,
         )

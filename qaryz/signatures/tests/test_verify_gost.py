@@ -383,6 +383,7 @@ def test_trust_store_precomputes_its_gost_ca_keys_at_load(gost_pki: GostPki) -> 
     assert verify(gost_pki, cms).ok
     trust = TrustStore([pki.root], [pki.intermediate])
     assert (inter_key.curve.name, *inter_key.point) in gost._key_tables
+    assert trust.known_link(pki.intermediate, pki.root)  # its signature checked once, at load
     from qaryz.signatures import gostx509
 
     gostx509._certificate_signature_ok.cache_clear()  # verify the certificates again, now with the table
@@ -391,3 +392,19 @@ def test_trust_store_precomputes_its_gost_ca_keys_at_load(gost_pki: GostPki) -> 
     tampered = bytearray(cms)
     tampered[-5] ^= 1  # inside the signature value (the last field of the SignerInfo)
     assert verify_cms(bytes(tampered), CONTENT, **kwargs).reason == Reason.BAD_SIGNATURE
+
+
+@pytest.mark.req(*REQS)
+def test_configured_intermediate_of_a_look_alike_root_is_not_a_known_link(
+    gost_pki: GostPki, tmp_path
+) -> None:
+    """Another GOST PKI with the same names: its intermediate configured beside our root is neither
+    pre-verified at load nor accepted in a chain."""
+    impostor = GostTestPki.create(tmp_path / "impostor")
+    assert impostor.intermediate.issuer == gost_pki.pki.root.subject
+    trust = TrustStore([gost_pki.pki.root], [impostor.intermediate])
+    assert not trust.known_link(impostor.intermediate, gost_pki.pki.root)
+    key = impostor.issue_client(iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР", store=False)
+    cms = impostor.sign_with(key, CONTENT)
+    result = verify_cms(cms, CONTENT, trust=trust, revocation=None, expected_iin=GOOD_IIN)
+    assert result.reason == Reason.UNTRUSTED_CHAIN
