@@ -33,10 +33,11 @@ class SigningRequestOut(Schema):
     expires_at: datetime
     document_sha256: str
     payload_base64: str  # the exact bytes to sign, base64 (what NCALayer's createCAdESFromBase64 takes)
+    xml_to_sign: str  # or: this XML document for NCALayer's signXml (the same bytes inside one element)
 
 
 class SignatureSubmitIn(Schema):
-    cms: str  # CMS/PKCS#7 signature, base64 (or PEM) as NCALayer returns it
+    cms: str  # CMS/PKCS#7 signature, base64 (or PEM) as NCALayer returns it; or the signed XML of signXml
 
 
 class SubmitOut(Schema):
@@ -66,6 +67,7 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, object
         "expires_at": signing_request.expires_at,
         "document_sha256": signing_request.document_sha256,
         "payload_base64": base64.b64encode(bytes(signing_request.payload)).decode("ascii"),
+        "xml_to_sign": services.xml_to_sign(signing_request).decode("utf-8"),
     }
 
 

@@ -11,6 +11,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from .xmldsig import looks_like_xml
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -43,7 +45,10 @@ def archive_accepted(
         (
             "signature",
             bytes(verification.signature),
-            "application/pkcs7-signature",
+            # NCALayer's signXml output is kept as the signed XML document itself
+            "application/xml"
+            if looks_like_xml(bytes(verification.signature))
+            else "application/pkcs7-signature",
             "eds_signature",
             "inbound",
         ),
@@ -67,7 +72,11 @@ def archive_accepted(
         )
     ids: dict[str, str] = {}
     for role, content, media_type, kind, direction in artefacts:
-        extension = {"application/json": "json", "application/pkcs7-signature": "p7s"}.get(media_type, "der")
+        extension = {
+            "application/json": "json",
+            "application/pkcs7-signature": "p7s",
+            "application/xml": "xml",
+        }.get(media_type, "der")
         document = records.store_document(
             content,
             media_type=media_type,

@@ -1,10 +1,13 @@
 """GOST R 34.10-2012 signatures and GOST R 34.11-2012 (Streebog) digests (pure: no Django import).
 
 NCA RK's GOST 2015 keys (ST RK GOST R 34.10-2015) use the GOST R 34.10-2012 algorithm on the TC26
-curves. Streebog comes from ``gostcrypto``; the curve arithmetic is ours (Jacobian coordinates,
-Shamir's trick with a 2-bit window) because gostcrypto's affine arithmetic inverts on every
-addition and is several times slower. Verified against the standards' published examples
-(``tests/test_gost.py``).
+curves. Streebog is ``streebog.py`` (integer-state, table-driven; gostcrypto's tables and constants,
+checked against gostcrypto); the curve arithmetic is ours because gostcrypto's affine arithmetic
+inverts on every addition and is several times slower: Jacobian coordinates with no inversion in
+the loop, a fixed-base signed-window table for each curve's base point (built once per process),
+the same for trusted CA keys (``precompute``), and wNAF for a key seen for the first time, so that
+u1*G + u2*Q costs one doubling per bit of u2 and additions only. Verified against the standards'
+published examples (``tests/test_gost.py``).
 
 Encodings (RFC 4491 / RFC 7091 / RFC 9215, what CryptoPro, OpenSSL's GOST engine and NCA's Java
 library exchange):
@@ -23,11 +26,18 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
-from gostcrypto import gosthash
 from gostcrypto.gostsignature import CURVES_R_1323565_1_024_2019 as _GC_CURVES
 from gostcrypto.gostsignature import MODE_256, MODE_512
 from gostcrypto.gostsignature import new as _gc_signer
+
+from . import streebog as _streebog
+
+try:  # GMP integers: a 512-bit multiply-and-reduce is ~4x cheaper than with Python's int
+    from gmpy2 import mpz as _num
+except ImportError:  # pragma: no cover - gmpy2 is a locked dependency; int gives the same answers
+    _num = int
 
 # --- OIDs (RFC 9215 / TC26; the GOST 2015 family NCA RK issues) -----------------------------------
 OID_KEY_256 = "1.2.643.7.1.1.1.1"  # id-tc26-gost3410-12-256
@@ -73,11 +83,11 @@ class GostError(ValueError):
 
 
 def streebog256(data: bytes) -> bytes:
-    return bytes(gosthash.new("streebog256", data=bytearray(data)).digest())
+    return _streebog.streebog256(data)
 
 
 def streebog512(data: bytes) -> bytes:
-    return bytes(gosthash.new("streebog512", data=bytearray(data)).digest())
+    return _streebog.streebog512(data)
 
 
 def digest(oid_or_name: str, data: bytes) -> bytes:
@@ -100,6 +110,15 @@ class Curve:
     x: int
     y: int
     size: int = field(default=0)  # bytes of a coordinate / of r and s
+    # the arithmetic's own copies (gmpy2 mpz when installed); the public fields stay int
+    mp: Any = field(init=False, repr=False, compare=False)
+    ma: Any = field(init=False, repr=False, compare=False)
+    a_is_minus_3: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mp", _num(self.p))
+        object.__setattr__(self, "ma", _num(self.a))
+        object.__setattr__(self, "a_is_minus_3", self.a == self.p - 3)
 
     def contains(self, x: int, y: int) -> bool:
         p = self.p
@@ -211,13 +230,13 @@ def _double(c: Curve, pt: _Jac) -> _Jac:
     x, y, z = pt
     if y == 0:
         return None
-    p = c.p
+    p = c.mp
     yy = y * y % p
     yyyy = yy * yy % p
     zz = z * z % p
     s = 4 * x * yy % p
     # a = -3 (the TC26 512-bit sets, CryptoPro A-C): 3*(X - Z^2)*(X + Z^2), two products fewer
-    m = 3 * (x - zz) * (x + zz) % p if c.a == p - 3 else (3 * x * x + c.a * zz * zz) % p
+    m = 3 * (x - zz) * (x + zz) % p if c.a_is_minus_3 else (3 * x * x + c.ma * zz * zz) % p
     x3 = (m * m - 2 * s) % p
     y3 = (m * (s - x3) - 8 * yyyy) % p
     z3 = 2 * y * z % p
@@ -227,8 +246,8 @@ def _double(c: Curve, pt: _Jac) -> _Jac:
 def _add_affine(c: Curve, p1: _Jac, x2: int, y2: int) -> _Jac:
     """p1 + (x2, y2) with the second point affine (Z = 1): the table points of ``_shamir``."""
     if p1 is None:
-        return x2, y2, 1
-    p = c.p
+        return x2, y2, _num(1)
+    p = c.mp
     x1, y1, z1 = p1
     z1z1 = z1 * z1 % p
     u2 = x2 * z1z1 % p
@@ -248,7 +267,7 @@ def _add_affine(c: Curve, p1: _Jac, x2: int, y2: int) -> _Jac:
 
 def _normalise(c: Curve, points: list[_Jac]) -> list[tuple[int, int] | None]:
     """Affine forms of several points with one inversion (Montgomery's trick)."""
-    p = c.p
+    p = c.mp
     zs = [pt[2] for pt in points if pt is not None]
     prefix = [1]
     for z in zs:
@@ -276,7 +295,7 @@ def _add(c: Curve, p1: _Jac, p2: _Jac) -> _Jac:
         return p2
     if p2 is None:
         return p1
-    p = c.p
+    p = c.mp
     x1, y1, z1 = p1
     x2, y2, z2 = p2
     z1z1 = z1 * z1 % p
@@ -302,9 +321,10 @@ def _affine(c: Curve, pt: _Jac) -> tuple[int, int] | None:
     if pt is None:
         return None
     x, y, z = pt
-    zi = pow(z, -1, c.p)
-    zi2 = zi * zi % c.p
-    return x * zi2 % c.p, y * zi2 * zi % c.p
+    p = c.mp
+    zi = pow(z, -1, p)
+    zi2 = zi * zi % p
+    return x * zi2 % p, y * zi2 * zi % p
 
 
 def _mul(c: Curve, k: int, x: int, y: int) -> _Jac:
@@ -317,32 +337,139 @@ def _mul(c: Curve, k: int, x: int, y: int) -> _Jac:
     return acc
 
 
-def _shamir(c: Curve, k1: int, k2: int, q: tuple[int, int]) -> _Jac:
-    """k1*G + k2*Q, two bits at a time from a 16-entry table of i*G + j*Q (made affine once, so that
-    every addition of the loop is a mixed one)."""
-    g1: _Jac = (c.x, c.y, 1)
-    q1: _Jac = (q[0], q[1], 1)
-    gs = [None, g1, _double(c, g1)]
-    gs.append(_add(c, gs[2], g1))
-    qs = [None, q1, _double(c, q1)]
-    qs.append(_add(c, qs[2], q1))
-    flat = _normalise(c, [_add(c, gs[i], qs[j]) for i in range(4) for j in range(4)])
-    bits = max(k1.bit_length(), k2.bit_length())
-    bits += bits & 1
+class FixedBase:
+    """Signed-window table of one point ``P``: ``rows[i][j - 1] = j * 2^(w*i) * P`` (affine) for
+    j in 1..2^(w-1). ``k*P`` is then one mixed addition per window of ``k`` and no doubling at all.
+    Built once per curve for the base point and at load for trusted CA keys (see ``precompute``)."""
+
+    def __init__(self, c: Curve, point: tuple[int, int], window: int) -> None:
+        self.window = window
+        half = 1 << (window - 1)
+        windows = (c.q.bit_length() + window - 1) // window + 1  # +1: the carry of the signed digits
+        jac: list[_Jac] = []
+        base: _Jac = (_num(point[0]), _num(point[1]), _num(1))
+        for _ in range(windows):
+            row = [base]
+            for _ in range(half - 1):
+                row.append(_add(c, row[-1], base))
+            jac.extend(row)
+            base = _double(c, row[-1])  # 2^(w-1) * base doubled: the next window's base
+        flat = _normalise(c, jac)
+        self.rows: list[list[tuple[int, int] | None]] = [
+            flat[i * half : (i + 1) * half] for i in range(windows)
+        ]
+
+    def add_multiple(self, c: Curve, acc: _Jac, k: int) -> _Jac:
+        """acc + k*P."""
+        k = int(k)
+        w = self.window
+        mask = (1 << w) - 1
+        half = 1 << (w - 1)
+        full = 1 << w
+        p = c.mp
+        for row in self.rows:
+            if not k:
+                break
+            d = k & mask
+            k >>= w
+            if d > half:
+                d -= full
+                k += 1
+            if d > 0:
+                entry = row[d - 1]
+                assert entry is not None  # noqa: S101 - multiples below the order are never infinity
+                acc = _add_affine(c, acc, entry[0], entry[1])
+            elif d < 0:
+                entry = row[-d - 1]
+                assert entry is not None  # noqa: S101
+                acc = _add_affine(c, acc, entry[0], p - entry[1])
+        return acc
+
+
+_BASE_WINDOW = 7  # 512 bits: 75 windows x 64 points (~1 MB, built once per curve per process)
+_KEY_WINDOW = 5  # a CA key's table: 104 windows x 16 points, built in a few ms
+_MAX_KEY_TABLES = 256
+
+
+@cache
+def _base_table(c: Curve) -> FixedBase:
+    return FixedBase(c, (c.x, c.y), _BASE_WINDOW)
+
+
+def prepare(c: Curve) -> None:
+    """Build the curve's base-point table now (at trust-store load) rather than in the first request."""
+    _base_table(c)
+
+
+_key_tables: dict[tuple[str, int, int], FixedBase] = {}
+
+
+def precompute(c: Curve, point: tuple[int, int]) -> None:
+    """Keep a fixed-base table for ``point`` (a trusted CA's key, which verifies many certificates and
+    revocation answers): its verifications then cost no doublings. Bounded; idempotent."""
+    key = (c.name, point[0], point[1])
+    if key in _key_tables or not c.contains(*point):
+        return
+    if len(_key_tables) >= _MAX_KEY_TABLES:
+        _key_tables.pop(next(iter(_key_tables)))
+    _key_tables[key] = FixedBase(c, point, _KEY_WINDOW)
+
+
+def _wnaf(k: int, width: int) -> list[int]:
+    """Width-``width`` non-adjacent form of k, least significant digit first (odd digits or 0)."""
+    digits = []
+    full = 1 << width
+    half = full >> 1
+    while k:
+        if k & 1:
+            d = k & (full - 1)
+            if d >= half:
+                d -= full
+            k -= d
+        else:
+            d = 0
+        digits.append(d)
+        k >>= 1
+    return digits
+
+
+def _add_variable_multiple(c: Curve, k: int, q: tuple[int, int]) -> _Jac:
+    """k*Q for a point seen for the first time: wNAF (w = 5) over 8 odd multiples made affine once,
+    so the loop is one doubling per bit and a mixed addition every ~6 bits."""
+    q1: _Jac = (_num(q[0]), _num(q[1]), _num(1))
+    q2 = _double(c, q1)
+    odd = [q1]
+    for _ in range(7):
+        odd.append(_add(c, odd[-1], q2))
+    table = _normalise(c, odd)
+    p = c.mp
     acc: _Jac = None
-    for shift in range(bits - 2, -2, -2):
-        acc = _double(c, _double(c, acc))
-        entry = flat[((k1 >> shift) & 3) * 4 + ((k2 >> shift) & 3)]
-        if entry is not None:
+    for d in reversed(_wnaf(int(k), 5)):
+        acc = _double(c, acc)
+        if d > 0:
+            entry = table[d >> 1]
+            assert entry is not None  # noqa: S101 - odd multiples below the order
             acc = _add_affine(c, acc, entry[0], entry[1])
+        elif d < 0:
+            entry = table[(-d) >> 1]
+            assert entry is not None  # noqa: S101
+            acc = _add_affine(c, acc, entry[0], p - entry[1])
     return acc
+
+
+def _combination(c: Curve, k1: int, k2: int, q: tuple[int, int]) -> _Jac:
+    """k1*G + k2*Q: G always from its fixed-base table; Q from its table when it is a precomputed
+    (trusted CA) key, else by wNAF. The G part is added into the Q part, so no extra doubling."""
+    table = _key_tables.get((c.name, q[0], q[1]))
+    acc = table.add_multiple(c, None, k2) if table is not None else _add_variable_multiple(c, k2, q)
+    return _base_table(c).add_multiple(c, acc, k1)
 
 
 # --- the algorithm (GOST R 34.10-2012 section 6) --------------------------------------------------------
 def public_key(c: Curve, d: int) -> tuple[int, int]:
-    pt = _affine(c, _mul(c, d, c.x, c.y))
+    pt = _affine(c, _base_table(c).add_multiple(c, None, d))
     assert pt is not None  # noqa: S101 - d in [1, q-1]
-    return pt
+    return int(pt[0]), int(pt[1])
 
 
 def new_private_key(c: Curve) -> int:
@@ -358,9 +485,10 @@ def sign_e(c: Curve, d: int, alpha: int, k: int | None = None) -> tuple[int, int
     e = _e(c, alpha)
     while True:
         kk = k if k is not None else new_private_key(c)
-        pt = _affine(c, _mul(c, kk, c.x, c.y))
+        # not constant-time: signing here serves the test PKI and the demo signer, never a client's key
+        pt = _affine(c, _base_table(c).add_multiple(c, None, kk))
         assert pt is not None  # noqa: S101
-        r = pt[0] % c.q
+        r = int(pt[0]) % c.q
         s = (r * d + kk * e) % c.q
         if r and s:
             return r, s
@@ -377,10 +505,10 @@ def verify_e(c: Curve, q: tuple[int, int], alpha: int, r: int, s: int) -> bool:
     v = pow(e, -1, c.q)
     z1 = s * v % c.q
     z2 = (c.q - r * v) % c.q
-    pt = _affine(c, _shamir(c, z1, z2, q))
+    pt = _affine(c, _combination(c, z1, z2, q))
     if pt is None:
         return False
-    return hmac.compare_digest((pt[0] % c.q).to_bytes(c.size, "big"), r.to_bytes(c.size, "big"))
+    return hmac.compare_digest((int(pt[0]) % c.q).to_bytes(c.size, "big"), r.to_bytes(c.size, "big"))
 
 
 # --- byte encodings used in certificates and CMS -----------------------------------------------------

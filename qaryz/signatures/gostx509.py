@@ -153,6 +153,22 @@ def gost_key(cert: x509.Certificate) -> GostPublicKey | None:
     return _gost_key_cached(spki_der(cert))
 
 
+def precompute_ca(cert: x509.Certificate) -> bool:
+    """For a trusted CA certificate (root or configured intermediate) with a GOST key: parse and cache
+    its key, and build the fixed-base tables of that key and of its curve's base point once, so that
+    every certificate, CRL and OCSP answer it signs verifies without doublings. False for a key that
+    is not GOST (or is broken: the chain check refuses it later with its reason)."""
+    try:
+        key = gost_key(cert)
+    except gost.GostError:
+        return False
+    if key is None:
+        return False
+    gost.prepare(key.curve)
+    gost.precompute(key.curve, key.point)
+    return True
+
+
 def is_gost_oid(oid: str) -> bool:
     return oid.startswith(("1.2.643.", "1.2.398.3.10."))
 

@@ -32,6 +32,7 @@ from .ports import RevocationChecker
 from .testpki import ClientKey, TestPki, client_label
 from .testpki_gost import GostTestPki, open_test_pki
 from .verify import Reason, TrustStore, VerificationResult, verify_cms
+from .xmldsig import looks_like_xml, sign_xml, verify_xml
 
 logger = logging.getLogger("qaryz.signatures")
 PURPOSE_CODES = {code for code, _label in PURPOSES}
@@ -254,7 +255,36 @@ def _precheck(signing_request: SigningRequest, signature_sha256: str, now: datet
     return ""
 
 
+XML_NAMESPACE = "urn:qaryz:eds-request:1"
+
+
+def xml_to_sign(signing_request: SigningRequest) -> bytes:
+    """The document to give NCALayer's ``signXml`` for this request: the request's exact bytes (the
+    canonical JSON envelope with its nonce and expiry) as the text of one element. A signature over it
+    is verified against this document, rebuilt from the stored bytes, never against what is sent."""
+    from lxml import etree
+
+    root = etree.Element(f"{{{XML_NAMESPACE}}}qaryzEdsRequest", nsmap={None: XML_NAMESPACE})
+    root.set("format", "qaryz-eds-request/1")
+    root.set("request", str(signing_request.pk))
+    etree.SubElement(root, f"{{{XML_NAMESPACE}}}payload").text = bytes(signing_request.payload).decode(
+        "utf-8"
+    )
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def verify_for_request(signing_request: SigningRequest, der: bytes, *, now: datetime) -> VerificationResult:
+    """CMS (createCAdESFromBase64) or enveloped XMLDSig (signXml over ``xml_to_sign``)."""
+    if looks_like_xml(der):
+        return verify_xml(
+            der,
+            xml_to_sign(signing_request),
+            trust=trust_store(),
+            revocation=revocation_checker(),
+            now=now,
+            expected_iin=signing_request.expected_signer_iin,
+            expected_bin=signing_request.expected_bin or None,
+        )
     return verify_cms(
         der,
         bytes(signing_request.payload),
@@ -284,6 +314,8 @@ def submit_signature(
         raise SigningRequest.DoesNotExist("signing request of another client")
     now = timezone.now()
     try:
+        if looks_like_xml(cms):
+            raise CmsFormatError("signed XML")  # kept as received
         der = decode_input(cms)
     except CmsFormatError:
         der = cms.encode("utf-8", "replace") if isinstance(cms, str) else bytes(cms)
@@ -431,12 +463,20 @@ def issue_test_key(client: Client, *, algorithm: str = "rsa") -> ClientKey:
     return pki.issue_client(iin=client.iin or "", surname=surname, given_name=given)
 
 
-def demo_sign(signing_request: SigningRequest, *, algorithm: str = "rsa") -> bytes:
-    """DEMO ONLY: sign the request's bytes server-side with the client's test key (RSA, or "gost")."""
+def demo_sign(signing_request: SigningRequest, *, algorithm: str = "rsa", xml: bool = False) -> bytes:
+    """DEMO ONLY: sign the request's bytes server-side with the client's test key (RSA, or "gost"):
+    a detached CMS, or with ``xml`` the enveloped XMLDSig that NCALayer's signXml would return."""
     if not settings.DEMO_MODE:
         raise PermissionDenied("the test signer exists only in demo mode")
     if algorithm not in DEMO_ALGORITHMS:
         raise ValueError(f"unknown demo key algorithm {algorithm!r}")
     key = issue_test_key(signing_request.client, algorithm=algorithm)
     pki = ensure_gost_test_pki() if algorithm == "gost" else _test_pki()
+    if xml:
+        return sign_xml(
+            xml_to_sign(signing_request),
+            key.certificate,
+            key.private_key,
+            extra_certificates=[pki.intermediate],
+        )
     return pki.sign(key.label, bytes(signing_request.payload))

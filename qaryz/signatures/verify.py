@@ -12,6 +12,7 @@ fallback, fail closed). The result carries a reason code for every failure.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,7 @@ from .cms import (
     verify_signature_value,
 )
 from .gost import GostError
-from .gostx509 import gost_issued_by, gost_key
+from .gostx509 import gost_issued_by, gost_key, precompute_ca
 from .ports import RevocationChecker, RevocationState, RevocationStatus
 from .revocation import publishes_revocation
 from .subject import SubjectInfo, parse_subject
@@ -69,6 +70,22 @@ class TrustStore:
         self.roots = list(roots)
         self.intermediates = list(intermediates)
         self._root_fingerprints = {c.fingerprint(hashes.SHA256()) for c in self.roots}
+        for cert in (*self.roots, *self.intermediates):
+            precompute_ca(cert)  # GOST CA keys: tables built at load, not in the first request
+        # configured intermediates whose signature by a configured CA was checked here, once: a chain
+        # through them does not check that signature again (it never changes)
+        self._verified_links: set[tuple[bytes, bytes]] = set()
+        cas = [*self.roots, *self.intermediates]
+        for child in self.intermediates:
+            for parent in cas:
+                if parent is not child and parent.subject == child.issuer and _is_ca(parent):
+                    with contextlib.suppress(VerificationFailure):
+                        if _issued_by(child, parent):
+                            self._verified_links.add(_link(child, parent))
+
+    def known_link(self, child: x509.Certificate, parent: x509.Certificate) -> bool:
+        """Whether ``parent`` signing ``child`` was verified when the store was loaded."""
+        return _link(child, parent) in self._verified_links
 
     def is_root(self, cert: x509.Certificate) -> bool:
         return cert.fingerprint(hashes.SHA256()) in self._root_fingerprints
@@ -87,6 +104,10 @@ class TrustStore:
             else:
                 certs.append(x509.load_der_x509_certificate(data))
         return certs
+
+
+def _link(child: x509.Certificate, parent: x509.Certificate) -> tuple[bytes, bytes]:
+    return child.fingerprint(hashes.SHA256()), parent.fingerprint(hashes.SHA256())
 
 
 @dataclass
@@ -151,7 +172,7 @@ class VerificationResult:
         }
 
 
-class _Failure(Exception):
+class VerificationFailure(Exception):
     def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(detail)
         self.reason = reason
@@ -167,7 +188,9 @@ def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
     except (ValueError, InvalidSignature):
         return False
     except (TypeError, UnsupportedAlgorithm) as exc:
-        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"certificate signature algorithm: {exc}") from exc
+        raise VerificationFailure(
+            Reason.UNSUPPORTED_ALGORITHM, f"certificate signature algorithm: {exc}"
+        ) from exc
     return True
 
 
@@ -190,14 +213,18 @@ def build_chain(
     pool = [c for c in [*supplied, *trust.intermediates] if c != leaf]
     chain = [leaf]
     current = leaf
+
+    def signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+        return trust.known_link(child, parent) or _issued_by(child, parent)
+
     for _ in range(MAX_CHAIN):
         for root in trust.roots:
-            if root.subject == current.issuer and _is_ca(root) and _issued_by(current, root):
+            if root.subject == current.issuer and _is_ca(root) and signed_by(current, root):
                 if current != root:
                     chain.append(root)
                 return chain
         if current.subject == current.issuer:
-            raise _Failure(
+            raise VerificationFailure(
                 Reason.UNTRUSTED_CHAIN,
                 f"self-signed certificate not trusted: {current.subject.rfc4514_string()}",
             )
@@ -205,28 +232,28 @@ def build_chain(
             (
                 c
                 for c in pool
-                if c.subject == current.issuer and c not in chain and _is_ca(c) and _issued_by(current, c)
+                if c.subject == current.issuer and c not in chain and _is_ca(c) and signed_by(current, c)
             ),
             None,
         )
         if parent is None:
-            raise _Failure(
+            raise VerificationFailure(
                 Reason.UNTRUSTED_CHAIN, f"no trusted issuer for {current.subject.rfc4514_string()}"
             )
         chain.append(parent)
         current = parent
-    raise _Failure(Reason.UNTRUSTED_CHAIN, "certificate chain too long")
+    raise VerificationFailure(Reason.UNTRUSTED_CHAIN, "certificate chain too long")
 
 
 def _check_validity(chain: list[x509.Certificate], at: datetime) -> None:
     for cert in chain:
         if at < cert.not_valid_before_utc:
-            raise _Failure(
+            raise VerificationFailure(
                 Reason.NOT_YET_VALID,
                 f"{cert.subject.rfc4514_string()} valid from {cert.not_valid_before_utc.isoformat()}",
             )
         if at > cert.not_valid_after_utc:
-            raise _Failure(
+            raise VerificationFailure(
                 Reason.EXPIRED,
                 f"{cert.subject.rfc4514_string()} expired {cert.not_valid_after_utc.isoformat()}",
             )
@@ -236,32 +263,36 @@ def _check_key_usage(cert: x509.Certificate) -> None:
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound as exc:
-        raise _Failure(Reason.WRONG_KEY_USAGE, "certificate has no key usage") from exc
+        raise VerificationFailure(Reason.WRONG_KEY_USAGE, "certificate has no key usage") from exc
     if not (usage.digital_signature or usage.content_commitment):
-        raise _Failure(Reason.WRONG_KEY_USAGE, "key usage allows neither digitalSignature nor nonRepudiation")
+        raise VerificationFailure(
+            Reason.WRONG_KEY_USAGE, "key usage allows neither digitalSignature nor nonRepudiation"
+        )
 
 
 def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
     """Signature value and messageDigest of ``parsed`` over ``content``."""
     if parsed.unsupported:
-        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"unsupported {parsed.unsupported}")
+        raise VerificationFailure(Reason.UNSUPPORTED_ALGORITHM, f"unsupported {parsed.unsupported}")
     cert = parsed.signer_certificate
     if cert is None:
-        raise _Failure(Reason.BAD_SIGNATURE, "signer certificate not included in the CMS")
+        raise VerificationFailure(Reason.BAD_SIGNATURE, "signer certificate not included in the CMS")
     try:
         gost_public = gost_key(cert)
     except GostError as exc:
-        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key: {exc}") from exc
+        raise VerificationFailure(Reason.UNSUPPORTED_ALGORITHM, f"signer key: {exc}") from exc
     public_key: object = gost_public
     if gost_public is None:
         if parsed.signature_algorithm_oid in GOST_SIGNATURES:
-            raise _Failure(Reason.BAD_SIGNATURE, "GOST signature from a certificate without a GOST key")
+            raise VerificationFailure(
+                Reason.BAD_SIGNATURE, "GOST signature from a certificate without a GOST key"
+            )
         try:
             public_key = cert.public_key()
         except (ValueError, UnsupportedAlgorithm) as exc:
-            raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"signer key algorithm: {exc}") from exc
+            raise VerificationFailure(Reason.UNSUPPORTED_ALGORITHM, f"signer key algorithm: {exc}") from exc
     elif GOST_SIGNATURES.get(parsed.signature_algorithm_oid) != gost.DIGEST_NAMES[gost_public.digest_oid]:
-        raise _Failure(
+        raise VerificationFailure(
             Reason.BAD_SIGNATURE,
             f"signature algorithm {parsed.signature_algorithm} does not fit the GOST key",
         )
@@ -269,11 +300,17 @@ def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
         signed_bytes = content
     else:
         if parsed.message_digest is None or parsed.signed_content_type is None:
-            raise _Failure(Reason.BAD_SIGNATURE, "signed attributes lack messageDigest or contentType")
+            raise VerificationFailure(
+                Reason.BAD_SIGNATURE, "signed attributes lack messageDigest or contentType"
+            )
         if parsed.signed_content_type != parsed.content_type:
-            raise _Failure(Reason.BAD_SIGNATURE, "contentType attribute differs from the content's type")
+            raise VerificationFailure(
+                Reason.BAD_SIGNATURE, "contentType attribute differs from the content's type"
+            )
         if parsed.message_digest != digest(parsed.digest_algorithm, content):
-            raise _Failure(Reason.CONTENT_MISMATCH, "messageDigest does not match the expected content")
+            raise VerificationFailure(
+                Reason.CONTENT_MISMATCH, "messageDigest does not match the expected content"
+            )
         signed_bytes = parsed.signed_attrs_der
     try:
         if gost_public is not None:
@@ -282,9 +319,9 @@ def _verify_parsed(parsed: ParsedSignature, content: bytes) -> None:
         else:
             verify_signature_value(public_key, parsed.signature, signed_bytes, parsed.digest_algorithm)
     except InvalidSignature as exc:
-        raise _Failure(Reason.BAD_SIGNATURE, "signature value does not verify") from exc
+        raise VerificationFailure(Reason.BAD_SIGNATURE, "signature value does not verify") from exc
     except UnsupportedAlgorithmError as exc:
-        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, str(exc)) from exc
+        raise VerificationFailure(Reason.UNSUPPORTED_ALGORITHM, str(exc)) from exc
 
 
 def _timestamp_time(
@@ -294,36 +331,36 @@ def _timestamp_time(
     try:
         parsed = parse_signed_data(token_der)
     except CmsFormatError as exc:
-        raise _Failure(Reason.BAD_SIGNATURE, f"timestamp token: {exc}") from exc
+        raise VerificationFailure(Reason.BAD_SIGNATURE, f"timestamp token: {exc}") from exc
     if parsed.content_type != "1.2.840.113549.1.9.16.1.4" or parsed.encapsulated_content is None:
-        raise _Failure(Reason.BAD_SIGNATURE, "timestamp token does not hold TSTInfo")
+        raise VerificationFailure(Reason.BAD_SIGNATURE, "timestamp token does not hold TSTInfo")
     try:
         _verify_parsed(parsed, parsed.encapsulated_content)
-    except _Failure as exc:
-        raise _Failure(exc.reason, f"timestamp token: {exc.detail}") from exc
+    except VerificationFailure as exc:
+        raise VerificationFailure(exc.reason, f"timestamp token: {exc.detail}") from exc
     info = acms.ContentInfo.load(token_der)["content"]["encap_content_info"]["content"].parsed
     imprint = info["message_imprint"]
     algorithm = imprint["hash_algorithm"]["algorithm"].native
     # a GOST TSA stamps with Streebog (TC26 or NCA's own digest OID)
     algorithm = gost.DIGEST_NAMES.get(imprint["hash_algorithm"]["algorithm"].dotted, algorithm)
     if algorithm not in ("sha256", "sha384", "sha512", "streebog256", "streebog512"):
-        raise _Failure(Reason.UNSUPPORTED_ALGORITHM, f"timestamp imprint {algorithm}")
+        raise VerificationFailure(Reason.UNSUPPORTED_ALGORITHM, f"timestamp imprint {algorithm}")
     if imprint["hashed_message"].native != digest(algorithm, signature):
-        raise _Failure(Reason.BAD_SIGNATURE, "timestamp token covers another signature")
+        raise VerificationFailure(Reason.BAD_SIGNATURE, "timestamp token covers another signature")
     gen_time: datetime = info["gen_time"].native
     tsa = parsed.signer_certificate
     assert tsa is not None  # noqa: S101 - _verify_parsed ensured it
     try:
         eku = tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound as exc:
-        raise _Failure(Reason.UNTRUSTED_CHAIN, "TSA certificate lacks id-kp-timeStamping") from exc
+        raise VerificationFailure(Reason.UNTRUSTED_CHAIN, "TSA certificate lacks id-kp-timeStamping") from exc
     if ExtendedKeyUsageOID.TIME_STAMPING not in eku:
-        raise _Failure(Reason.UNTRUSTED_CHAIN, "TSA certificate lacks id-kp-timeStamping")
+        raise VerificationFailure(Reason.UNTRUSTED_CHAIN, "TSA certificate lacks id-kp-timeStamping")
     try:
         chain = build_chain(tsa, parsed.certificates, trust)
         _check_validity(chain, gen_time)
-    except _Failure as exc:
-        raise _Failure(exc.reason, f"timestamp authority: {exc.detail}") from exc
+    except VerificationFailure as exc:
+        raise VerificationFailure(exc.reason, f"timestamp authority: {exc.detail}") from exc
     return gen_time, chain
 
 
@@ -332,9 +369,11 @@ def _require_good(
 ) -> None:
     status = revocation.check(cert, issuer, now=now)
     if status.state == RevocationState.REVOKED:
-        raise _Failure(Reason.REVOKED, f"{what} revoked ({status.source}) at {status.revoked_at}")
+        raise VerificationFailure(Reason.REVOKED, f"{what} revoked ({status.source}) at {status.revoked_at}")
     if status.state != RevocationState.GOOD:
-        raise _Failure(Reason.REVOCATION_UNKNOWN, f"{what}: {status.detail or 'no revocation answer'}")
+        raise VerificationFailure(
+            Reason.REVOCATION_UNKNOWN, f"{what}: {status.detail or 'no revocation answer'}"
+        )
 
 
 def _check_issuing_cas(chain: list[x509.Certificate], revocation: RevocationChecker, now: datetime) -> None:
@@ -352,6 +391,51 @@ def _check_timestamp_authority(
     if len(chain) > 1 and publishes_revocation(chain[0]):
         _require_good(chain[0], chain[1], revocation, now, "timestamp authority")
     _check_issuing_cas(chain, revocation, now)
+
+
+def check_signer(
+    result: VerificationResult,
+    leaf: x509.Certificate,
+    supplied: Iterable[x509.Certificate],
+    *,
+    trust: TrustStore,
+    revocation: RevocationChecker | None,
+    now: datetime,
+    expected_iin: str | None,
+    expected_bin: str | None,
+    tsa_chain: list[x509.Certificate] | None = None,
+) -> None:
+    """What every signature format shares once its value verified: chain to a trusted root, validity at
+    ``result.signing_time``, key usage, IIN/BIN, revocation of the signer, its CAs and a TSA. Raises
+    ``VerificationFailure`` (caught by the format's verify function)."""
+    at = result.signing_time or now
+    result.chain = build_chain(leaf, supplied, trust)
+    _check_validity(result.chain, at)
+    _check_key_usage(leaf)
+
+    signer = result.signer or parse_subject(leaf.subject)
+    if expected_iin is not None and signer.iin != expected_iin:
+        raise VerificationFailure(
+            Reason.IIN_MISMATCH, f"certificate IIN {signer.iin or '(none)'} is not the client's"
+        )
+    if expected_bin is not None and signer.bin != expected_bin:
+        raise VerificationFailure(
+            Reason.BIN_MISMATCH, f"certificate BIN {signer.bin or '(none)'} is not the client's"
+        )
+
+    if revocation is not None:
+        issuer = result.chain[1] if len(result.chain) > 1 else leaf
+        status = revocation.check(leaf, issuer, now=now)
+        result.revocation = status
+        if status.state == RevocationState.REVOKED:
+            raise VerificationFailure(
+                Reason.REVOKED, f"certificate revoked ({status.source}) at {status.revoked_at}"
+            )
+        if status.state != RevocationState.GOOD:
+            raise VerificationFailure(Reason.REVOCATION_UNKNOWN, status.detail or "no revocation answer")
+        _check_issuing_cas(result.chain, revocation, now)
+        if tsa_chain:
+            _check_timestamp_authority(tsa_chain, revocation, now)
 
 
 def verify_cms(
@@ -378,7 +462,7 @@ def verify_cms(
         try:
             parsed = parse_signed_data(decode_input(cms_data))
         except CmsFormatError as exc:
-            raise _Failure(Reason.BAD_SIGNATURE, str(exc)) from exc
+            raise VerificationFailure(Reason.BAD_SIGNATURE, str(exc)) from exc
         result.digest_algorithm = parsed.digest_algorithm
         result.signature_algorithm = parsed.signature_algorithm
         result.attached = parsed.encapsulated_content is not None
@@ -386,9 +470,13 @@ def verify_cms(
         if parsed.signer_certificate is not None:
             result.signer = parse_subject(parsed.signer_certificate.subject)
         if parsed.content_type != "1.2.840.113549.1.7.1":
-            raise _Failure(Reason.BAD_SIGNATURE, f"signed content type {parsed.content_type} is not data")
+            raise VerificationFailure(
+                Reason.BAD_SIGNATURE, f"signed content type {parsed.content_type} is not data"
+            )
         if parsed.encapsulated_content is not None and parsed.encapsulated_content != expected_content:
-            raise _Failure(Reason.CONTENT_MISMATCH, "attached content differs from the document presented")
+            raise VerificationFailure(
+                Reason.CONTENT_MISMATCH, "attached content differs from the document presented"
+            )
         _verify_parsed(parsed, expected_content)
         leaf = parsed.signer_certificate
         assert leaf is not None  # noqa: S101 - _verify_parsed ensured it
@@ -403,41 +491,24 @@ def verify_cms(
             result.signing_time, result.signing_time_source = now, "now"
         at = result.signing_time
         if at > now + clock_skew:
-            raise _Failure(Reason.BAD_SIGNATURE, f"signing time {at.isoformat()} is in the future")
+            raise VerificationFailure(Reason.BAD_SIGNATURE, f"signing time {at.isoformat()} is in the future")
         if window is not None and not (window[0] - clock_skew <= at <= window[1] + clock_skew):
-            raise _Failure(
+            raise VerificationFailure(
                 Reason.EXPIRED_REQUEST, f"signing time {at.isoformat()} is outside the request's lifetime"
             )
 
-        result.chain = build_chain(leaf, parsed.certificates, trust)
-        _check_validity(result.chain, at)
-        _check_key_usage(leaf)
-
-        signer = result.signer
-        assert signer is not None  # noqa: S101
-        if expected_iin is not None and signer.iin != expected_iin:
-            raise _Failure(
-                Reason.IIN_MISMATCH, f"certificate IIN {signer.iin or '(none)'} is not the client's"
-            )
-        if expected_bin is not None and signer.bin != expected_bin:
-            raise _Failure(
-                Reason.BIN_MISMATCH, f"certificate BIN {signer.bin or '(none)'} is not the client's"
-            )
-
-        if revocation is not None:
-            issuer = result.chain[1] if len(result.chain) > 1 else leaf
-            status = revocation.check(leaf, issuer, now=now)
-            result.revocation = status
-            if status.state == RevocationState.REVOKED:
-                raise _Failure(
-                    Reason.REVOKED, f"certificate revoked ({status.source}) at {status.revoked_at}"
-                )
-            if status.state != RevocationState.GOOD:
-                raise _Failure(Reason.REVOCATION_UNKNOWN, status.detail or "no revocation answer")
-            _check_issuing_cas(result.chain, revocation, now)
-            if tsa_chain:
-                _check_timestamp_authority(tsa_chain, revocation, now)
-    except _Failure as failure:
+        check_signer(
+            result,
+            leaf,
+            parsed.certificates,
+            trust=trust,
+            revocation=revocation,
+            now=now,
+            expected_iin=expected_iin,
+            expected_bin=expected_bin,
+            tsa_chain=tsa_chain,
+        )
+    except VerificationFailure as failure:
         result.reason = str(failure.reason)
         result.detail = failure.detail
         return result

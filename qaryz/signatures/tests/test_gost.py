@@ -175,3 +175,64 @@ def test_public_key_agrees_with_gostcrypto_affine_arithmetic(paramset: str) -> N
         int.from_bytes(raw[: curve.size], "big"),
         int.from_bytes(raw[curve.size :], "big"),
     )
+
+
+@pytest.mark.req(*REQS)
+def test_integer_streebog_agrees_with_gostcrypto_on_every_length_around_the_block() -> None:
+    """Our table-driven Streebog against gostcrypto's byte-wise one: empty input, every length up to two
+    blocks and a half (padding and the N/Sigma carries), and a long one."""
+    import random
+
+    from gostcrypto import gosthash
+
+    rng = random.Random(16)
+    lengths = [*range(0, 161), 511, 512, 513, 4097]
+    for n in lengths:
+        data = bytes(rng.getrandbits(8) for _ in range(n))
+        for name, ours in (("streebog256", gost.streebog256), ("streebog512", gost.streebog512)):
+            assert ours(data) == bytes(gosthash.new(name, data=bytearray(data)).digest()), (name, n)
+    # 0xFF blocks make Sigma's 512-bit addition carry out of every byte
+    data = b"\xff" * 192
+    assert gost.streebog512(data) == bytes(gosthash.new("streebog512", data=bytearray(data)).digest())
+
+
+@pytest.mark.req(*REQS)
+@pytest.mark.parametrize("paramset", [gost.PARAMSET_256_A, gost.PARAMSET_512_A])
+def test_fixed_base_and_wnaf_multiples_agree_with_double_and_add(paramset: str) -> None:
+    """The tables (base point, a precomputed key) and wNAF give the plain ladder's points, including
+    the edge scalars (1, 2^w boundaries, q-1 where the sum ends in -G)."""
+    import random
+
+    curve = gost.curve_for(paramset)
+    rng = random.Random(34)
+    d = gost.new_private_key(curve)
+    q = gost.public_key(curve, d)
+    gost.precompute(curve, q)
+    table = gost._key_tables[(curve.name, q[0], q[1])]
+    scalars = [1, 2, 3, 63, 64, 65, 127, 128, 129, 2**64 + 1, curve.q - 1, curve.q - 2]
+    scalars += [rng.randrange(1, curve.q) for _ in range(6)]
+    for k in scalars:
+        expected_g = gost._affine(curve, gost._mul(curve, k, curve.x, curve.y))
+        assert gost._affine(curve, gost._base_table(curve).add_multiple(curve, None, k)) == expected_g
+        expected_q = gost._affine(curve, gost._mul(curve, k, q[0], q[1]))
+        assert gost._affine(curve, table.add_multiple(curve, None, k)) == expected_q
+        assert gost._affine(curve, gost._add_variable_multiple(curve, k, q)) == expected_q
+    # k*G + (q-k)*G is the point at infinity whichever way Q's part is computed
+    assert gost._combination(curve, 5, curve.q - 5, (curve.x, curve.y)) is None
+
+
+@pytest.mark.req(*REQS)
+def test_signature_verifies_the_same_with_and_without_the_key_table() -> None:
+    curve = gost.curve_for(gost.PARAMSET_512_A)
+    d = gost.new_private_key(curve)
+    q = gost.public_key(curve, d)
+    dgst = gost.streebog512(b"contract")
+    sig = gost.sign_digest(curve, d, dgst)
+    assert gost.verify_digest(curve, q, dgst, sig)
+    assert not gost.verify_digest(curve, q, gost.streebog512(b"contracT"), sig)
+    gost.precompute(curve, q)
+    assert (curve.name, q[0], q[1]) in gost._key_tables
+    assert gost.verify_digest(curve, q, dgst, sig)
+    assert not gost.verify_digest(curve, q, gost.streebog512(b"contracT"), sig)
+    gost.precompute(curve, (q[0], (q[1] + 1) % curve.p))  # not a curve point: no table
+    assert (curve.name, q[0], (q[1] + 1) % curve.p) not in gost._key_tables

@@ -198,3 +198,28 @@ def test_demo_signer_signs_with_a_gost_key_through_the_same_verification(
     cms = services.demo_sign(request, algorithm="gost")
     assert parse_signed_data(cms).digest_algorithm == "streebog512"
     services.reset_caches()
+
+
+@pytest.mark.req("R-ONB-6", "R-SIGN-1")
+def test_mobile_api_offers_the_xml_to_sign_and_accepts_signxml_output(eds_settings: Pki, client) -> None:
+    from qaryz.signatures import xmldsig
+
+    owner = make_client()
+    token, _session = issue_api_token(owner)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    request = services.create_signing_request(owner, "change_phone", b"new phone", title="Phone")
+    fetched = client.get(f"/api/v1/signatures/requests/{request.pk}", **auth).json()
+    assert fetched["xml_to_sign"].encode() == services.xml_to_sign(request)
+    key = eds_settings.good
+    signed = xmldsig.sign_xml(
+        fetched["xml_to_sign"].encode(),
+        key.certificate,
+        key.private_key,
+        extra_certificates=[eds_settings.pki.intermediate],
+    )
+    url = f"/api/v1/signatures/requests/{request.pk}/submit"
+    tampered = signed.replace(b"new phone", b"old phone")
+    bad = client.post(url, {"cms": tampered.decode()}, content_type="application/json", **auth)
+    assert bad.status_code == 422 and bad.json()["reason"] == "content_mismatch" and bad.json()["message"]
+    ok = client.post(url, {"cms": signed.decode()}, content_type="application/json", **auth)
+    assert ok.status_code == 200 and ok.json()["accepted"] is True, ok.json()

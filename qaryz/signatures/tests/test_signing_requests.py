@@ -295,3 +295,48 @@ def test_request_closes_after_too_many_failed_attempts(eds_settings: Pki, settin
     good = services.submit_signature(request, client, sign(eds_settings, eds_settings.good.label, request))
     assert not good.accepted and good.reason == Reason.EXPIRED_REQUEST
     assert eds_settings.server.ocsp_requests == before  # IIN checked before revocation; none after closing
+
+
+@pytest.mark.req("R-ONB-4", "R-ONB-6", "R-SIGN-1", "R-AUTH-5")
+def test_signxml_output_is_verified_against_the_request_and_archived_as_xml(eds_settings: Pki) -> None:
+    """NCALayer's signXml path: the XML to sign carries the request's exact bytes; the signed XML is
+    verified against that document rebuilt from the stored bytes, accepted once, kept as XML."""
+    from lxml import etree
+
+    from qaryz.records.models import StoredDocument
+    from qaryz.records.services import read_document
+    from qaryz.signatures import xmldsig
+
+    client = make_client()
+    request = services.create_signing_request(client, "contract_signing", b"Contract No. 8", title="Contract")
+    document = services.xml_to_sign(request)
+    root = etree.fromstring(document)
+    assert root[0].text is not None and root[0].text.encode() == bytes(request.payload)
+    key = eds_settings.good
+    extra = [eds_settings.pki.intermediate]
+    # a valid signature over another request's XML is refused: the nonce differs
+    other = services.create_signing_request(client, "contract_signing", b"Contract No. 8", title="Contract")
+    foreign = xmldsig.sign_xml(
+        services.xml_to_sign(other), key.certificate, key.private_key, extra_certificates=extra
+    )
+    refused = services.submit_signature(request, client, foreign.decode())
+    assert not refused.accepted and refused.reason == Reason.CONTENT_MISMATCH
+    signed = xmldsig.sign_xml(document, key.certificate, key.private_key, extra_certificates=extra)
+    verification = services.submit_signature(request, client, signed.decode())
+    assert verification.accepted, verification.detail
+    assert verification.signer_iin == GOOD_IIN and verification.revocation_source == "ocsp"
+    assert bytes(verification.signature) == signed
+    stored = StoredDocument.objects.get(pk=verification.vault_documents["signature"])
+    assert stored.media_type == "application/xml" and read_document(stored) == signed
+    assert services.submit_signature(request, client, signed).reason == Reason.REPLAYED
+
+
+@pytest.mark.req("R-ONB-4", "R-SIGN-1")
+def test_demo_signer_can_answer_like_signxml(eds_settings: Pki, settings) -> None:
+    client = make_client(iin="770707300777", phone="+77017770777")
+    request = services.create_signing_request(client, "registration", b"agree", title="Registration")
+    settings.DEMO_MODE = True
+    signed = services.demo_sign(request, xml=True)
+    assert signed.startswith(b"<?xml") and b"ds:Signature" in signed
+    verification = services.submit_signature(request, client, signed, channel="demo")
+    assert verification.accepted, verification.detail

@@ -366,3 +366,45 @@ def test_gost_certificate_whose_length_ends_in_0x80_survives_re_encoding(gost_pk
         [acms.CMSAttribute({"type": "signature_time_stamp_token", "values": [acms.ContentInfo.load(token)]})]
     )
     assert verify(gost_pki, info.dump(force=True)).ok
+
+
+@pytest.mark.req(*REQS)
+def test_trust_store_precomputes_its_gost_ca_keys_at_load(gost_pki: GostPki) -> None:
+    """The root's and a configured intermediate's keys get fixed-base tables when the store is built;
+    a CMS-supplied intermediate does not, and both paths verify the same signature."""
+    pki = gost_pki.pki
+    root_key, inter_key = gost_key(pki.root), gost_key(pki.intermediate)
+    assert root_key is not None and inter_key is not None
+    gost._key_tables.pop((inter_key.curve.name, *inter_key.point), None)
+    TrustStore([pki.root])
+    assert (root_key.curve.name, *root_key.point) in gost._key_tables
+    assert (inter_key.curve.name, *inter_key.point) not in gost._key_tables
+    cms = pki.sign(gost_pki.good.label, CONTENT)
+    assert verify(gost_pki, cms).ok
+    trust = TrustStore([pki.root], [pki.intermediate])
+    assert (inter_key.curve.name, *inter_key.point) in gost._key_tables
+    assert trust.known_link(pki.intermediate, pki.root)  # its signature checked once, at load
+    from qaryz.signatures import gostx509
+
+    gostx509._certificate_signature_ok.cache_clear()  # verify the certificates again, now with the table
+    kwargs = {"trust": trust, "revocation": gost_pki.checker(), "expected_iin": GOOD_IIN}
+    assert verify_cms(cms, CONTENT, **kwargs).ok
+    tampered = bytearray(cms)
+    tampered[-5] ^= 1  # inside the signature value (the last field of the SignerInfo)
+    assert verify_cms(bytes(tampered), CONTENT, **kwargs).reason == Reason.BAD_SIGNATURE
+
+
+@pytest.mark.req(*REQS)
+def test_configured_intermediate_of_a_look_alike_root_is_not_a_known_link(
+    gost_pki: GostPki, tmp_path
+) -> None:
+    """Another GOST PKI with the same names: its intermediate configured beside our root is neither
+    pre-verified at load nor accepted in a chain."""
+    impostor = GostTestPki.create(tmp_path / "impostor")
+    assert impostor.intermediate.issuer == gost_pki.pki.root.subject
+    trust = TrustStore([gost_pki.pki.root], [impostor.intermediate])
+    assert not trust.known_link(impostor.intermediate, gost_pki.pki.root)
+    key = impostor.issue_client(iin=GOOD_IIN, surname="САПАРОВ", given_name="АСКАР", store=False)
+    cms = impostor.sign_with(key, CONTENT)
+    result = verify_cms(cms, CONTENT, trust=trust, revocation=None, expected_iin=GOOD_IIN)
+    assert result.reason == Reason.UNTRUSTED_CHAIN
