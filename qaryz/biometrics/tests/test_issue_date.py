@@ -92,7 +92,8 @@ def test_the_web_page_asks_for_the_issue_date_and_explains_refusals(client) -> N
 
     assert "Укажите дату выдачи документа" in post("")
     assert "Укажите дату выдачи в формате дд.мм.гггг." in post("20/05/2024")
-    assert "Дата выдачи должна быть раньше даты окончания срока действия документа." in post("2034-05-20")
+    assert "Дата выдачи не может быть в будущем." in post("2099-01-01")
+    assert "Дата выдачи слишком ранняя для вашей даты рождения" in post("01.01.1970")  # aged 8
     assert not FaceReference.objects.filter(client=person).exists()
     page = post("20.05.2019")  # a 15-year validity: accepted, with a warning
     assert FaceReference.objects.filter(client=person).exists()
