@@ -399,6 +399,9 @@ RECORDS_AUDIT_PREPARE = env_bool("QARYZ_AUDIT_PREPARE", True)
 # Holder of the vault's key-encryption key: "file" (KEY_DIR/vault-kek.json, embedded default) or
 # "vault-transit" (HashiCorp Vault / OpenBao Transit engine; docs/records.md "Keys").
 RECORDS_KEK_BACKEND = env("QARYZ_KEK_BACKEND", "file")
+# Key holder of the columns encrypted at rest (qaryz.core.encrypted, R-3P-1): data keys wrapped by
+# the KEK above, kept in records.FieldKey.
+FIELD_KEY_PROVIDER = "qaryz.records.fieldkeys.RecordsFieldKeys"
 RECORDS_VAULT_ADDR = env("QARYZ_VAULT_ADDR", "")
 RECORDS_VAULT_TOKEN = env("QARYZ_VAULT_TOKEN", "")
 RECORDS_VAULT_TOKEN_FILE = env("QARYZ_VAULT_TOKEN_FILE", "")
@@ -518,6 +521,14 @@ EDS_MAX_ATTEMPTS = int(env("QARYZ_EDS_MAX_ATTEMPTS", "10"))  # failed submission
 # --- biometrics -------------------------------------------------------------------------
 # Provider of the 1:1 face match: "embedded" (offline engine in qaryz.biometrics.engine) or
 # "http" (TsOID or a vendor engine behind the JSON contract in docs/biometrics.md).
+# Identity document issue dates (clients.services.check_issue_date). **Unconfirmed** (DOMAIN.md
+# says nothing): KZ ID cards are reported to be issued from 16 and valid 10 years; passports from
+# birth. An ID card issued before this age is refused (14 leaves a margin under the reported 16);
+# an ID card whose expiry is not issue + the validity years is accepted with a warning to staff.
+CLIENTS_ID_CARD_MIN_ISSUE_AGE = int(env("QARYZ_ID_CARD_MIN_ISSUE_AGE", "14"))
+CLIENTS_PASSPORT_MIN_ISSUE_AGE = int(env("QARYZ_PASSPORT_MIN_ISSUE_AGE", "0"))
+CLIENTS_ID_CARD_VALIDITY_YEARS = int(env("QARYZ_ID_CARD_VALIDITY_YEARS", "10"))
+
 BIOMETRICS_PROVIDER = env("QARYZ_BIOMETRICS_PROVIDER", "embedded")
 BIOMETRICS_HTTP_URL = env("QARYZ_BIOMETRICS_HTTP_URL", "")
 BIOMETRICS_HTTP_TOKEN = env("QARYZ_BIOMETRICS_HTTP_TOKEN", "")

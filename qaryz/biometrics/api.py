@@ -2,7 +2,8 @@
 
 POST sessions                      {"purpose"} -> session (challenges, nonce, timeline)
 POST sessions/{id}/frames          multipart: nonce, meta=[[step, t_ms], ...], frames=<jpeg>...
-POST document                      multipart: card=<jpeg> (ID card photo: MRZ + face reference)
+POST document                      multipart: card=<jpeg> (ID card photo: MRZ + face reference),
+                                   issue_date=yyyy-mm-dd (printed on the card, not in the MRZ)
 GET  verifications/{id}            the outcome
 Errors are {"error", "reference", "detail"} like every API error.
 """
@@ -68,7 +69,10 @@ def upload_document(request: HttpRequest) -> dict[str, Any]:
     if upload is None:
         raise HttpError(400, "card: missing file")
     try:
-        ref = services.enrol_document(request.auth, upload.read(), channel="api", request=request)
+        issued = services.parse_issue_date(request.POST.get("issue_date"))
+        ref = services.enrol_document(
+            request.auth, upload.read(), issue_date=issued, channel="api", request=request
+        )
     except services.BiometricsError as exc:
         raise _fail(exc) from exc
     mrz = ref.mrz
@@ -76,7 +80,10 @@ def upload_document(request: HttpRequest) -> dict[str, Any]:
         "accepted": True,
         "document_number": mrz.get("document_number"),
         "expiry_date": mrz.get("expiry_date"),
+        "issue_date": issued.isoformat(),
         "comparison": ref.comparison,
+        # "issue_date_unusual": an ID card whose validity is not the usual term; accepted, staff check it
+        "warnings": services.document_warnings(request.auth),
     }
 
 

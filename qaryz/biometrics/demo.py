@@ -14,7 +14,7 @@ from typing import TextIO
 
 from django.conf import settings
 
-from qaryz.clients.models import Client
+from qaryz.clients.models import Client, add_years
 
 from .engine import mrz, synth
 
@@ -22,16 +22,20 @@ FACES = Path(__file__).resolve().parent / "testdata" / "faces"
 
 
 def card_for(client: Client, face: Path) -> bytes:
+    expiry = add_years(dt.date.today(), 5)
+    issued = add_years(expiry, -settings.CLIENTS_ID_CARD_VALIDITY_YEARS)  # printed: the MRZ has none
     lines = mrz.build_td1(
         document_number=f"{client.pk:09d}",
         birth=dt.date(1990, 1, 1),
         sex="M",
-        expiry=dt.date.today().replace(year=dt.date.today().year + 5),
+        expiry=expiry,
         surname=mrz.transliterate(client.surname),
         given_names=mrz.transliterate(client.given_name),
         iin=client.iin or "",
     )
-    card = synth.render_id_card(synth.load_rgb(face), lines, fields=[lines[2][:24]])
+    card = synth.render_id_card(
+        synth.load_rgb(face), lines, fields=[lines[2][:24], f"ISSUED {issued:%d.%m.%Y}"]
+    )
     return synth.jpeg(synth.photograph_card(card), quality=90)
 
 

@@ -68,18 +68,52 @@ MESSAGES = {
     ),
     "document_mismatch": _("The identity document does not match your data."),
     "document_expired": _("The identity document has expired."),
+    "issue_date_missing": _(
+        "Enter the date the document was issued: it is printed on the document, not in the machine-readable zone."
+    ),
+    "issue_date_bad": _("Enter the issue date as dd.mm.yyyy."),
+    "issue_date_unusual": _(
+        "The document was accepted, but its validity differs from the usual term for an identity card: "
+        "the MFO's staff will check the dates."
+    ),
 }
 
 
+def parse_issue_date(raw: str | None) -> dt.date:
+    """The issue date as a browser's date field (yyyy-mm-dd) or a person (dd.mm.yyyy) writes it."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise BiometricsError("issue_date_missing")
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise BiometricsError("issue_date_bad")
+
+
+def document_warnings(client: Client) -> list[str]:
+    """Warnings of the accepted document (an ID card's unusual validity: staff check it)."""
+    holder: Any = client
+    if client.kind == Client.Kind.LEGAL_ENTITY:
+        from qaryz.clients.models import LegalEntitySigner
+
+        holder = LegalEntitySigner.objects.filter(client=client).first()
+    else:
+        holder = Client.objects.get(pk=client.pk)
+    return ["issue_date_unusual"] if holder is not None and holder.id_doc_validity_unusual else []
+
+
 class BiometricsError(Exception):
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", *, text: str = "") -> None:
         super().__init__(code)
         self.code = code
         self.detail = detail
+        self.text = text  # an already translated message (e.g. the clients room's), else by code
 
     @property
     def message(self) -> str:
-        return str(MESSAGES.get(self.code, self.code))
+        return self.text or str(MESSAGES.get(self.code, self.code))
 
 
 def message_for(code: str) -> str:
@@ -418,10 +452,19 @@ def expire_sessions(now: dt.datetime | None = None) -> int:
 
 
 def enrol_document(
-    client: Client, image: bytes, *, channel: str = "web", request: Any = None, today: dt.date | None = None
+    client: Client,
+    image: bytes,
+    *,
+    issue_date: dt.date | None = None,
+    channel: str = "web",
+    request: Any = None,
+    today: dt.date | None = None,
 ) -> FaceReference:
     """Read the ID card photo (MRZ + face), compare with the client's data, keep the face as reference.
 
+    ``issue_date`` is the date the client entered (the MRZ has none): checked against the MRZ's
+    document type, birth and expiry dates (clients.services.check_issue_date) and kept with the
+    document. The web page and the API require it; ``None`` keeps no issue date.
     Raises BiometricsError when the card cannot be accepted; the reading is audited either way.
     """
     if len(image) > MAX_DOCUMENT_BYTES:
@@ -452,6 +495,20 @@ def enrol_document(
         reason = "document_mismatch"
     elif not comparison["not_expired"]:
         reason = "document_expired"
+    text = ""
+    if not reason and issue_date is not None:
+        from qaryz.clients.services import ClientDataError, birth_date_from_iin, check_issue_date
+
+        try:
+            check_issue_date(
+                _doc_type(reading),
+                issue_date,
+                expiry=reading.expiry_date,
+                birth_date=reading.birth_date or birth_date_from_iin(person.iin),
+                today=today,
+            )
+        except ClientDataError as exc:
+            reason, text = "issue_date_invalid", exc.messages[0]
     if not reason:
         try:
             descriptor = faces.describe(rgb, side=1000, upsample=1)
@@ -466,7 +523,7 @@ def enrol_document(
             data={"reason": reason, **data},
             request=request,
         )
-        raise BiometricsError(reason, ", ".join(reading.failed_checks()))
+        raise BiometricsError(reason, ", ".join(reading.failed_checks()), text=text)
     image_id = evidence.store(
         image,
         media_type="image/jpeg",
@@ -487,7 +544,7 @@ def enrol_document(
             comparison=comparison,
             image_document=image_id,
         )
-        _keep_document_on_client(client, reading, today=today)
+        _keep_document_on_client(client, reading, issue_date=issue_date, today=today)
     evidence.audit("biometrics.document_accepted", actor=client, target=ref, data=data, request=request)
     _report_same_face(client, descriptor)
     return ref
@@ -512,17 +569,26 @@ def identity_of(client: Client) -> _Person:
     return _Person(client.iin or "", client.surname, client.given_name)
 
 
-def _keep_document_on_client(client: Client, reading: mrz.MrzResult, *, today: dt.date | None) -> None:
-    """The accepted document's number and expiry go on the client (or the entity's signer)."""
+def _doc_type(reading: mrz.MrzResult) -> str:
+    return "passport" if reading.format == "TD3" else "id_card"
+
+
+def _keep_document_on_client(
+    client: Client, reading: mrz.MrzResult, *, issue_date: dt.date | None, today: dt.date | None
+) -> None:
+    """The accepted document's number, expiry and issue date go on the client (or the entity's
+    signer)."""
     from qaryz.clients import services as clients
 
-    doc_type = "passport" if reading.format == "TD3" else "id_card"
+    doc_type = _doc_type(reading)
     if client.kind == Client.Kind.LEGAL_ENTITY:
         clients.set_signer_document(
             client,
             doc_type=doc_type,
             number=reading.document_number,
             expiry=reading.expiry_date,
+            issue_date=issue_date,
+            birth_date=reading.birth_date,
             actor=client,
             today=today,
         )
@@ -532,6 +598,8 @@ def _keep_document_on_client(client: Client, reading: mrz.MrzResult, *, today: d
             doc_type=doc_type,
             number=reading.document_number,
             expiry=reading.expiry_date,
+            issue_date=issue_date,
+            birth_date=reading.birth_date,
             actor=client,
             today=today,
         )

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -60,6 +61,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "prompts": [(key, prompts()[key]) for key in (*CHALLENGES, "baseline")],
         "start_url": reverse("biometrics:start"),
         "document_url": reverse("biometrics:document"),
+        "today": timezone.localdate(),
         "messages_json": json.dumps(
             {
                 "camera": _("Allow access to the camera to continue."),
@@ -155,10 +157,15 @@ def document(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("card")
     if upload is None:
         return redirect(back)
-    try:
-        services.enrol_document(request.client, upload.read(), channel="web", request=request)  # type: ignore[attr-defined]
-    except services.BiometricsError as exc:
-        from django.contrib import messages
+    from django.contrib import messages
 
+    client = request.client  # type: ignore[attr-defined]
+    try:
+        issued = services.parse_issue_date(request.POST.get("issue_date"))
+        services.enrol_document(client, upload.read(), issue_date=issued, channel="web", request=request)
+    except services.BiometricsError as exc:
         messages.error(request, exc.message)
+        return redirect(back)
+    for code in services.document_warnings(client):
+        messages.warning(request, services.message_for(code))
     return redirect(back)

@@ -11,7 +11,7 @@ from typing import TextIO
 from django.utils import timezone
 
 from qaryz.clients.idnumbers import complete
-from qaryz.clients.models import BankAccount, Client
+from qaryz.clients.models import BankAccount, Client, add_years
 
 DEMO_PASSWORD = "Demo-Client-2026"  # noqa: S105 - published demo credential
 
@@ -79,7 +79,9 @@ def load_demo(out: TextIO) -> None:
                 patronymic=spec["patronymic"],
                 id_doc_type=spec["id_doc_type"],
                 id_doc_number=spec["id_doc_number"],
-                id_doc_expiry=today.replace(year=today.year + 5) if spec["id_doc_type"] else None,
+                id_doc_expiry=add_years(today, 5) if spec["id_doc_type"] else None,
+                # Issued 10 years before the expiry (the usual ID card term, CLIENTS_ID_CARD_VALIDITY_YEARS).
+                id_doc_issue_date=add_years(today, -5) if spec["id_doc_type"] else None,
                 address=spec.get("address", ""),
                 confirmed_at=timezone.now() if spec["status"] == Client.Status.CONFIRMED else None,
             )

@@ -5,8 +5,29 @@ every other room and can never change (R-ONB-7): the database refuses it (see th
 migrations) and no form, API or admin path offers it for editing.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from qaryz.core.encrypted import BlindIndexField, EncryptedTextField
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def unusual_validity(doc_type: str, issued: dt.date | None, expiry: dt.date | None) -> bool:
+    """An ID card whose validity is not the usual number of years (a setting: the rule is
+    unconfirmed, so this warns staff and never refuses). A day either way is tolerated."""
+    if doc_type != "id_card" or issued is None or expiry is None:
+        return False
+    usual = add_years(issued, settings.CLIENTS_ID_CARD_VALIDITY_YEARS)
+    return abs((expiry - usual).days) > 1
 
 
 def mask_document_number(number: str) -> str:
@@ -51,14 +72,17 @@ class Client(models.Model):
     # Registration address (a legal entity's legal address): printed in the contract's parties'
     # details. Blank for clients registered before it was collected; the cabinet asks for it
     # before a contract is signed (clients.services.set_address).
-    address = models.CharField(_("registration address"), max_length=200, blank=True)
+    # Encrypted at rest (R-3P-1, docs/records.md): never searched, only shown and printed.
+    address = EncryptedTextField(_("registration address"), max_length=200, blank=True)
     # Identity document of the person (individual, IE); the signer's document for an entity is on
     # LegalEntitySigner. Filled at registration or by the biometrics/MRZ step (R-ONB-1, R-ONB-8).
     id_doc_type = models.CharField(
         _("identity document"), max_length=20, choices=IdDocType.choices, blank=True
     )
-    id_doc_number = models.CharField(_("document number"), max_length=20, blank=True)
+    id_doc_number = EncryptedTextField(_("document number"), max_length=20, blank=True)  # R-3P-1
     id_doc_expiry = models.DateField(_("document valid until"), null=True, blank=True)
+    # Not in the MRZ: entered by the client with the card photo (clients.services.check_issue_date).
+    id_doc_issue_date = models.DateField(_("document issued on"), null=True, blank=True)
     # Frontal face photo kept in the records vault (StoredDocument primary key).
     face_photo_ref = models.CharField(_("face photo (vault reference)"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -79,6 +103,12 @@ class Client(models.Model):
                     models.Q(kind="legal_entity", iin__isnull=True, bin__regex=r"^[0-9]{12}$")
                     | (~models.Q(kind="legal_entity") & models.Q(iin__regex=r"^[0-9]{12}$"))
                 ),
+            ),
+            models.CheckConstraint(
+                name="client_id_doc_issued_before_expiry",
+                condition=models.Q(id_doc_issue_date__isnull=True)
+                | models.Q(id_doc_expiry__isnull=True)
+                | models.Q(id_doc_issue_date__lt=models.F("id_doc_expiry")),
             ),
             models.CheckConstraint(
                 name="client_phone_e164_kz", condition=models.Q(phone__regex=r"^\+77[0-9]{9}$")
@@ -108,6 +138,10 @@ class Client(models.Model):
         return mask_document_number(self.id_doc_number)
 
     @property
+    def id_doc_validity_unusual(self) -> bool:
+        return unusual_validity(self.id_doc_type, self.id_doc_issue_date, self.id_doc_expiry)
+
+    @property
     def id_number(self) -> str:
         """IIN for a person, BIN for an entity."""
         return (self.bin if self.kind == self.Kind.LEGAL_ENTITY else self.iin) or ""
@@ -128,8 +162,9 @@ class LegalEntitySigner(models.Model):
     id_doc_type = models.CharField(
         _("identity document"), max_length=20, choices=IdDocType.choices, blank=True
     )
-    id_doc_number = models.CharField(_("document number"), max_length=20, blank=True)
+    id_doc_number = EncryptedTextField(_("document number"), max_length=20, blank=True)  # R-3P-1
     id_doc_expiry = models.DateField(_("document valid until"), null=True, blank=True)
+    id_doc_issue_date = models.DateField(_("document issued on"), null=True, blank=True)
     photo_ref = models.CharField(_("photo (vault reference)"), max_length=64, blank=True)
     authority = models.CharField(_("authority"), max_length=20, choices=Authority.choices, blank=True)
     authority_scan_ref = models.CharField(_("authority scan (vault reference)"), max_length=64, blank=True)
@@ -140,6 +175,12 @@ class LegalEntitySigner(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="signer_iin_12_digits", condition=models.Q(iin__regex=r"^[0-9]{12}$")
+            ),
+            models.CheckConstraint(
+                name="signer_id_doc_issued_before_expiry",
+                condition=models.Q(id_doc_issue_date__isnull=True)
+                | models.Q(id_doc_expiry__isnull=True)
+                | models.Q(id_doc_issue_date__lt=models.F("id_doc_expiry")),
             ),
             models.CheckConstraint(
                 name="signer_id_doc_type_allowed",
@@ -158,6 +199,10 @@ class LegalEntitySigner(models.Model):
     def id_doc_masked(self) -> str:
         return mask_document_number(self.id_doc_number)
 
+    @property
+    def id_doc_validity_unusual(self) -> bool:
+        return unusual_validity(self.id_doc_type, self.id_doc_issue_date, self.id_doc_expiry)
+
 
 class BankAccount(models.Model):
     """Registered bank details (IBAN or card) where money is paid out; changed only by R-ONB-6."""
@@ -169,7 +214,10 @@ class BankAccount(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bank_accounts")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # IBAN in full; for a card only the masked number and a token would be kept in production.
-    value = models.CharField(_("details"), max_length=34)
+    # Encrypted at rest (R-3P-1); found by value (the embedded bank's ownership answer) only
+    # through the keyed blind index beside it.
+    value = EncryptedTextField(_("details"), max_length=34)
+    value_index = BlindIndexField(source="value", purpose="clients.bankaccount.value")
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     replaced_at = models.DateTimeField(null=True, blank=True)

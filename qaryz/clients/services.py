@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +17,15 @@ from schwifty.exceptions import SchwiftyException
 
 from qaryz.clients import names
 from qaryz.clients.idnumbers import luhn_valid, normalize_kz_mobile, valid_bin, valid_iin
-from qaryz.clients.models import BankAccount, Client, Consent, IdDocType, LegalEntitySigner
+from qaryz.clients.models import (
+    BankAccount,
+    Client,
+    Consent,
+    IdDocType,
+    LegalEntitySigner,
+    add_years,
+    unusual_validity,
+)
 from qaryz.records.services import record_event as audit
 from qaryz.records.services import store_document
 
@@ -149,6 +158,51 @@ def check_identity_document(
         )
 
 
+def birth_date_from_iin(iin: str | None) -> dt.date | None:
+    from qaryz.core.identifiers import IdentifierError, parse_iin
+
+    try:
+        return parse_iin(iin or "").birth_date
+    except IdentifierError:
+        return None
+
+
+def check_issue_date(
+    doc_type: str,
+    issued: dt.date | None,
+    *,
+    expiry: dt.date | None,
+    birth_date: dt.date | None,
+    today: dt.date | None = None,
+) -> list[str]:
+    """The document's issue date (not in the MRZ, entered by the client): not in the future, not
+    before the holder could have received the document (ID card: ``CLIENTS_ID_CARD_MIN_ISSUE_AGE``,
+    passport: ``CLIENTS_PASSPORT_MIN_ISSUE_AGE`` years of age), before the expiry date. Returns
+    the warnings of an accepted date: ``"unusual_validity"`` when an ID card's expiry is not issue
+    + ``CLIENTS_ID_CARD_VALIDITY_YEARS`` (an unconfirmed rule: staff check, nobody is refused)."""
+    if issued is None:
+        raise ClientDataError(_("Enter the date the document was issued."), code="issue_date_missing")
+    today = today or timezone.localdate()
+    if issued > today:
+        raise ClientDataError(_("The issue date cannot be in the future."), code="issue_date_future")
+    if birth_date is not None:
+        years = (
+            settings.CLIENTS_ID_CARD_MIN_ISSUE_AGE
+            if doc_type == IdDocType.ID_CARD
+            else settings.CLIENTS_PASSPORT_MIN_ISSUE_AGE
+        )
+        if issued < add_years(birth_date, years):
+            raise ClientDataError(
+                _("The issue date is too early for your date of birth: check the date in the document."),
+                code="issue_date_too_early",
+            )
+    if expiry is not None and issued >= expiry:
+        raise ClientDataError(
+            _("The issue date must be before the document's expiry date."), code="issue_date_after_expiry"
+        )
+    return ["unusual_validity"] if unusual_validity(doc_type, issued, expiry) else []
+
+
 @dataclass(frozen=True)
 class SignerData:
     surname: str
@@ -252,14 +306,29 @@ def record_identity_document(
     doc_type: str,
     number: str,
     expiry: dt.date | None,
+    issue_date: dt.date | None = None,
+    birth_date: dt.date | None = None,
     actor: object = None,
     today: dt.date | None = None,
 ) -> Client:
+    """Keep the identity document on the client; ``issue_date`` (entered by the client) is
+    checked with ``check_issue_date`` when given (the holder's birth date from the IIN unless
+    ``birth_date`` – e.g. the MRZ's – is given)."""
     check_identity_document(doc_type, number, expiry, today=today)
     client = Client.objects.select_for_update().get(pk=client.pk)
+    warnings: list[str] = []
+    if issue_date is not None:
+        born = birth_date or birth_date_from_iin(client.iin)
+        warnings = check_issue_date(doc_type, issue_date, expiry=expiry, birth_date=born, today=today)
     client.id_doc_type, client.id_doc_number, client.id_doc_expiry = doc_type, number.strip().upper(), expiry
-    client.save(update_fields=["id_doc_type", "id_doc_number", "id_doc_expiry"])
-    audit("client.identity_document", target=client, actor=actor, data={"type": doc_type})
+    client.id_doc_issue_date = issue_date
+    client.save(update_fields=["id_doc_type", "id_doc_number", "id_doc_expiry", "id_doc_issue_date"])
+    audit(
+        "client.identity_document",
+        target=client,
+        actor=actor,
+        data={"type": doc_type, "issue_date_given": issue_date is not None, "warnings": warnings},
+    )
     return client
 
 
@@ -295,15 +364,22 @@ def set_signer_document(
     authority: str = "",
     authority_scan: bytes | None = None,
     scan_media_type: str = "application/pdf",
+    issue_date: dt.date | None = None,
+    birth_date: dt.date | None = None,
     actor: object = None,
     today: dt.date | None = None,
 ) -> LegalEntitySigner:
-    """The signer's identity document, photo and appointment order / power of attorney (R-ONB-2)."""
+    """The signer's identity document, photo and appointment order / power of attorney (R-ONB-2).
+    ``issue_date`` as in ``record_identity_document`` (the signer's birth date)."""
     check_identity_document(doc_type, number, expiry, today=today)
     signer = LegalEntitySigner.objects.select_for_update().get(client=client)
     if authority and authority not in LegalEntitySigner.Authority.values:
         raise ClientDataError(_("Choose an order of appointment or a power of attorney."), code="authority")
+    if issue_date is not None:
+        born = birth_date or birth_date_from_iin(signer.iin)
+        check_issue_date(doc_type, issue_date, expiry=expiry, birth_date=born, today=today)
     signer.id_doc_type, signer.id_doc_number, signer.id_doc_expiry = doc_type, number.strip().upper(), expiry
+    signer.id_doc_issue_date = issue_date
     if photo is not None:
         signer.photo_ref = str(
             store_document(

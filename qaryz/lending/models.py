@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from qaryz.clients.models import Client
+from qaryz.core.encrypted import EncryptedTextField
 
 METHODS = [("annuity", _("annuity")), ("differentiated", _("differentiated"))]
 DAY_COUNTS = [("actual/365", "actual/365"), ("actual/360", "actual/360"), ("30/360", "30/360")]
@@ -189,7 +190,7 @@ class Application(models.Model):
     disbursement_method = models.CharField(
         _("disbursement method"), max_length=20, choices=DisbursementMethod.choices, blank=True
     )
-    payout_iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    payout_iban = EncryptedTextField(_("IBAN"), max_length=34, blank=True)  # R-3P-1, docs/records.md
     payout_card_masked = models.CharField(_("card"), max_length=19, blank=True)  # never the full PAN
     merchant = models.CharField(_("partner merchant"), max_length=200, blank=True)
     monthly_income = models.DecimalField(

@@ -184,3 +184,33 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"receipt {self.id}"
+
+
+class FieldKey(models.Model):
+    """A data key of the columns encrypted at rest (``qaryz.core.encrypted``, R-3P-1), kept only
+    wrapped by the vault's KEK. ``purpose`` "field" keys encrypt values (the newest is current; older
+    ones still open what they encrypted); the single "index" key keys the blind indexes."""
+
+    class Purpose(models.TextChoices):
+        FIELD = "field", _("Column encryption")
+        INDEX = "index", _("Blind index")
+
+    key_id = models.CharField(max_length=24, primary_key=True)
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    kek_id = models.CharField(max_length=40)
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("column data key")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=["field", "index"]), name="records_fieldkey_purpose"
+            ),
+            models.UniqueConstraint(
+                fields=["purpose"], condition=models.Q(purpose="index"), name="records_one_index_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.key_id}"

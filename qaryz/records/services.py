@@ -25,7 +25,14 @@ from qaryz.core.request_context import get_request_id
 from qaryz.records import chain, crypto, storage
 from qaryz.records.adapters.embedded import FileKeyring, FileSigningKey
 from qaryz.records.context import current_actor, current_request
-from qaryz.records.models import AuditChainHead, AuditCheckpoint, AuditEvent, Receipt, StoredDocument
+from qaryz.records.models import (
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+    FieldKey,
+    Receipt,
+    StoredDocument,
+)
 from qaryz.records.ports import KeyEncryptionPort, SigningKeyPort
 
 logger = logging.getLogger("qaryz.records")
@@ -482,7 +489,8 @@ def read_document(document: StoredDocument) -> bytes:
 
 
 def rotate_kek(*, retire_old: bool = False) -> dict[str, int | str]:
-    """New KEK, then re-wrap every data key under it; documents themselves are not touched."""
+    """New KEK, then re-wrap every data key under it (documents' and the encrypted columns'
+    ``FieldKey`` rows); documents and column values themselves are not touched."""
     ring = keyring()
     new_id = ring.rotate()
     rewrapped = 0
@@ -497,16 +505,23 @@ def rotate_kek(*, retire_old: bool = False) -> dict[str, int | str]:
             kek_id, wrapped = ring.rewrap(doc.kek_id, bytes(doc.wrapped_key))
             StoredDocument.objects.filter(pk=pk).update(kek_id=kek_id, wrapped_key=wrapped)
             rewrapped += 1
+    # The data keys of the columns encrypted at rest (qaryz.core.encrypted) are wrapped the same way.
+    field_keys = 0
+    for key_row in FieldKey.objects.exclude(kek_id=new_id):
+        kek_id, wrapped = ring.rewrap(key_row.kek_id, bytes(key_row.wrapped_key))
+        FieldKey.objects.filter(pk=key_row.pk).update(kek_id=kek_id, wrapped_key=wrapped)
+        field_keys += 1
     removed: list[str] = []
     if retire_old:
         in_use = set(live.values_list("kek_id", flat=True).distinct())
+        in_use |= set(FieldKey.objects.values_list("kek_id", flat=True))
         removed = ring.retire(in_use)
     record_event(
         "vault.kek_rotated",
         category="security",
-        data={"kek_id": new_id, "rewrapped": rewrapped, "retired": removed},
+        data={"kek_id": new_id, "rewrapped": rewrapped, "field_keys": field_keys, "retired": removed},
     )
-    return {"kek_id": new_id, "rewrapped": rewrapped, "retired": len(removed)}
+    return {"kek_id": new_id, "rewrapped": rewrapped, "field_keys": field_keys, "retired": len(removed)}
 
 
 # --- retention (R-ARCH-1) -----------------------------------------------------------------------

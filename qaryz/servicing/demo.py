@@ -25,7 +25,7 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from qaryz.clients.models import Client
+from qaryz.clients.models import Client, add_years
 from qaryz.servicing import close_of_day, repayments
 from qaryz.servicing.models import Instalment, Loan, Merchant
 
@@ -87,7 +87,8 @@ def _client(spec: dict) -> Client:
             patronymic="",
             id_doc_type="id_card",
             id_doc_number=f"05{spec['iin_base'][:7]}",
-            id_doc_expiry=today.replace(year=today.year + 5),
+            id_doc_expiry=add_years(today, 5),
+            id_doc_issue_date=add_years(today, -5),  # the usual 10-year ID card term
             address="г. Алматы, ул. Толе би, 59, кв. 12",
         )
         set_client_password(client, DEMO_PASSWORD)

@@ -88,6 +88,7 @@ def test_legal_entity_registers_end_to_end(
     page.set_input_files(
         "#card", files=[{"name": "card.jpg", "mimeType": "image/jpeg", "buffer": card_bytes()}]
     )
+    page.fill("#issue_date", "2024-05-20")  # printed on the card, not in the MRZ
     page.click("#card-form button[type=submit]")
     page.wait_for_selector("#bio-start", timeout=30000)
     page.click("#bio-start")

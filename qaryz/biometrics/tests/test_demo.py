@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 
 from qaryz.biometrics import demo, services
+from qaryz.clients.models import add_years
 
 from .test_protocol import make_client
 
@@ -22,5 +24,9 @@ def test_demo_cards_are_enrolable_and_idempotent(settings, tmp_path) -> None:
     again = io.StringIO()
     demo.load_demo(again)
     assert again.getvalue() == ""
-    ref = services.enrol_document(client, card.read_bytes())
+    # The card prints its issue date (the MRZ has none): expiry − the usual ID card term.
+    expiry = add_years(dt.date.today(), 5)
+    issued = add_years(expiry, -settings.CLIENTS_ID_CARD_VALIDITY_YEARS)
+    ref = services.enrol_document(client, card.read_bytes(), issue_date=issued)
     assert ref.mrz["iin"] == client.iin and all(ref.comparison.values())
+    assert ref.mrz["expiry_date"] == expiry.isoformat() and services.document_warnings(client) == []

@@ -169,7 +169,10 @@ def test_non_mrz_characters_from_the_reader_are_a_retake_message_not_a_500(clien
     photo = card_photo(lines)
     resp = client.post(
         "/biometrics/document/?purpose=registration&next=/cabinet/",
-        {"card": SimpleUploadedFile("card.jpg", photo, content_type="image/jpeg")},
+        {
+            "card": SimpleUploadedFile("card.jpg", photo, content_type="image/jpeg"),
+            "issue_date": "2024-05-20",
+        },
     )
     assert resp.status_code == 302, resp.status_code  # back to the page, with the retake message
     page = client.get(resp["Location"]).content.decode()
@@ -180,7 +183,10 @@ def test_non_mrz_characters_from_the_reader_are_a_retake_message_not_a_500(clien
     token, _ = issue_api_token(person)
     api = client.post(
         "/api/v1/biometrics/document",
-        {"card": SimpleUploadedFile("card.jpg", photo, content_type="image/jpeg")},
+        {
+            "card": SimpleUploadedFile("card.jpg", photo, content_type="image/jpeg"),
+            "issue_date": "2024-05-20",
+        },
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert api.status_code == 400 and api.json()["detail"].startswith("mrz_unreadable"), api.content

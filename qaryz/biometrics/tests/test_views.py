@@ -48,7 +48,8 @@ def test_page_asks_for_the_card_first_then_offers_the_capture(client) -> None:
     page = client.get("/biometrics/verify/?purpose=registration&next=/cabinet/").content.decode()
     assert 'name="card"' in page and "bio-start" not in page
     resp = client.post(
-        "/biometrics/document/?purpose=registration&next=/cabinet/", {"card": _file(0, card_bytes())}
+        "/biometrics/document/?purpose=registration&next=/cabinet/",
+        {"card": _file(0, card_bytes()), "issue_date": "2024-05-20"},
     )
     assert resp.status_code == 302 and resp["Location"].startswith("/biometrics/verify/?purpose=registration")
     assert FaceReference.objects.filter(client=person, source="document").exists()

@@ -6,9 +6,20 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _own_keys(settings, tmp_path: Path) -> Path:
-    """Each records test gets its own key directory (KEK keyring, signing key)."""
+def _own_keys(settings, tmp_path: Path, request) -> Path:
+    """Each records test gets its own key directory (KEK keyring, signing key).
+
+    The column data keys made at migrate time are wrapped by the project's KEK, which this
+    directory does not hold: they are removed inside the test's transaction (restored by its
+    rollback) and made afresh under the test's own KEK when a test needs one."""
     settings.KEY_DIR = tmp_path / "keys"
+    if "django_db" in request.keywords:
+        from qaryz.records import fieldkeys
+        from qaryz.records.models import FieldKey
+
+        FieldKey.objects.all().delete()
+        fieldkeys.forget_cached_keys()
+        request.addfinalizer(fieldkeys.forget_cached_keys)
     return settings.KEY_DIR
 
 

@@ -70,7 +70,10 @@ def test_rotation_rewraps_in_the_kms_without_touching_documents(use_vault, capsy
     use_vault.requests.clear()
     call_command("rotate_kek", retire_old=True)
     out = capsys.readouterr().out
-    assert "New KEK transit:qaryz-vault-kek:v2: 3 data key(s) re-wrapped, 1 old KEK(s) retired." in out
+    assert (
+        "New KEK transit:qaryz-vault-kek:v2: 3 data key(s) re-wrapped, 0 column key(s) re-wrapped, 1 old KEK(s) retired."
+        in out
+    )
     paths = [p for _, p in use_vault.requests]
     assert paths.count("/v1/transit/rewrap/qaryz-vault-kek") == 3
     assert "/v1/transit/decrypt/qaryz-vault-kek" not in paths  # the data keys never came to Qaryz
@@ -98,8 +101,13 @@ def test_retire_keeps_every_version_still_in_use(use_vault):
 
 
 @pytest.mark.req("R-3P-1")
-def test_moving_from_the_file_keyring_into_the_kms(settings, vault):
+def test_moving_from_the_file_keyring_into_the_kms(settings, vault, client_obj):
+    from qaryz.clients.models import Client
+    from qaryz.records import fieldkeys
+
     old = _store("before the KMS")  # file keyring (embedded default)
+    client_obj.address = "г. Алматы, ул. Абая, 10"  # an encrypted column: its data key moves too
+    client_obj.save(update_fields=["address"])
     assert old.kek_id.startswith("kek-")
     settings.RECORDS_KEK_BACKEND = "vault-transit"
     settings.RECORDS_VAULT_ADDR = vault.url
@@ -110,6 +118,9 @@ def test_moving_from_the_file_keyring_into_the_kms(settings, vault):
     moved = StoredDocument.objects.get(pk=old.pk)
     assert moved.kek_id == "transit:qaryz-vault-kek:v1" and bytes(moved.wrapped_key).startswith(b"vault:v1:")
     assert read_document(moved) == b"before the KMS"
+    assert result["field_keys"] == 1
+    fieldkeys.forget_cached_keys()
+    assert Client.objects.get(pk=client_obj.pk).address == "г. Алматы, ул. Абая, 10"
 
 
 def test_outages_are_key_service_errors_not_integrity_errors(use_vault, settings):

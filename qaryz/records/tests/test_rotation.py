@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from qaryz.records.models import AuditEvent, StoredDocument
-from qaryz.records.services import read_document, store_document
+from qaryz.records.services import read_document, rotate_kek, store_document
 from qaryz.records.storage import read_object
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +33,20 @@ def test_rotate_kek_rewraps_keys_without_touching_documents(capsys):
     assert AuditEvent.objects.filter(action="vault.kek_rotated", category="security").exists()
     new_doc = store_document(b"after", media_type="text/plain", kind="note", direction="inbound")
     assert new_doc.kek_id == ring["current"]
+
+
+@pytest.mark.req("R-3P-1")
+def test_rotate_kek_rewraps_the_encrypted_columns_data_keys(client_obj):
+    from qaryz.clients.models import Client
+    from qaryz.records import fieldkeys
+    from qaryz.records.models import FieldKey
+
+    Client.objects.filter(pk=client_obj.pk).update(address="")  # blank: no key needed
+    client_obj.address = "г. Астана, пр. Мангилик Ел, 8"
+    client_obj.save(update_fields=["address"])
+    old_kek = FieldKey.objects.get(purpose="field").kek_id
+    result = rotate_kek(retire_old=True)
+    assert result["field_keys"] == FieldKey.objects.count() >= 1
+    assert set(FieldKey.objects.values_list("kek_id", flat=True)) == {result["kek_id"]} != {old_kek}
+    fieldkeys.forget_cached_keys()  # a new process: the data key is unwrapped with the new KEK
+    assert Client.objects.get(pk=client_obj.pk).address == "г. Астана, пр. Мангилик Ел, 8"

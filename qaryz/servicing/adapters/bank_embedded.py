@@ -59,6 +59,7 @@ class EmbeddedPayoutBank:
     # --- the bank's answers ---------------------------------------------------------------------
     def confirm_ownership(self, id_number: str, account: str) -> Ownership:
         from qaryz.clients.models import BankAccount, Client
+        from qaryz.core.encrypted import blind_index
 
         self._check_up()
         account = _normalise(account)
@@ -68,7 +69,9 @@ class EmbeddedPayoutBank:
                 return "unknown"
             return "owned" if foreign[account] == id_number else "not_owned"
         holders = set()
-        for client_id in BankAccount.objects.filter(value=account).values_list("client_id", flat=True):
+        # The account column is encrypted at rest (R-3P-1): found through its keyed blind index.
+        index = blind_index(account, "clients.bankaccount.value")
+        for client_id in BankAccount.objects.filter(value_index=index).values_list("client_id", flat=True):
             client = Client.objects.only("kind", "iin", "bin").get(pk=client_id)
             holders.add(client.id_number)
         if not holders:

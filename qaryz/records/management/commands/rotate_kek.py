@@ -19,5 +19,6 @@ class Command(BaseCommand):
         result = rotate_kek(retire_old=retire_old)
         self.stdout.write(
             f"New KEK {result['kek_id']}: {result['rewrapped']} data key(s) re-wrapped, "
+            f"{result['field_keys']} column key(s) re-wrapped, "
             f"{result['retired']} old KEK(s) retired."
         )
