@@ -190,7 +190,14 @@ class _Staged:
 # What posting never reads of the borrower (receipts name them, notices speak their language).
 _CLIENT_UNUSED = [
     f"client__{name}"
-    for name in ("address", "id_doc_type", "id_doc_number", "id_doc_expiry", "face_photo_ref")
+    for name in (
+        "address",  # encrypted (R-3P-1): never decrypted for a posting
+        "id_doc_type",
+        "id_doc_number",  # encrypted
+        "id_doc_expiry",
+        "id_doc_issue_date",
+        "face_photo_ref",
+    )
 ]
 
 
