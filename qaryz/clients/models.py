@@ -7,6 +7,7 @@ migrations) and no form, API or admin path offers it for editing.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def mask_document_number(number: str) -> str:
@@ -169,7 +170,7 @@ class BankAccount(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bank_accounts")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # IBAN in full; for a card only the masked number and a token would be kept in production.
-    value = models.CharField(_("details"), max_length=34)
+    value = models.CharField(pgettext_lazy("clients", "details"), max_length=34)
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     replaced_at = models.DateTimeField(null=True, blank=True)

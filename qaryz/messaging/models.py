@@ -11,7 +11,7 @@ class SmsDelivery(models.Model):
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("messaging", "Failed")
 
     phone = models.CharField(max_length=16)
     purpose = models.CharField(max_length=40)
