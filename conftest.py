@@ -29,6 +29,13 @@ def _isolated_media(settings, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_channel_check(settings) -> None:
+    """Other rooms' tests seed no channels: the regulator's blocking check on the clients' side is
+    off, except in its own tests (qaryz/regulator/tests/test_gate.py switches it on)."""
+    settings.REGULATOR_CHANNEL_CHECK = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters (and anything else cached) never leak from one test into the next."""
     from django.core.cache import cache

@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "qaryz.regulator.gate.RegulatorGateMiddleware",
     "qaryz.core.middleware.SecurityHeadersMiddleware",
     "qaryz.core.middleware.SafeErrorMiddleware",
 ]
@@ -248,6 +249,12 @@ RISKS_MATERIALITY_THRESHOLD_KZT = int(env("QARYZ_RISKS_MATERIALITY_THRESHOLD_KZT
 # --- Regulator notices (R-REG-1..2; docs/registers.md) ---------------------------------------
 # The notice goes to the authority this many working days before a channel opens or changes.
 REGULATOR_NOTICE_WORKING_DAYS = int(env("QARYZ_REGULATOR_NOTICE_WORKING_DAYS", "10"))
+# The blocking check on the clients' side (qaryz/regulator/gate.py): the site's pages are the web
+# channel, /api/v1/ the mobile app; each offers only the services of its notice in effect. The
+# channel is the register's one of that name, or, when blank, the only one of the kind.
+REGULATOR_CHANNEL_CHECK = env_bool("QARYZ_REGULATOR_CHANNEL_CHECK", True)
+REGULATOR_WEB_CHANNEL = env("QARYZ_REGULATOR_WEB_CHANNEL", "")
+REGULATOR_APP_CHANNEL = env("QARYZ_REGULATOR_APP_CHANNEL", "")
 
 # --- Data-leak measures (R-LEAK-1; docs/registers.md) ----------------------------------------
 # The mobile operator's subscriber check: "embedded" (simulator) or "http".
@@ -486,6 +493,21 @@ APP_STORE_URLS = {
     ),
     "ios": env("QARYZ_APP_IOS_STORE_URL", "https://apps.apple.com/kz/app/qaryz/id0000000000"),
 }
+# Outgoing e-mail to the authority, creditors, service providers (messaging/mail.py): the embedded
+# simulated mail server, or Django's e-mail backend ("qaryz.messaging.adapters.mail.SmtpMailGateway",
+# SMTP with the EMAIL_* settings below).
+MAIL_GATEWAY = env("QARYZ_MAIL_GATEWAY", "qaryz.messaging.adapters.mail.EmbeddedMailGateway")
+MAIL_OUTBOX_FILE = env("QARYZ_MAIL_OUTBOX_FILE", str(DATA_DIR / "mail-outbox.log"))
+MAIL_FROM = env("QARYZ_MAIL_FROM", "compliance@qaryz.kz")
+MAIL_TIMEOUT = float(env("QARYZ_MAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = env("QARYZ_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("QARYZ_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("QARYZ_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("QARYZ_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("QARYZ_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("QARYZ_EMAIL_USE_TLS", False)
+# Where the notices to the authority go by default (incidents, regulator notices); blank: typed in.
+AUTHORITY_EMAIL = env("QARYZ_AUTHORITY_EMAIL", "")
 PUSH_SERVICE = env("QARYZ_PUSH_SERVICE", "qaryz.messaging.adapters.embedded.EmbeddedPushService")
 PUSH_HTTP_URL = env("QARYZ_PUSH_HTTP_URL")
 PUSH_HTTP_TOKEN = env("QARYZ_PUSH_HTTP_TOKEN")

@@ -21,6 +21,7 @@ PAGES: dict[str, str] = {
     "backoffice:password": STAFF,
     "backoffice:second-factor": STAFF,
     "backoffice:sms-outbox": "messaging.view_sms_outbox",
+    "backoffice:mail-outbox": "messaging.view_mail_outbox",
     "backoffice:clients": "clients.view_client_data",
     "backoffice:client": "clients.view_client_data",
     "backoffice:client-document": "clients.view_client_data",
@@ -189,6 +190,7 @@ PAGES: dict[str, str] = {
     "incidents:inform-clients": "incidents.manage_incident",
     "incidents:prepare-notice": "incidents.manage_incident",
     "incidents:notice-sent": "incidents.manage_incident",
+    "incidents:notice-mail": "incidents.manage_incident",
     "incidents:add-step": "incidents.manage_incident",
     "incidents:step-done": "incidents.manage_incident",
     "incidents:confirm-normal": "incidents.manage_incident",
@@ -211,6 +213,7 @@ PAGES: dict[str, str] = {
     "regulator:channel-edit": "regulator.manage_channel",
     "regulator:prepare": "regulator.manage_channel",
     "regulator:sent": "regulator.manage_channel",
+    "regulator:mail": "regulator.manage_channel",
     "regulator:open": "regulator.open_channel",
     "regulator:close": "regulator.open_channel",
     # leaks room: data-leak measures (R-LEAK-1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qaryz.antifraud import kinds
 from qaryz.antifraud.models import Case
@@ -61,7 +62,7 @@ class CloseCaseForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ChoiceField(label=_("Security officer"))
+    assignee = forms.ChoiceField(label=pgettext_lazy("antifraud", "Security officer"))
 
     def __init__(self, *args, officers=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

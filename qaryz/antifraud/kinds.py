@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- events --------------------------------------------------------------------------------------
 EVENT_KINDS: dict[str, object] = {
@@ -25,7 +26,7 @@ EVENT_KINDS: dict[str, object] = {
 # --- outcomes, least to most severe ----------------------------------------------------------------
 APPROVE, REVIEW, HOLD, DECLINE = "approve", "review", "hold", "decline"
 OUTCOMES: dict[str, object] = {
-    APPROVE: _("Approve"),
+    APPROVE: pgettext_lazy("antifraud", "Approve"),
     REVIEW: _("Review (alert)"),
     HOLD: _("Hold until a decision"),
     DECLINE: _("Decline"),

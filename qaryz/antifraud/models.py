@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qaryz.antifraud import kinds
 
@@ -167,14 +168,14 @@ class Hit(models.Model):
 
 class Case(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("antifraud", "Open")
         INVESTIGATING = "investigating", _("Under investigation")
         CLOSED = "closed", _("Closed")
 
     class Outcome(models.TextChoices):
         NONE = "", _("Not decided")
         CONFIRMED = "confirmed_fraud", _("Confirmed fraud")
-        FALSE_POSITIVE = "false_positive", _("False positive")
+        FALSE_POSITIVE = "false_positive", pgettext_lazy("antifraud", "False positive")
 
     number = models.CharField(_("case number"), max_length=20, unique=True)
     client = models.ForeignKey(
@@ -225,7 +226,7 @@ class Alert(models.Model):
     """An event whose decision was review, hold or decline: staff look at it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("antifraud", "Open")
         IN_CASE = "in_case", _("In a case")
         DISMISSED = "dismissed", _("Dismissed")
 

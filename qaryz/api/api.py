@@ -23,6 +23,7 @@ from qaryz.devices.errors import DeviceRefused
 from qaryz.lending.api import router as lending_router
 from qaryz.messaging.api import router as messaging_router
 from qaryz.records.api import router as records_router
+from qaryz.regulator import gate
 from qaryz.servicing.api import router as servicing_router
 from qaryz.servicing.payouts_api import router as payouts_router
 from qaryz.signatures.api import router as signatures_router
@@ -46,7 +47,10 @@ class ErrorOut(Schema):
 ERROR_DESCRIPTIONS = {
     400: "Bad request (malformed input, a NUL character, a refused step)",
     401: "Not authenticated (no, expired or wrong-scope bearer token) or wrong credentials",
-    403: "Not allowed in this state",
+    403: (
+        "Not allowed in this state; or (error code channel_not_in_effect) the service is not offered "
+        "through the mobile app until the MFO's notice to the authority about it takes effect"
+    ),
     404: "Not found (or not the caller's)",
     413: "Payload too large",
     422: "Validation error (the body or a parameter does not match the schema, or a refused value)",
@@ -94,6 +98,8 @@ def document_errors(schema: dict) -> dict:
             if any(p.get("in") == "path" for p in params):
                 codes.add(404)
             codes.update(EXTRA_ANSWERS.get((method, path), ()))
+            if gate.service_of(path.lstrip("/").replace("{", "<").replace("}", ">")):
+                codes.add(403)  # the regulator's blocking check (qaryz/regulator/gate.py)
             if op.get("security") and method != "get" and path.startswith(MONEY_PATHS):
                 codes.update((403, 426))  # device integrity / binding, version policy (qaryz.devices)
             responses = op.setdefault("responses", {})

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def biometric_row(verification: Any) -> dict:
@@ -59,4 +60,4 @@ def thread_row(thread: Any) -> dict:
 
 
 def _label(choices: Any, value: str) -> str:
-    return str(choices(value).label) if value in choices.values else _("Other")
+    return str(choices(value).label) if value in choices.values else pgettext("backoffice", "Other")

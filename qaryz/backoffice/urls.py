@@ -13,6 +13,7 @@ urlpatterns = [
     path("password/", views.password_view, name="password"),
     path("second-factor/", views.second_factor_view, name="second-factor"),
     path("sms-outbox/", views.sms_outbox, name="sms-outbox"),
+    path("mail-outbox/", views.mail_outbox, name="mail-outbox"),
     path("clients/", views.client_list, name="clients"),
     path("clients/<int:client_id>/", views.client_detail, name="client"),
     path("clients/<int:client_id>/reveal/", views.client_reveal, name="client-reveal"),

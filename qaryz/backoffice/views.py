@@ -41,6 +41,7 @@ from qaryz.devices import selectors as device_selectors
 from qaryz.lending import selectors as lending_selectors
 from qaryz.lending import services as lending_services
 from qaryz.messaging.selectors import embedded_outbox
+from qaryz.messaging.selectors import mail_outbox as mail_outbox_rows
 from qaryz.records.services import record_event as audit
 
 PENDING = "qaryz_staff_challenge"
@@ -185,6 +186,12 @@ def sms_outbox(request: HttpRequest) -> HttpResponse:
     if not settings.DEMO_MODE:
         return error_response(request, 404)
     return render(request, "backoffice/outbox.html", {"messages_list": embedded_outbox(200)})
+
+
+@staff_required("messaging.view_mail_outbox")
+def mail_outbox(request: HttpRequest) -> HttpResponse:
+    """Every e-mail the system sent or tried to send to outside parties, failures included."""
+    return render(request, "backoffice/mail_outbox.html", {"mails": mail_outbox_rows(200)})
 
 
 def page_of(request: HttpRequest, queryset: Any, per_page: int = 50) -> tuple[Any, str]:

@@ -10,6 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qaryz.core.encrypted import BlindIndexField, EncryptedTextField
 
@@ -216,7 +217,7 @@ class BankAccount(models.Model):
     # IBAN in full; for a card only the masked number and a token would be kept in production.
     # Encrypted at rest (R-3P-1); found by value (the embedded bank's ownership answer) only
     # through the keyed blind index beside it.
-    value = EncryptedTextField(_("details"), max_length=34)
+    value = EncryptedTextField(pgettext_lazy("clients", "details"), max_length=34)
     value_index = BlindIndexField(source="value", purpose="clients.bankaccount.value")
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qaryz.clients.models import Client
 
@@ -24,7 +25,7 @@ class ScreeningList(models.Model):
         UN_XML = "un_xml", _("XML of the UN Security Council consolidated list")
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("compliance", "name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     format = models.CharField(_("file format"), max_length=10, choices=Format.choices)
     # Format options: CSV column names, delimiter, encoding (docs/compliance.md).
@@ -140,7 +141,7 @@ class Screening(models.Model):
         """Why the screening ran, in words (staff pages show no codes)."""
         labels = {
             "application": _("loan application"),
-            "registration": _("registration"),
+            "registration": pgettext_lazy("compliance", "registration"),
             "rescreen": _("re-screening after a list update"),
             "manual": _("manual check"),
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FraudCase(models.Model):
@@ -30,7 +31,7 @@ class FraudCase(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="fraud_cases")
     kind = models.CharField(_("document received"), max_length=20, choices=Kind.choices)
     received_on = models.DateField(_("date received"))
-    authority = models.CharField(_("authority"), max_length=200)
+    authority = models.CharField(pgettext_lazy("fraudcases", "authority"), max_length=200)
     reference_number = models.CharField(_("reference number"), max_length=100)
     document_date = models.DateField(_("document date"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)

@@ -46,6 +46,10 @@ class SentForm(forms.Form):
     reference = forms.CharField(label=_("Outgoing number or how it was sent"), max_length=120)
 
 
+class MailForm(forms.Form):
+    to = forms.EmailField(label=_("E-mail address of the recipient"), max_length=254)
+
+
 class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Recovery step"), choices=RecoveryStep.Kind.choices)
     description = forms.CharField(label=_("What to do"), max_length=300)

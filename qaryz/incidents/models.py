@@ -111,6 +111,10 @@ class Notice(models.Model):
     created_by = models.CharField(max_length=150, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     sent_reference = models.CharField(_("outgoing number or channel"), max_length=120, blank=True)
+    # sent by the system's e-mail (messaging.mail): to whom and the message id; every attempt,
+    # failed ones too, is a messaging.MailDelivery with reference "incidents.notice:<id>"
+    sent_to = models.CharField(_("sent to"), max_length=254, blank=True)
+    message_id = models.CharField(_("message id"), max_length=250, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

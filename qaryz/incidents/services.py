@@ -303,6 +303,57 @@ def mark_notice_sent(notice: Notice, *, reference: str, actor: Any) -> Notice:
     return locked
 
 
+def mail_reference(notice: Notice) -> str:
+    return f"incidents.notice:{notice.pk}"
+
+
+def send_notice(notice: Notice, *, to: str, actor: Any) -> tuple[Notice, Any]:
+    """Send the notice by e-mail (``messaging.mail``) and, when the server accepts it, record it
+    as sent: the time, the address and the message id. A failure is recorded on the outbox and
+    returned (the notice stays unsent; send again to retry). Under the notice's row lock, so two
+    clicks never send it twice."""
+    from qaryz.messaging import mail
+    from qaryz.messaging.models import MailDelivery
+
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        if locked.sent_at is not None:
+            raise IncidentError(_("This notice is already marked as sent."))
+        try:
+            delivery = mail.send_mail(
+                to, locked.subject, locked.body, reference=mail_reference(locked), actor=actor
+            )
+        except mail.MailAddressError as exc:
+            raise IncidentError(exc.message) from None
+        incident = locked.incident
+        if delivery.status != MailDelivery.Status.SENT:
+            audit(
+                "incidents.notice_send_failed",
+                category="security",
+                actor=actor,
+                target=incident,
+                data={"notice": locked.pk, "delivery": delivery.pk},
+            )
+            return locked, delivery
+        locked.sent_at = delivery.created_at
+        locked.sent_to, locked.message_id = delivery.to, delivery.message_id
+        locked.sent_reference = (_("e-mail to %(to)s") % {"to": delivery.to})[:120]
+        locked.save(update_fields=["sent_at", "sent_to", "message_id", "sent_reference"])
+        audit(
+            "incidents.notice_sent",
+            category="security",
+            actor=actor,
+            target=incident,
+            data={
+                "notice": locked.pk,
+                "recipient": locked.recipient_kind,
+                "late": timezone.localdate(locked.sent_at) > incident.inform_due,
+                "delivery": delivery.pk,
+            },
+        )
+    return locked, delivery
+
+
 def add_step(incident: Incident, *, kind: str, description: str, actor: Any) -> RecoveryStep:
     if kind not in RecoveryStep.Kind.values:
         raise IncidentError(_("Choose the kind of the step."))

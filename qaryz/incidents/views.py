@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from qaryz.access.decorators import staff_required
 from qaryz.core.middleware import error_response
 from qaryz.incidents import forms, selectors, services
 from qaryz.incidents.models import Incident, Notice, RecoveryStep
+from qaryz.messaging import selectors as mail_selectors
 from qaryz.records.services import record_event as audit
 
 VIEW = "incidents.view_incident"
@@ -70,6 +72,17 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/register.html", {"form": form})
 
 
+def _notices(incident: Incident) -> list[Notice]:
+    """The incident's notices, each with its e-mail attempts and the form to send it."""
+    notices = list(incident.notices.all())
+    attempts = mail_selectors.attempts_by_reference([services.mail_reference(n) for n in notices])
+    for n in notices:
+        n.attempts = attempts.get(services.mail_reference(n), [])  # type: ignore[attr-defined]
+        default = settings.AUTHORITY_EMAIL if n.recipient_kind == Notice.Recipient.AUTHORITY else ""
+        n.mail_form = forms.MailForm(initial={"to": default}, auto_id=f"id_n{n.pk}_%s")  # type: ignore[attr-defined]
+    return notices
+
+
 def _detail(request: HttpRequest, incident: Incident, status: int = 200, **bound: Any) -> HttpResponse:
     from qaryz.messaging.models import Letter
 
@@ -77,7 +90,7 @@ def _detail(request: HttpRequest, incident: Incident, status: int = 200, **bound
         "incident": incident,
         "tasks": selectors.tasks(incident),
         "affected": list(incident.affected.select_related("client")),
-        "notices": list(incident.notices.all()),
+        "notices": _notices(incident),
         "steps": list(incident.steps.all()),
         "letters": {
             letter.pk: letter
@@ -127,7 +140,7 @@ def _action(
         try:
             message = run(request, incident, {**(form.cleaned_data if form else {}), **kwargs})
         except services.IncidentError as exc:
-            if form is None:
+            if form is None or not name:  # a per-row form: the message above the card
                 messages.error(request, exc.message)
                 return redirect("incidents:incident", incident.pk)
             form.add_error(None, exc.message)
@@ -179,6 +192,22 @@ def _sent(request, incident, data):
     return _("The notice is marked as sent.")
 
 
+def _mail(request, incident, data):
+    notice = Notice.objects.filter(pk=data["notice_id"], incident=incident).first()
+    if notice is None:
+        raise services.IncidentError(_("No such notice."))
+    notice, delivery = services.send_notice(notice, to=data["to"], actor=request.user)
+    if notice.sent_at is None:
+        raise services.IncidentError(
+            _("The mail server did not accept the notice (%(error)s): check the address and send again.")
+            % {"error": delivery.error}
+        )
+    return _("The notice is sent to %(to)s (message id %(id)s).") % {
+        "to": delivery.to,
+        "id": delivery.message_id,
+    }
+
+
 def _step(request, incident, data):
     services.add_step(incident, kind=data["kind"], description=data["description"], actor=request.user)
     return _("The recovery step is added.")
@@ -207,6 +236,7 @@ add_affected = _action(forms.AffectedForm, "affected_form", _affected)
 inform_clients = _action(None, "", _inform)
 prepare_notice = _action(forms.NoticeForm, "notice_form", _notice)
 notice_sent = _action(forms.SentForm, "", _sent)
+notice_mail = _action(forms.MailForm, "", _mail)
 add_step = _action(forms.StepForm, "step_form", _step)
 step_done = _action(forms.StepDoneForm, "", _step_done)
 confirm_normal = _action(forms.ConfirmForm, "confirm_form", _confirm)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qaryz.clients.models import Client
 from qaryz.core.encrypted import EncryptedTextField
@@ -109,7 +110,7 @@ class Product(models.Model):
 
     code = models.SlugField(_("code"), max_length=50)
     version = models.PositiveIntegerField(_("version"), default=1)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("lending", "name"), max_length=200)
     is_active = models.BooleanField(_("offered"), default=True)
     client_kinds = models.JSONField(_("client types"), default=list)
     min_amount = models.DecimalField(_("minimum amount, KZT"), max_digits=14, decimal_places=2)

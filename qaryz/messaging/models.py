@@ -1,7 +1,9 @@
-"""SMS delivery log, the embedded SMS outbox (demo phone network) and in-cabinet notifications."""
+"""SMS delivery log, the embedded SMS outbox (demo phone network), the outgoing-mail log and the
+embedded mail server's mailboxes, and in-cabinet notifications."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SmsDelivery(models.Model):
@@ -9,7 +11,7 @@ class SmsDelivery(models.Model):
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("messaging", "Failed")
 
     phone = models.CharField(max_length=16)
     purpose = models.CharField(max_length=40)
@@ -44,6 +46,60 @@ class EmbeddedSms(models.Model):
 
     def __str__(self) -> str:
         return f"SMS to {self.phone}"
+
+
+class MailDelivery(models.Model):
+    """One attempt to send an e-mail to an outside party (``messaging.mail.send_mail``): when, to
+    whom, the message id the server accepted it under or its error. Never changed afterwards."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", pgettext_lazy("messaging mail", "Sent")
+        FAILED = "failed", pgettext_lazy("messaging mail", "Not delivered")
+
+    to = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField()
+    reference = models.CharField(max_length=120, db_index=True)  # e.g. "incidents.notice:5"
+    adapter = models.CharField(max_length=20)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    message_id = models.CharField(_("message id"), max_length=250, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing e-mail")
+        permissions = [("view_mail_outbox", _("Can view the outgoing mail"))]
+        constraints = [
+            models.CheckConstraint(name="mail_status", condition=models.Q(status__in=["sent", "failed"])),
+            # a sent message has its id, a failed one its error
+            models.CheckConstraint(
+                name="mail_sent_has_id_failed_has_error",
+                condition=(models.Q(status="sent") & ~models.Q(message_id=""))
+                | (models.Q(status="failed") & ~models.Q(error="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"mail {self.reference} {self.status}"
+
+
+class EmbeddedMail(models.Model):
+    """What the simulated mail server accepted (embedded adapter only): the demo's mailboxes."""
+
+    to = models.CharField(max_length=254, db_index=True)
+    sender = models.CharField(max_length=254)
+    subject = models.CharField(max_length=250)
+    body = models.TextField()
+    message_id = models.CharField(max_length=250, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("embedded mailbox message")
+
+    def __str__(self) -> str:
+        return f"mail to {self.to}"
 
 
 class Notification(models.Model):

@@ -30,3 +30,18 @@ class PushService(Protocol):
         """Deliver one message to one app instance; return the service's message id; raise
         PushDeliveryError."""
         ...
+
+
+class MailDeliveryError(Exception):
+    """The mail server did not accept the message."""
+
+
+class MailGateway(Protocol):
+    """Outgoing e-mail to outside parties (the authority, creditors, service providers)."""
+
+    name: str
+
+    def send(self, to: str, subject: str, body: str, *, sender: str, message_id: str) -> str:
+        """Hand one plain-text message to the mail server with the given Message-ID; return the
+        id the server knows it by; raise MailDeliveryError."""
+        ...

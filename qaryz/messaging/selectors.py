@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from qaryz.messaging.models import EmbeddedSms, Notification
+from qaryz.messaging.models import EmbeddedSms, MailDelivery, Notification
 
 
 def notifications_for(client, limit: int = 20) -> QuerySet[Notification]:
@@ -19,3 +19,15 @@ def embedded_outbox(limit: int = 100) -> QuerySet[EmbeddedSms]:
 
 def last_embedded_sms(phone: str) -> EmbeddedSms | None:
     return EmbeddedSms.objects.filter(phone=phone).order_by("-created_at", "-id").first()
+
+
+def attempts_by_reference(references: list[str]) -> dict[str, list[MailDelivery]]:
+    """Every e-mail attempt for each reference (e.g. "incidents.notice:5"), oldest first."""
+    found: dict[str, list[MailDelivery]] = {ref: [] for ref in references}
+    for delivery in MailDelivery.objects.filter(reference__in=references).order_by("created_at", "id"):
+        found[delivery.reference].append(delivery)
+    return found
+
+
+def mail_outbox(limit: int = 200) -> QuerySet[MailDelivery]:
+    return MailDelivery.objects.order_by("-created_at", "-id")[:limit]

@@ -25,6 +25,10 @@ class PrepareForm(forms.Form):
     effective_on = forms.DateField(label=_("Planned date of the opening or change"), widget=DATE)
 
 
+class MailForm(forms.Form):
+    to = forms.EmailField(label=_("E-mail address of the authority"), max_length=254)
+
+
 class SentForm(forms.Form):
     sent_on = forms.DateField(label=_("Sent on"), widget=DATE)
     reference = forms.CharField(label=_("Outgoing number"), max_length=120)

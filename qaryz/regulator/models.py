@@ -101,6 +101,11 @@ class Notice(models.Model):
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     sent_reference = models.CharField(_("outgoing number"), max_length=120, blank=True)
     in_effect_at = models.DateTimeField(_("in effect since"), null=True, blank=True)
+    # sent by the system's e-mail (messaging.mail): when, to whom, the message id; every attempt,
+    # failed ones too, is a messaging.MailDelivery with reference "regulator.notice:<id>"
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_to = models.CharField(_("sent to"), max_length=254, blank=True)
+    message_id = models.CharField(_("message id"), max_length=250, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

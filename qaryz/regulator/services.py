@@ -224,6 +224,57 @@ def mark_sent(notice: Notice, *, sent_on: dt.date, reference: str, actor: Any) -
     return locked
 
 
+def mail_reference(notice: Notice) -> str:
+    return f"regulator.notice:{notice.pk}"
+
+
+def send_notice(notice: Notice, *, to: str, actor: Any) -> tuple[Notice, Any]:
+    """Send the notice to the authority by e-mail (``messaging.mail``: its Russian and Kazakh
+    texts in one message) and, once the server accepts it, record it as sent today with the
+    address and the message id as its outgoing reference. A failure is recorded on the outbox and
+    returned (the notice stays unsent: send again to retry). Under the notice's row lock."""
+    from qaryz.messaging import mail
+    from qaryz.messaging.models import MailDelivery
+
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().select_related("channel").get(pk=notice.pk)
+        if locked.sent_on is not None:
+            raise RegulatorError(_("This notice is already marked as sent."))
+        with translation.override("ru"):
+            subject = _("Notice %(number)s: %(kind)s «%(name)s»") % {
+                "number": locked.number,
+                "kind": str(Channel.Kind(locked.channel.kind).label).lower(),
+                "name": locked.name,
+            }
+        body = f"{locked.text_ru}\n\n* * *\n\n{locked.text_kk}"
+        try:
+            delivery = mail.send_mail(to, subject, body, reference=mail_reference(locked), actor=actor)
+        except mail.MailAddressError as exc:
+            raise RegulatorError(exc.message, "to") from None
+        if delivery.status != MailDelivery.Status.SENT:
+            audit(
+                "regulator.notice_send_failed",
+                category="security",
+                actor=actor,
+                target=locked.channel,
+                data={"notice": locked.pk, "delivery": delivery.pk},
+            )
+            return locked, delivery
+        locked.sent_at = delivery.created_at
+        locked.sent_on = timezone.localdate(delivery.created_at)
+        locked.sent_to, locked.message_id = delivery.to, delivery.message_id
+        locked.sent_reference = delivery.message_id[:120]
+        locked.save(update_fields=["sent_at", "sent_on", "sent_to", "message_id", "sent_reference"])
+        audit(
+            "regulator.notice_sent",
+            category="security",
+            actor=actor,
+            target=locked.channel,
+            data={"notice": locked.pk, "late": locked.sent_on > locked.send_by, "delivery": delivery.pk},
+        )
+    return locked, delivery
+
+
 def earliest_effect(notice: Notice) -> dt.date | None:
     """The first day the notice may take effect: its planned date, and not before 10 working days
     after it was sent; None while it is not sent."""

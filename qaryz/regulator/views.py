@@ -4,6 +4,7 @@ prepare / record notices, ``regulator.open_channel`` to open a channel or put a 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qaryz.access.decorators import staff_required
 from qaryz.core.middleware import error_response
+from qaryz.messaging import selectors as mail_selectors
 from qaryz.regulator import forms, selectors, services
 from qaryz.regulator.models import Channel, Notice, Service
 
@@ -57,6 +59,7 @@ def _detail(request: HttpRequest, channel: Channel, status: int = 200, **bound) 
     notices = list(channel.notices.all())
     latest = notices[0] if notices else None
     pending = latest if latest is not None and latest.in_effect_at is None else None
+    attempts = mail_selectors.attempts_by_reference([services.mail_reference(n) for n in notices])
     context = {
         "channel": channel,
         "services": [Service(code).label for code in channel.services.values_list("service", flat=True)],
@@ -66,6 +69,7 @@ def _detail(request: HttpRequest, channel: Channel, status: int = 200, **bound) 
                 "notice": n,
                 "services": [Service(code).label for code in n.services if code in Service.values],
                 "earliest": services.earliest_effect(n),
+                "attempts": attempts.get(services.mail_reference(n), []),
                 "late": n.sent_on is None and n.in_effect_at is None and n.send_by < today,
             }
             for n in notices
@@ -76,6 +80,7 @@ def _detail(request: HttpRequest, channel: Channel, status: int = 200, **bound) 
         and latest.fingerprint != services.fingerprint(services.configuration(channel)),
         "prepare_form": bound.get("prepare_form") or forms.PrepareForm(),
         "sent_form": bound.get("sent_form") or forms.SentForm(initial={"sent_on": today}),
+        "mail_form": bound.get("mail_form") or forms.MailForm(initial={"to": settings.AUTHORITY_EMAIL}),
         "can_manage": request.user.has_perm(MANAGE),
         "can_open": request.user.has_perm(OPEN),
         "days": services.notice_days(),
@@ -143,6 +148,34 @@ def sent(request: HttpRequest, channel_id: int, notice_id: int) -> HttpResponse:
             messages.success(request, _("The notice is recorded as sent."))
             return redirect("regulator:channel", channel_id)
     return _detail(request, notice.channel, status=400, sent_form=form)
+
+
+@require_POST
+@staff_required(MANAGE)
+def mail(request: HttpRequest, channel_id: int, notice_id: int) -> HttpResponse:
+    notice = _notice(channel_id, notice_id)
+    if notice is None:
+        return error_response(request, 404)
+    form = forms.MailForm(request.POST)
+    if form.is_valid():
+        try:
+            notice, delivery = services.send_notice(notice, to=form.cleaned_data["to"], actor=request.user)
+        except services.RegulatorError as exc:
+            form.add_error("to" if exc.field == "to" else None, exc.message)
+        else:
+            if notice.sent_on is not None:
+                messages.success(
+                    request,
+                    _("The notice is sent to %(to)s (message id %(id)s).")
+                    % {"to": delivery.to, "id": delivery.message_id},
+                )
+                return redirect("regulator:channel", channel_id)
+            form.add_error(
+                None,
+                _("The mail server did not accept the notice (%(error)s): check the address and send again.")
+                % {"error": delivery.error},
+            )
+    return _detail(request, notice.channel, status=400, mail_form=form)
 
 
 @require_POST

@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qaryz.clients.models import BankAccount, Client
 from qaryz.lending.models import Application, Contract, LegalRuleSet, Product
@@ -72,7 +73,7 @@ class LedgerAccount(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=AccountKind.choices)
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("servicing", "name"), max_length=200)
 
     class Meta:
         verbose_name = _("ledger account")
@@ -305,7 +306,7 @@ class Merchant(models.Model):
     """Partner merchants to which a loan may be paid at the borrower's request (R-DISB-1, R-DISB-3)."""
 
     bin = models.CharField(_("BIN"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("servicing", "name"), max_length=200)
     iban = models.CharField(_("IBAN"), max_length=34)
     contract_number = models.CharField(_("partner contract"), max_length=50)
     contract_from = models.DateField(_("partner contract from"))
@@ -328,7 +329,7 @@ class Payout(models.Model):
         PENDING = "pending", _("Being sent to the bank")
         SENT = "sent", _("Sent, awaiting the bank's confirmation")
         CONFIRMED = "confirmed", _("Paid out")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("servicing", "Failed")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payouts")
     key = models.CharField(max_length=64, unique=True)  # also the bank's idempotency key
@@ -540,7 +541,7 @@ class RefundPayout(models.Model):
         PENDING = "pending", _("Being sent to the bank")
         SENT = "sent", _("Sent, awaiting the bank's confirmation")
         CONFIRMED = "confirmed", _("Refunded")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("servicing", "Failed")
 
     class Purpose(models.TextChoices):
         OVERPAYMENT = "overpayment", _("Refund of an overpayment")
@@ -636,7 +637,7 @@ class SuspenseReturn(models.Model):
         PENDING = "pending", _("Being sent to the bank")
         SENT = "sent", _("Sent, awaiting the bank's confirmation")
         CONFIRMED = "confirmed", _("Returned")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("servicing", "Failed")
 
     item = models.ForeignKey(SuspenseItem, on_delete=models.PROTECT, related_name="returns")
     key = models.CharField(max_length=64, unique=True)

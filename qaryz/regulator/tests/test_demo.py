@@ -38,5 +38,5 @@ def test_demo_loads_once():
     assert any(row.incidents["total"] for row in risk_selectors.security_rows())
     web = Channel.objects.get(kind="web")
     app = Channel.objects.get(kind="mobile_app")
-    assert web.enabled and not app.enabled
+    assert web.enabled and app.enabled and not Channel.objects.get(kind="terminal").enabled
     assert LeakMark.objects.get().phone_check == "match"
