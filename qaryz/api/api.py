@@ -70,6 +70,9 @@ EXTRA_ANSWERS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/access/recover/complete"): (403,),
     ("post", "/api/v1/signatures/requests/{request_id}/submit"): (413,),
     ("post", "/api/v1/access/changes"): (429,),  # the code to the new phone is rate-limited
+    # no bearer (the refresh token is the credential): a missing, invalid or replayed device proof
+    # or a spent refresh token is a 401 (found by the authenticated schemathesis pass)
+    ("post", "/api/v1/devices/token"): (401,),
 }
 
 

@@ -52,7 +52,10 @@ class PreviewIn(Schema):
     fees: list[FeeIn] = Field(default_factory=list, max_length=20)
 
 
-class InstalmentOut(Schema):
+class PlannedInstalmentOut(Schema):
+    """One row of a previewed schedule (named apart from the servicing room's InstalmentOut: one
+    OpenAPI component name per schema)."""
+
     number: int
     due_date: dt.date
     days: int
@@ -77,7 +80,7 @@ class ScheduleOut(Schema):
         ..., description="annual effective rate (ГЭСВ), rounded as configured"
     )
     totals: TotalsOut
-    instalments: list[InstalmentOut]
+    instalments: list[PlannedInstalmentOut]
 
 
 class PreviewOut(Schema):

@@ -3,8 +3,8 @@
 Every operation of ``/api/v1/openapi.json`` gets generated requests – valid and invalid bodies,
 parameters, unsupported methods – through the WSGI application in-process. Each response must not
 be a server error (5xx), and an error body must carry no stack trace, no SQL or driver name and no
-IIN-shaped number (R-WEB-5: minimal information, an error reference). The authenticated pass is not
-built yet (docs/assurance.md).
+IIN-shaped number (R-WEB-5: minimal information, an error reference). The authenticated pass is
+``test_api_schemathesis_authenticated.py``.
 """
 
 from __future__ import annotations
