@@ -604,6 +604,10 @@ PAYOUT_TIMEOUT = float(env("QARYZ_PAYOUT_TIMEOUT", "10"))
 PAYOUT_WEBHOOK_SECRET = env("QARYZ_PAYOUT_WEBHOOK_SECRET", "demo-payout-webhook-secret")
 # reconcile_payouts asks the bank about pending/sent payouts older than this many minutes.
 PAYOUT_RECONCILE_AFTER_MINUTES = int(env("QARYZ_PAYOUT_RECONCILE_AFTER_MINUTES", "10"))
+# Maker–checker (issue 14): a client's payout or overpayment refund of MORE than this many KZT
+# waits for a staff member's approval before the bank is called (cash-desk payouts, fraud-victim
+# refunds and suspense returns made by staff always wait for a second staff member).
+PAYOUT_SECOND_APPROVAL_ABOVE = int(env("QARYZ_PAYOUT_SECOND_APPROVAL_ABOVE", "500000"))
 # Simulator: settle delay, automatic webhook delivery by a timer thread, webhook URL (empty: the
 # handler in-process), failure mode (normal / fail / timeout / down), foreign accounts (JSON
 # {"<IBAN or card>": "<IIN/BIN>" or "?"}).
