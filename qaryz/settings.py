@@ -216,6 +216,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=int(env("QARYZ_BUREAU_FEED_HOUR", "3")), minute=0),
         "args": ["qaryz.bureau.tasks.send_bureau_feed_job", [], {}],
     },
+    # Reports to the NBRK antifraud centre left unsent by an outage (docs/antifraud.md).
+    "resend-afc-reports": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(minute="*/15"),
+        "args": ["qaryz.antifraud.tasks.resend_reports_job", [], {}],
+    },
     # Delay notices wait outside permitted contact hours (collections policy); hourly they go out.
     "send-delay-notices": {
         "task": "qaryz.run_task",
@@ -625,6 +631,9 @@ PAYOUT_SIM_ACCOUNTS = json.loads(
 ANTIFRAUD_CENTRE = env("QARYZ_AFC", "embedded")  # embedded | http: the NBRK antifraud centre
 ANTIFRAUD_CENTRE_URL = env("QARYZ_AFC_URL", "")
 ANTIFRAUD_CENTRE_TOKEN = env("QARYZ_AFC_TOKEN", "")
+# The beat job resend-afc-reports sends again reports the centre has not accepted or rejected yet
+# once they are older than this (younger ones are still being sent right after their commit).
+ANTIFRAUD_RESEND_AFTER_MINUTES = int(env("QARYZ_AFC_RESEND_AFTER_MINUTES", "5"))
 # how long a process keeps the active rule version before asking the database again
 ANTIFRAUD_RULESET_CACHE_SECONDS = float(env("QARYZ_ANTIFRAUD_RULESET_CACHE_SECONDS", "2"))
 # dotted paths of f(event_kind, client, attributes) -> dict adding attributes to every event
