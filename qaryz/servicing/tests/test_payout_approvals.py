@@ -54,6 +54,12 @@ def test_a_payout_above_the_threshold_waits_for_a_staff_approval(lending_setup, 
     assert loan.status == Loan.Status.ACTIVE
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"servicing.payout_approval_requested", "servicing.payout_approved"} <= actions
+    from qaryz.records.descriptions import describe
+
+    with translation.override("ru"):  # readable in the audit viewer
+        assert describe("servicing.payout_approved") == "Выплата одобрена вторым сотрудником"
+    with translation.override("kk"):
+        assert "мақұлда" in describe("servicing.payout_approval_requested")
 
 
 def test_the_maker_never_approves_their_own_payout(lending_setup, sim):
@@ -137,7 +143,9 @@ def test_the_approval_queue_page(lending_setup, sim, client):
     shown = text.replace(cashier.get_username(), "")  # the maker's login may contain the role
     assert ">cash_desk" not in shown and "pending<" not in shown  # no raw code shown
     approval = PayoutApproval.objects.get()
-    rejected = client.post(f"/backoffice/payouts/approvals/{approval.pk}/reject/", {"reason": ""}, follow=True)
+    rejected = client.post(
+        f"/backoffice/payouts/approvals/{approval.pk}/reject/", {"reason": ""}, follow=True
+    )
     assert rejected.status_code == 200 and PayoutApproval.objects.get().status == "pending"
     done = client.post(f"/backoffice/payouts/approvals/{approval.pk}/approve/", follow=True)
     assert done.status_code == 200
