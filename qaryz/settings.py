@@ -218,6 +218,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=int(env("QARYZ_BUREAU_FEED_HOUR", "3")), minute=0),
         "args": ["qaryz.bureau.tasks.send_bureau_feed_job", [], {}],
     },
+    # Reports to the NBRK antifraud centre left unsent by an outage (docs/antifraud.md).
+    "resend-afc-reports": {
+        "task": "qaryz.run_task",
+        "schedule": crontab(minute="*/15"),
+        "args": ["qaryz.antifraud.tasks.resend_reports_job", [], {}],
+    },
     # Delay notices wait outside permitted contact hours (collections policy); hourly they go out.
     "send-delay-notices": {
         "task": "qaryz.run_task",
@@ -638,6 +644,10 @@ PAYOUT_TIMEOUT = float(env("QARYZ_PAYOUT_TIMEOUT", "10"))
 PAYOUT_WEBHOOK_SECRET = env("QARYZ_PAYOUT_WEBHOOK_SECRET", "demo-payout-webhook-secret")
 # reconcile_payouts asks the bank about pending/sent payouts older than this many minutes.
 PAYOUT_RECONCILE_AFTER_MINUTES = int(env("QARYZ_PAYOUT_RECONCILE_AFTER_MINUTES", "10"))
+# Maker–checker (issue 14): a client's payout or overpayment refund of MORE than this many KZT
+# waits for a staff member's approval before the bank is called (cash-desk payouts, fraud-victim
+# refunds and suspense returns made by staff always wait for a second staff member).
+PAYOUT_SECOND_APPROVAL_ABOVE = int(env("QARYZ_PAYOUT_SECOND_APPROVAL_ABOVE", "500000"))
 # Simulator: settle delay, automatic webhook delivery by a timer thread, webhook URL (empty: the
 # handler in-process), failure mode (normal / fail / timeout / down), foreign accounts (JSON
 # {"<IBAN or card>": "<IIN/BIN>" or "?"}).
@@ -655,6 +665,9 @@ PAYOUT_SIM_ACCOUNTS = json.loads(
 ANTIFRAUD_CENTRE = env("QARYZ_AFC", "embedded")  # embedded | http: the NBRK antifraud centre
 ANTIFRAUD_CENTRE_URL = env("QARYZ_AFC_URL", "")
 ANTIFRAUD_CENTRE_TOKEN = env("QARYZ_AFC_TOKEN", "")
+# The beat job resend-afc-reports sends again reports the centre has not accepted or rejected yet
+# once they are older than this (younger ones are still being sent right after their commit).
+ANTIFRAUD_RESEND_AFTER_MINUTES = int(env("QARYZ_AFC_RESEND_AFTER_MINUTES", "5"))
 # how long a process keeps the active rule version before asking the database again
 ANTIFRAUD_RULESET_CACHE_SECONDS = float(env("QARYZ_ANTIFRAUD_RULESET_CACHE_SECONDS", "2"))
 # dotted paths of f(event_kind, client, attributes) -> dict adding attributes to every event

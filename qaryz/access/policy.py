@@ -124,6 +124,10 @@ PAGES: dict[str, str] = {
     "servicing:payout-webhook": PUBLIC,
     "backoffice:cash-desk": "servicing.disburse_cash",
     "backoffice:cash-desk-payout": "servicing.disburse_cash",
+    # payouts awaiting a second approval (maker–checker, issue 14): never the maker
+    "backoffice:payout-approvals": "servicing.approve_payout",
+    "backoffice:payout-approval-approve": "servicing.approve_payout",
+    "backoffice:payout-approval-reject": "servicing.approve_payout",
     # servicing room: the client's "refund my overpayment" (issue 10 item 4)
     "servicing:refund-request": CLIENT,
     # fraud-victim cases (Rules §13, issue 12 part 3)

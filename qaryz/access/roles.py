@@ -95,6 +95,8 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         [
             "servicing.view_loan",
             "servicing.view_ledger",
+            # the checker of payouts, refunds and returns (never their maker: servicing.approvals)
+            "servicing.approve_payout",
             "backoffice.view_ledger",
             "bureau.view_reporting",
             "backoffice.view_reports",

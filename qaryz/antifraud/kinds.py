@@ -21,6 +21,8 @@ EVENT_KINDS: dict[str, object] = {
     "phone_change": _("Change of phone number"),
     "bank_change": _("Change of bank details"),
     "payout": _("Payout"),
+    "amendment": _("Signing of a contract amendment"),
+    "restructuring": _("Signing of a restructuring"),
 }
 
 # --- outcomes, least to most severe ----------------------------------------------------------------

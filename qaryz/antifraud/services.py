@@ -5,6 +5,7 @@ alerts, cases and the NBRK antifraud-centre outbox."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -676,4 +677,28 @@ def send_reports(*, ids: list[int] | None = None, port: AntifraudCentre | None =
             status=status, reference=ack.reference, error=ack.reason, sent_at=timezone.now()
         )
         counts[status] += 1
+    return counts
+
+
+def resend_reports(
+    *,
+    older_than_minutes: int | None = None,
+    now: dt.datetime | None = None,
+    port: AntifraudCentre | None = None,
+) -> dict[str, int]:
+    """The scheduled retry (beat ``resend-afc-reports``, ``manage.py resend_afc_reports``): the
+    reports still pending – the centre was unreachable or its answer lost – older than N minutes
+    are sent again with their own key (the centre answers a known key the same: never counted
+    twice there). Audited with the counts when anything was tried."""
+    minutes = settings.ANTIFRAUD_RESEND_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=minutes)
+    ids = list(
+        Report.objects.filter(status=Report.Status.PENDING, created_at__lte=cutoff)
+        .order_by("id")
+        .values_list("pk", flat=True)[:1000]
+    )
+    if not ids:
+        return {"accepted": 0, "rejected": 0, "pending": 0}
+    counts = send_reports(ids=ids, port=port)
+    audit("antifraud.reports_resent", category="security", actor="system", data=counts)
     return counts

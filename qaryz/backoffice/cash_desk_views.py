@@ -16,8 +16,8 @@ from qaryz.access.decorators import staff_required
 from qaryz.clients.models import Client, IdDocType
 from qaryz.core.middleware import error_response
 from qaryz.records.services import record_event as audit
-from qaryz.servicing import payouts
-from qaryz.servicing.models import Loan
+from qaryz.servicing import approvals, payouts
+from qaryz.servicing.models import Loan, PayoutApproval
 from qaryz.servicing.services import ServicingError
 
 
@@ -48,7 +48,8 @@ def cash_desk(request: HttpRequest) -> HttpResponse:
         data={"queue": "cash_desk", "count": len(queue)},
     )
     rows = [(loan, payouts.to_kzt(payouts.net_amount(loan))) for loan in queue]
-    return render(request, "backoffice/cash_desk.html", {"queue": rows})
+    waiting = list(approvals.pending_approvals().filter(kind=PayoutApproval.Kind.CASH_DESK)[:100])
+    return render(request, "backoffice/cash_desk.html", {"queue": rows, "waiting": waiting})
 
 
 @staff_required("servicing.disburse_cash")
@@ -76,7 +77,9 @@ def cash_desk_payout(request: HttpRequest, loan_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Paid out %(amount)s under contract %(number)s. The loan is active.")
+                _(
+                    "The client is identified. The payout of %(amount)s under contract %(number)s now waits for a second staff member's approval: hand out the cash once it is approved."
+                )
                 % {"amount": payouts._money(payouts.net_amount(loan)), "number": loan.number},
             )
             return redirect("backoffice:cash-desk")

@@ -162,10 +162,14 @@ def _suspense(user: Any) -> int:
     return suspense_waiting().count()
 
 
+def _payout_approvals(user: Any) -> int:
+    from qaryz.servicing.approvals import pending_approvals
+
+    return pending_approvals().count()
+
+
 def register_builtin() -> None:
-    """Called from ``BackofficeConfig.ready``. A payout maker–checker does not exist yet in
-    ``qaryz/servicing/payouts.py`` (payouts go out without a second approval), so there is no
-    "payouts awaiting a second approval" queue until servicing adds one and registers it."""
+    """Called from ``BackofficeConfig.ready``."""
     register_queue(
         "underwriting",
         _("Applications in manual review"),
@@ -182,6 +186,13 @@ def register_builtin() -> None:
         "servicing.disburse_cash",
         _cash_desk,
         "backoffice:cash-desk",
+    )
+    register_queue(
+        "payout_approvals",
+        _("Payouts awaiting second approval"),
+        "servicing.approve_payout",
+        _payout_approvals,
+        "backoffice:payout-approvals",
     )
     register_queue(
         "suspense", _("Unidentified payments"), "servicing.post_payment", _suspense, "servicing:suspense"

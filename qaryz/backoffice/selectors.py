@@ -184,7 +184,14 @@ def cash_desk_waiting() -> QuerySet[Loan]:
     """The count query behind ``servicing.payouts.cash_desk_queue`` (same filter)."""
     return Loan.objects.filter(
         status=Loan.Status.AWAITING, application__disbursement_method=DisbursementMethod.CASH_DESK
-    ).exclude(payouts__status__in=[Payout.Status.PENDING, Payout.Status.SENT, Payout.Status.CONFIRMED])
+    ).exclude(
+        payouts__status__in=[
+            Payout.Status.APPROVAL,
+            Payout.Status.PENDING,
+            Payout.Status.SENT,
+            Payout.Status.CONFIRMED,
+        ]
+    )
 
 
 def suspense_waiting() -> QuerySet[SuspenseItem]:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from qaryz.backoffice import cash_desk_views, views, workbench_views
 from qaryz.collections import staff_views as collections_views
+from qaryz.servicing import approval_views
 from qaryz.servicing import staff_views as servicing_views
 
 app_name = "backoffice"
@@ -37,6 +38,17 @@ urlpatterns = [
     path("aml/<int:screening_id>/review/", views.aml_review, name="aml-review"),
     path("cash-desk/", cash_desk_views.cash_desk, name="cash-desk"),
     path("cash-desk/<int:loan_id>/", cash_desk_views.cash_desk_payout, name="cash-desk-payout"),
+    path("payouts/approvals/", approval_views.approval_list, name="payout-approvals"),
+    path(
+        "payouts/approvals/<int:approval_id>/approve/",
+        approval_views.approval_approve,
+        name="payout-approval-approve",
+    ),
+    path(
+        "payouts/approvals/<int:approval_id>/reject/",
+        approval_views.approval_reject,
+        name="payout-approval-reject",
+    ),
     path("loans/", workbench_views.loan_list, name="loans"),
     path("loans/<int:loan_id>/", servicing_views.loan_card, name="loan"),
     # collections: changed-terms requests, collection actions, write-off (maker–checker)

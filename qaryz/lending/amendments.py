@@ -312,13 +312,23 @@ def start_amendment_signing(amendment: ContractAmendment) -> str:
     return request_id
 
 
-@transaction.atomic
 def complete_amendment_signing(amendment: ContractAmendment) -> ContractAmendment:
     """Signed with a fresh biometric identification and the EDS (R-SIGN-1), like the contract.
 
     Refused when the amendment went out of date: the legal rule set in force changed, or the
-    schedule it replaces reached its first due date meanwhile.
-    """
+    schedule it replaces reached its first due date meanwhile. The antifraud check runs first,
+    outside the signing's transaction so its records stay (R-AF-1): a hold suspends the signing
+    until a security officer decides, a decline blocks it, both with a safe message."""
+    if amendment.status == ContractAmendment.Status.DRAFT:
+        from qaryz.lending.services import antifraud
+
+        client = Contract.objects.select_related("application__client").get(pk=amendment.contract_id)
+        antifraud("amendment", client.application.client, f"amendment:{amendment.pk}")
+    return _complete_amendment_signing(amendment)
+
+
+@transaction.atomic
+def _complete_amendment_signing(amendment: ContractAmendment) -> ContractAmendment:
     locked = _draft(amendment)
     contract = locked.contract
     today = timezone.localdate()

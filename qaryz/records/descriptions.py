@@ -132,6 +132,13 @@ EVENTS: dict[str, Any] = {
     "servicing.payout_send_unknown": gettext_lazy("Payout outcome unknown, to reconcile"),
     "servicing.payouts_reconciled": gettext_lazy("Payouts reconciled with the bank"),
     "servicing.cash_paid_out": gettext_lazy("Cash paid out at the desk"),
+    "servicing.cash_payout_identified": gettext_lazy(
+        "Client identified at the cash desk, the payout awaits a second approval"
+    ),
+    "servicing.payout_approval_requested": gettext_lazy("Payout sent for a second approval"),
+    "servicing.payout_approved": gettext_lazy("Payout approved by a second staff member"),
+    "servicing.payout_rejected": gettext_lazy("Payout rejected at the second approval"),
+    "servicing.suspense_return_requested": gettext_lazy("Return of an unidentified payment requested"),
     "servicing.payment_posted": gettext_lazy("Payment posted"),
     "servicing.early_repayment": gettext_lazy("Early repayment"),
     "servicing.refund_requested": gettext_lazy("Refund of an overpayment requested"),
@@ -147,6 +154,7 @@ EVENTS: dict[str, Any] = {
     "servicing.suspense_received": gettext_lazy("Unidentified payment received"),
     "servicing.suspense_assigned": gettext_lazy("Unidentified payment assigned to a loan"),
     "servicing.delay_notice_sent": gettext_lazy("Delay notice sent"),
+    "antifraud.reports_resent": gettext_lazy("Reports to the NBRK antifraud centre sent again"),
     # collections, letters, fraud cases, incidents, bureau
     "collections.action_logged": gettext_lazy("Collection action recorded"),
     "collections.changed_terms_requested": gettext_lazy("Client asked for changed terms"),

@@ -180,6 +180,7 @@ class Loan(models.Model):
         permissions = [
             ("disburse_cash", _("Can pay out loans in cash at the cash desk")),
             ("post_payment", _("Can post repayments received in cash")),
+            ("approve_payout", _("Can give the second approval of a payout")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -326,6 +327,7 @@ class Payout(models.Model):
     """The money leaving the MFO for one loan. At most one live payout per loan (DB constraint)."""
 
     class Status(models.TextChoices):
+        APPROVAL = "approval", _("Awaiting a second approval")
         PENDING = "pending", _("Being sent to the bank")
         SENT = "sent", _("Sent, awaiting the bank's confirmation")
         CONFIRMED = "confirmed", _("Paid out")
@@ -359,7 +361,8 @@ class Payout(models.Model):
             ),
             models.CheckConstraint(name="payout_amount_positive", condition=Q(amount__gt=0)),
             models.CheckConstraint(
-                name="payout_status_known", condition=Q(status__in=["pending", "sent", "confirmed", "failed"])
+                name="payout_status_known",
+                condition=Q(status__in=["approval", "pending", "sent", "confirmed", "failed"]),
             ),
         ]
 
@@ -538,6 +541,7 @@ class RefundPayout(models.Model):
     Apart from ``Payout`` (one live disbursement per loan) because a loan may have several refunds."""
 
     class Status(models.TextChoices):
+        APPROVAL = "approval", _("Awaiting a second approval")
         PENDING = "pending", _("Being sent to the bank")
         SENT = "sent", _("Sent, awaiting the bank's confirmation")
         CONFIRMED = "confirmed", _("Refunded")
@@ -570,7 +574,7 @@ class RefundPayout(models.Model):
             models.CheckConstraint(name="refund_payout_amount_positive", condition=Q(amount__gt=0)),
             models.CheckConstraint(
                 name="refund_payout_status_known",
-                condition=Q(status__in=["pending", "sent", "confirmed", "failed"]),
+                condition=Q(status__in=["approval", "pending", "sent", "confirmed", "failed"]),
             ),
             models.CheckConstraint(
                 name="refund_payout_purpose_known", condition=Q(purpose__in=["overpayment", "fraud_victim"])
@@ -634,6 +638,7 @@ class SuspenseReturn(models.Model):
     a failure puts the item back to "awaiting assignment". At most one live return per item."""
 
     class Status(models.TextChoices):
+        APPROVAL = "approval", _("Awaiting a second approval")
         PENDING = "pending", _("Being sent to the bank")
         SENT = "sent", _("Sent, awaiting the bank's confirmation")
         CONFIRMED = "confirmed", _("Returned")
@@ -661,14 +666,90 @@ class SuspenseReturn(models.Model):
             models.CheckConstraint(name="suspense_return_amount_positive", condition=Q(amount__gt=0)),
             models.CheckConstraint(
                 name="suspense_return_status_known",
-                condition=Q(status__in=["pending", "sent", "confirmed", "failed"]),
+                condition=Q(status__in=["approval", "pending", "sent", "confirmed", "failed"]),
             ),
             models.UniqueConstraint(
                 fields=["item"],
-                condition=Q(status__in=["pending", "sent", "confirmed"]),
+                condition=Q(status__in=["approval", "pending", "sent", "confirmed"]),
                 name="suspense_one_live_return",
             ),
         ]
 
     def __str__(self) -> str:
         return self.key
+
+
+class PayoutApproval(models.Model):
+    """The second approval (maker–checker) a payout, refund or return waits for before the money
+    moves: the transfer row is committed in status "approval" beside this row, the bank is not
+    called. The checker is never the maker (service check and DB constraint); approving moves the
+    row on to the payout's own idempotent path, rejecting fails it with the reason. ``maker`` is
+    empty when the client asked (a payout above ``PAYOUT_SECOND_APPROVAL_ABOVE``)."""
+
+    class Kind(models.TextChoices):
+        PAYOUT = "payout", _("Payout of a loan")
+        CASH_DESK = "cash_desk", _("Cash payout at the desk")
+        REFUND = "refund", _("Refund to the client")
+        SUSPENSE_RETURN = "suspense_return", _("Return of an unidentified payment")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a second approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    payout = models.OneToOneField(
+        Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="approval"
+    )
+    refund = models.OneToOneField(
+        RefundPayout, null=True, blank=True, on_delete=models.PROTECT, related_name="approval"
+    )
+    suspense_return = models.OneToOneField(
+        SuspenseReturn, null=True, blank=True, on_delete=models.PROTECT, related_name="approval"
+    )
+    amount = models.BigIntegerField()
+    maker = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    checker = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)  # why it was rejected
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("second approval of a payout")
+        verbose_name_plural = _("second approvals of payouts")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="payout_approval_queue")]
+        constraints = [
+            models.CheckConstraint(name="payout_approval_four_eyes", condition=~Q(checker=F("maker"))),
+            models.CheckConstraint(name="payout_approval_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="payout_approval_status_known",
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+            ),
+            models.CheckConstraint(
+                name="payout_approval_one_target",
+                condition=Q(
+                    kind__in=["payout", "cash_desk"],
+                    payout__isnull=False,
+                    refund__isnull=True,
+                    suspense_return__isnull=True,
+                )
+                | Q(kind="refund", payout__isnull=True, refund__isnull=False, suspense_return__isnull=True)
+                | Q(
+                    kind="suspense_return",
+                    payout__isnull=True,
+                    refund__isnull=True,
+                    suspense_return__isnull=False,
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"
+
+    @property
+    def target(self) -> Payout | RefundPayout | SuspenseReturn:
+        return self.payout or self.refund or self.suspense_return  # type: ignore[return-value]

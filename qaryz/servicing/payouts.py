@@ -46,9 +46,18 @@ from qaryz.clients.models import BankAccount, Client
 from qaryz.lending.models import DisbursementMethod
 from qaryz.messaging import status_notices
 from qaryz.records.services import record_event as audit
-from qaryz.servicing import services
+from qaryz.servicing import approvals, services
 from qaryz.servicing.amounts import to_kzt
-from qaryz.servicing.models import Channel, Loan, Merchant, Payout, RefundPayout, SuspenseItem, SuspenseReturn
+from qaryz.servicing.models import (
+    Channel,
+    Loan,
+    Merchant,
+    Payout,
+    PayoutApproval,
+    RefundPayout,
+    SuspenseItem,
+    SuspenseReturn,
+)
 from qaryz.servicing.ports import Destination, PayoutBank, PayoutBankError
 from qaryz.servicing.services import ServicingError
 
@@ -366,14 +375,17 @@ def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> 
                 from qaryz.leaks.services import repeat_biometrics_passed
 
                 repeat_biometrics_passed(locked.client, verification_id=verification.pk, action="payout")
+            amount = net_amount(locked)
+            held = approvals.above_threshold(amount)  # maker–checker: a staff member approves first
             payout = Payout.objects.create(
                 loan=locked,
                 key=bank_key,
                 channel=channel,
-                amount=net_amount(locked),
+                amount=amount,
                 bank_account=account,
                 merchant=merchant,
                 destination_masked=masked,
+                status=Payout.Status.APPROVAL if held else Payout.Status.PENDING,
             )
             audit(
                 "servicing.payout_requested",
@@ -381,11 +393,15 @@ def request_payout(loan: Loan, *, key: str | None = None, actor: Any = None) -> 
                 target=locked,
                 data={"payout": payout.key, "channel": channel, "amount": payout.amount},
             )
+            if held:
+                approvals.open_approval(PayoutApproval.Kind.PAYOUT, payout, maker=actor or loan.client)
     except IntegrityError:  # a concurrent duplicate won the one-live-payout constraint
         existing = live_payout(loan)
         if existing is None:
             raise
         return existing
+    if payout.status == Payout.Status.APPROVAL:
+        return payout
     return send(payout, bank)
 
 
@@ -395,6 +411,8 @@ def send(payout: Payout, bank: PayoutBank | None = None) -> Payout:
     bank = bank or payout_bank()
     payout = Payout.objects.select_related("loan__client", "bank_account", "merchant").get(pk=payout.pk)
     loan = payout.loan
+    if payout.status == Payout.Status.APPROVAL:  # never sent before the second approval
+        return payout
     try:
         ack = bank.send_transfer(
             payout.key, payout.amount, destination_of(payout), purpose=f"Loan {loan.number}"
@@ -468,6 +486,9 @@ def apply_outcome(
     with transaction.atomic():
         loan = Loan.objects.select_for_update().get(pk=payout.loan_id)
         payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status == Payout.Status.APPROVAL:  # never sent: no bank can settle it
+            logger.error("payout %s: the bank says %s but it awaits approval", key, state)
+            return payout
         if payout.status in (Payout.Status.CONFIRMED, Payout.Status.FAILED):
             if (state == "paid") != (payout.status == Payout.Status.CONFIRMED):
                 logger.error("payout %s: bank says %s but it is %s", key, state, payout.status)
@@ -561,11 +582,12 @@ def reconcile(
 
 # --- refunds to the client (issue 10 item 4; Rules §13, R-FRAUD-4) ----------------------------------
 def refund_in_flight(loan: Loan) -> int:
-    """Tiyn of the loan's refund payouts sent or being sent, not yet confirmed by the bank."""
+    """Tiyn of the loan's refund payouts awaiting approval, sent or being sent, not yet confirmed."""
     from django.db.models import Sum
 
     pending = RefundPayout.objects.filter(
-        loan_id=loan.pk, status__in=[RefundPayout.Status.PENDING, RefundPayout.Status.SENT]
+        loan_id=loan.pk,
+        status__in=[RefundPayout.Status.APPROVAL, RefundPayout.Status.PENDING, RefundPayout.Status.SENT],
     )
     return int(pending.aggregate(total=Sum("amount"))["total"] or 0)
 
@@ -652,7 +674,14 @@ def send_refund(
                 return same
             if amount_tiyn > refundable(locked):
                 raise ServicingError(_("The refund does not match the amount payable."), "amount")
+            maker = approvals.staff_user(actor)
+            held = (
+                purpose == RefundPayout.Purpose.FRAUD_VICTIM
+                or maker is not None
+                or approvals.above_threshold(amount_tiyn)
+            )
             refund = RefundPayout.objects.create(
+                status=RefundPayout.Status.APPROVAL if held else RefundPayout.Status.PENDING,
                 loan=locked,
                 key=bank_key,
                 purpose=purpose,
@@ -670,11 +699,15 @@ def send_refund(
                 target=locked,
                 data={"refund": refund.key, "amount": amount_tiyn, "purpose": purpose, "source": source},
             )
+            if held:
+                approvals.open_approval(PayoutApproval.Kind.REFUND, refund, maker=actor)
     except IntegrityError:  # a concurrent duplicate inserted the same key first
         existing = RefundPayout.objects.filter(key=bank_key).first()
         if existing is None:
             raise
         return existing
+    if refund.status == RefundPayout.Status.APPROVAL:
+        return refund
     return send_refund_transfer(refund, bank)
 
 
@@ -690,6 +723,8 @@ def send_refund_transfer(refund: RefundPayout, bank: PayoutBank | None = None) -
     leaves it pending for ``reconcile_payouts``."""
     bank = bank or payout_bank()
     refund = RefundPayout.objects.select_related("loan__client", "bank_account").get(pk=refund.pk)
+    if refund.status == RefundPayout.Status.APPROVAL:  # never sent before the second approval
+        return refund
     try:
         ack = bank.send_transfer(
             refund.key,
@@ -744,6 +779,9 @@ def apply_refund_outcome(
     with transaction.atomic():
         loan = Loan.objects.select_for_update().get(pk=refund.loan_id)
         refund = RefundPayout.objects.select_for_update().get(pk=refund.pk)
+        if refund.status == RefundPayout.Status.APPROVAL:  # never sent: no bank can settle it
+            logger.error("refund %s: the bank says %s but it awaits approval", key, state)
+            return refund
         if refund.status in (RefundPayout.Status.CONFIRMED, RefundPayout.Status.FAILED):
             if (state == "paid") != (refund.status == RefundPayout.Status.CONFIRMED):
                 logger.error("refund %s: bank says %s but it is %s", key, state, refund.status)
@@ -845,7 +883,14 @@ def cash_desk_queue() -> list[Loan]:
         Loan.objects.filter(
             status=Loan.Status.AWAITING, application__disbursement_method=DisbursementMethod.CASH_DESK
         )
-        .exclude(payouts__status__in=[Payout.Status.PENDING, Payout.Status.SENT, Payout.Status.CONFIRMED])
+        .exclude(
+            payouts__status__in=[
+                Payout.Status.APPROVAL,
+                Payout.Status.PENDING,
+                Payout.Status.SENT,
+                Payout.Status.CONFIRMED,
+            ]
+        )
         .select_related("client", "application__rule_set")
         .order_by("id")
     )
@@ -866,7 +911,9 @@ def pay_cash(
     today: dt.date | None = None,
 ) -> Payout:
     """The cashier identified the client visually against the identity document (for a legal
-    entity: its representative's document and power of attorney), recorded it and paid out."""
+    entity: its representative's document and power of attorney) and recorded it; the payout
+    waits for a second staff member's approval (``approvals.approve`` pays it and activates the
+    loan). The antifraud check runs first: a hold or a decline refuses it with a safe message."""
     today = today or timezone.localdate()
     loan = Loan.objects.select_related("application__rule_set", "client").get(pk=loan.pk)
     if loan.application.disbursement_method != DisbursementMethod.CASH_DESK:
@@ -929,32 +976,34 @@ def pay_cash(
             "doc_number",
             cashier,
         )
+    _antifraud(loan, None)
     with transaction.atomic():
         locked = Loan.objects.select_for_update().get(pk=loan.pk)
-        if locked.status != Loan.Status.AWAITING or live_payout(locked) is not None:
+        current = live_payout(locked)
+        if current is not None and current.status == Payout.Status.APPROVAL:
+            raise ServicingError(_("This cash payout is already waiting for a second approval."))
+        if locked.status != Loan.Status.AWAITING or current is not None:
             raise ServicingError(_("This loan has already been paid out."))
         now = timezone.now()
+        # Maker–checker: recorded now, paid (and the loan activated) only once another staff
+        # member approves it (``approvals.approve``).
         payout = Payout.objects.create(
             loan=locked,
             key=f"cash-{locked.pk}-{secrets.token_hex(8)}",
             channel=Channel.CASH_DESK,
             amount=net_amount(locked),
             destination_masked=_("Cash desk"),
-            status=Payout.Status.CONFIRMED,
+            status=Payout.Status.APPROVAL,
             identification={**identification, "checked_at": now.isoformat()},
             paid_by=cashier,
-            sent_at=now,
-            confirmed_at=now,
-        )
-        services.activate(
-            locked, value_date=today, channel=Channel.CASH_DESK, net_amount=payout.amount, actor=cashier
         )
         audit(
-            "servicing.cash_paid_out",
+            "servicing.cash_payout_identified",
             actor=cashier,
             target=locked,
             data={"payout": payout.key, "amount": payout.amount, "identification": identification},
         )
+        approvals.open_approval(PayoutApproval.Kind.CASH_DESK, payout, maker=cashier)
     return payout
 
 
@@ -982,6 +1031,18 @@ STATE_TEXT = {
             "The bank could not complete the transfer; no money left the MFO. Check your details and request the payout again, or contact us."
         ),
     ),
+    "approval": (
+        gettext_lazy("Awaiting approval"),
+        gettext_lazy(
+            "A second staff member of the MFO approves payouts of this size before they are sent. We will send the money once it is approved."
+        ),
+    ),
+    "rejected": (
+        gettext_lazy("Payout not approved"),
+        gettext_lazy(
+            "The MFO's staff did not approve the payout; no money left the MFO. Contact us or request the payout again."
+        ),
+    ),
     "cash_desk": (
         gettext_lazy("Awaiting you at the cash desk"),
         gettext_lazy("Come to the cash desk with your identity document to receive the money."),
@@ -997,20 +1058,33 @@ def _leak_recheck(loan: Loan) -> bool:
 
 def payout_status(loan: Loan) -> dict[str, Any]:
     """The disbursement status of ``loan`` for pages and the API: state (awaiting / pending / sent /
-    paid / failed / cash_desk), its translated label and explanation, and what the client can do."""
+    paid / failed / approval / rejected / cash_desk), its translated label and explanation, and what the client can do."""
     payouts = list(Payout.objects.filter(loan_id=loan.pk).order_by("-created_at", "-id"))
     current = next((p for p in payouts if p.status != Payout.Status.FAILED), payouts[0] if payouts else None)
     app = loan.application
     method = app.disbursement_method
     if current is not None:
-        state = {"pending": "pending", "sent": "sent", "confirmed": "paid", "failed": "failed"}[
-            current.status
-        ]
+        state = {
+            "approval": "approval",
+            "pending": "pending",
+            "sent": "sent",
+            "confirmed": "paid",
+            "failed": "failed",
+        }[current.status]
     elif loan.status != Loan.Status.AWAITING:
         state = "paid"
     else:
         state = "cash_desk" if method == DisbursementMethod.CASH_DESK else "awaiting"
+    if (
+        state == "failed"
+        and PayoutApproval.objects.filter(payout=current, status=PayoutApproval.Status.REJECTED).exists()
+    ):
+        state = "rejected"
     label, explanation = STATE_TEXT[state]
+    if state == "approval" and method == DisbursementMethod.CASH_DESK:
+        explanation = gettext_lazy(
+            "A second staff member is approving your cash payout. The cashier hands out the money once it is approved."
+        )
     if state == "sent" and method == DisbursementMethod.CASH_TERMINAL:
         explanation = gettext_lazy(
             "The withdrawal code has been sent to you by SMS: enter it at a cash terminal to receive the money."
@@ -1019,7 +1093,7 @@ def payout_status(loan: Loan) -> dict[str, Any]:
     now = timezone.now()
     can_request = (
         loan.status == Loan.Status.AWAITING
-        and state in ("awaiting", "failed")
+        and state in ("awaiting", "failed", "rejected")
         and method != DisbursementMethod.CASH_DESK
         and when is not None
         and now >= when
@@ -1076,6 +1150,7 @@ def return_suspense(item: SuspenseItem, *, reason: str, actor: Any) -> SuspenseR
             payer_name=locked.payer,
             reason=reason,
             requested_by=actor if getattr(actor, "is_staff", False) else None,
+            status=SuspenseReturn.Status.APPROVAL,
         )
         locked.status = SuspenseItem.Status.RETURNING
         locked.save(update_fields=["status"])
@@ -1085,8 +1160,9 @@ def return_suspense(item: SuspenseItem, *, reason: str, actor: Any) -> SuspenseR
             target=locked,
             data={"return": returned.key, "amount": returned.amount, "reason": reason},
         )
+        approvals.open_approval(PayoutApproval.Kind.SUSPENSE_RETURN, returned, maker=actor)
     item.status = locked.status
-    return send_suspense_return(returned)
+    return returned
 
 
 def send_suspense_return(returned: SuspenseReturn, bank: PayoutBank | None = None) -> SuspenseReturn:
@@ -1094,6 +1170,8 @@ def send_suspense_return(returned: SuspenseReturn, bank: PayoutBank | None = Non
     leaves it pending for ``reconcile_payouts``."""
     bank = bank or payout_bank()
     returned = SuspenseReturn.objects.select_related("item").get(pk=returned.pk)
+    if returned.status == SuspenseReturn.Status.APPROVAL:  # never sent before the second approval
+        return returned
     try:
         ack = bank.send_transfer(
             returned.key,
@@ -1134,6 +1212,9 @@ def apply_suspense_return_outcome(
     with transaction.atomic():
         item = SuspenseItem.objects.select_for_update().get(pk=found.item_id)
         returned = SuspenseReturn.objects.select_for_update().get(pk=found.pk)
+        if returned.status == SuspenseReturn.Status.APPROVAL:  # never sent: no bank can settle it
+            logger.error("suspense return %s: the bank says %s but it awaits approval", key, state)
+            return returned
         if returned.status in (SuspenseReturn.Status.CONFIRMED, SuspenseReturn.Status.FAILED):
             return returned
         returned.bank_reference = returned.bank_reference or reference[:64]

@@ -25,7 +25,9 @@ def _bearer() -> object:
 
 
 class PayoutStatusOut(Schema):
-    state: str = Field(..., description="awaiting / pending / sent / paid / failed / cash_desk")
+    state: str = Field(
+        ..., description="awaiting / approval / pending / sent / paid / failed / rejected / cash_desk"
+    )
     label: str
     explanation: str
     method: str

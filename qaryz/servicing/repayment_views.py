@@ -132,7 +132,9 @@ def suspense_return(request: HttpRequest, item_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(amount)s is being returned to the payer's account %(account)s.")
+            _(
+                "The return of %(amount)s to the payer's account %(account)s waits for a second staff member's approval."
+            )
             % {
                 "amount": format_money(to_kzt(returned.amount), (request.LANGUAGE_CODE or "ru")[:2]),
                 "account": returned.account,

@@ -375,11 +375,22 @@ def start_restructuring_signing(restructuring: Restructuring) -> str:
     return request_id
 
 
-@transaction.atomic
 def complete_restructuring_signing(restructuring: Restructuring) -> Restructuring:
     """Signed with fresh biometrics and the EDS (R-SIGN-1), like the contract; the new schedule
     takes effect at once. Refused (FlowError) when out of date: another day, or the schedule it
-    replaces changed meanwhile (a payment of overdue principal, an early repayment)."""
+    replaces changed meanwhile (a payment of overdue principal, an early repayment). The
+    antifraud check runs first, outside the signing's transaction so its records stay (R-AF-1):
+    a hold suspends the signing until a security officer decides, a decline blocks it."""
+    if restructuring.status == Restructuring.Status.DRAFT:
+        from qaryz.lending.services import antifraud
+
+        client = Loan.objects.select_related("client").get(pk=restructuring.loan_id).client
+        antifraud("restructuring", client, f"restructuring:{restructuring.pk}")
+    return _complete_restructuring_signing(restructuring)
+
+
+@transaction.atomic
+def _complete_restructuring_signing(restructuring: Restructuring) -> Restructuring:
     locked = _draft(restructuring)
     loan = Loan.objects.select_for_update().get(pk=locked.loan_id)
     today = timezone.localdate()

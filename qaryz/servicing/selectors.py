@@ -384,7 +384,7 @@ def transfers_page(
 # --- disbursement status -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DisbursementStatus:
-    code: str  # awaiting / pending / sent / paid / failed / cash_desk / cancelled
+    code: str  # awaiting / approval / pending / sent / paid / failed / rejected / cash_desk / cancelled
     label: str
     channel: str = ""
     channel_label: str = ""

@@ -93,3 +93,38 @@ def test_http_adapter_contract():
     )
     with pytest.raises(CentreError):
         wrong.submit(CentreMessage("alert-2", "alert", {}))
+
+
+def test_the_scheduled_job_resends_what_an_outage_left_pending(django_capture_on_commit_callbacks):
+    """Issue 14: the beat job ``resend-afc-reports`` (and ``manage.py resend_afc_reports``)."""
+    import datetime as dt
+    from io import StringIO
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from qaryz.antifraud.tasks import resend_reports_job
+    from qaryz.records.models import AuditEvent
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["resend-afc-reports"]["args"][0]
+        == "qaryz.antifraud.tasks.resend_reports_job"
+    )
+    activate([{"code": "leak", "kind": "data_leak", "outcome": "hold"}])
+    EmbeddedCentre.fail_next = 2  # the centre is down for the first send and the first retry
+    with django_capture_on_commit_callbacks(execute=True):
+        held = services.evaluate("payout", client=make_client(), attributes={"data_leak_flagged": True})
+    report = Report.objects.get(key=f"alert-{held.alert_id}")
+    assert report.status == "pending" and report.attempts == 1
+    assert resend_reports_job.call() == {"accepted": 0, "rejected": 0, "pending": 0}  # too young yet
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - dt.timedelta(minutes=30))
+    assert resend_reports_job.call() == {"accepted": 0, "rejected": 0, "pending": 1}  # still down
+    out = StringIO()
+    call_command("resend_afc_reports", stdout=out)
+    assert out.getvalue().strip() == "accepted=1 rejected=0 pending=0"
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == ("accepted", 3) and report.reference.startswith("AFC-")
+    assert SimCentreMessage.objects.filter(key=report.key).count() == 1
+    assert resend_reports_job.call() == {"accepted": 0, "rejected": 0, "pending": 0}  # nothing twice
+    assert AuditEvent.objects.filter(action="antifraud.reports_resent").count() == 2

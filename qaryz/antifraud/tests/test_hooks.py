@@ -16,6 +16,8 @@ from qaryz.antifraud.tests.helpers import activate, officers
 from qaryz.lending import services as lending
 from qaryz.lending.models import Contract
 from qaryz.lending.tests.test_signing import approved, passed_biometrics
+from qaryz.servicing.tests.payout_helpers import sim_fixture  # noqa: F401 – the "sim" fixture
+from qaryz.servicing.tests.test_restructuring import late_loan  # noqa: F401 – a fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("R-AF-1")]
 
@@ -117,3 +119,116 @@ def test_login_page_shows_the_safe_message(client, outbox):
     assert "_auth_user_id" not in client.session and "qaryz_client_session" not in client.session
     event = Event.objects.get(kind="login")
     assert event.client == customer and event.ip == "127.0.0.1"
+
+
+# --- cash-desk payouts, amendments and restructuring (issue 14: hooked like payout and signing) ----
+def test_a_hold_at_the_cash_desk_stops_the_payout_until_released(lending_setup, sim):
+    from qaryz.access.testing import make_staff
+    from qaryz.servicing import payouts
+    from qaryz.servicing.models import Payout
+    from qaryz.servicing.services import ServicingError
+    from qaryz.servicing.tests.test_payout_cash_desk import cash_loan
+
+    loan = cash_loan(lending_setup)
+    cashier = make_staff("cash_desk")
+    hold_every("payout")
+    with translation.override("kk"), pytest.raises(ServicingError) as exc:
+        payouts.pay_cash(loan, cashier=cashier, doc_type="id_card", doc_number="043512789")
+    assert exc.value.field == "antifraud" and "all" not in exc.value.message  # names no rule
+    hold = Hold.objects.get()
+    assert hold.subject == f"loan:{loan.pk}" and not Payout.objects.exists()
+    with pytest.raises(ServicingError):  # still held
+        payouts.pay_cash(loan, cashier=cashier, doc_type="id_card", doc_number="043512789")
+    officer, _ = officers()
+    services.release_hold(hold, officer, reason="client identified in person")
+    payout = payouts.pay_cash(loan, cashier=cashier, doc_type="id_card", doc_number="043512789")
+    assert payout.status == Payout.Status.APPROVAL  # then the second approval as always
+
+
+def test_a_declined_cash_desk_payout_is_blocked(lending_setup, sim):
+    from qaryz.access.testing import make_staff
+    from qaryz.servicing import payouts
+    from qaryz.servicing.models import Payout
+    from qaryz.servicing.services import ServicingError
+    from qaryz.servicing.tests.test_payout_cash_desk import cash_loan
+
+    loan = cash_loan(lending_setup)
+    hold_every("payout", outcome="decline")
+    with translation.override("ru"), pytest.raises(ServicingError) as exc:
+        payouts.pay_cash(loan, cashier=make_staff("cash_desk"), doc_type="id_card", doc_number="043512789")
+    assert exc.value.field == "antifraud" and re.search("[а-я]", exc.value.message)
+    assert not Payout.objects.exists() and Event.objects.filter(kind="payout").count() == 1
+
+
+def test_a_hold_at_amendment_signing_suspends_it_until_released(lending_setup):
+    from qaryz.lending import amendments
+    from qaryz.lending.tests.test_amendments import signed_contract
+
+    contract = signed_contract(lending_setup, kind="entrepreneur")
+    amendment = amendments.request_amendment(contract, term_months=6, method="annuity")
+    passed_biometrics(contract.application.client)
+    hold_every("amendment")
+    with translation.override("ru"), pytest.raises(lending.FlowError) as exc:
+        amendments.complete_amendment_signing(amendment)
+    assert exc.value.field == "antifraud" and "служб" in exc.value.message
+    hold = Hold.objects.get()
+    assert hold.subject == f"amendment:{amendment.pk}" and hold.event_kind == "amendment"
+    amendment.refresh_from_db()
+    assert amendment.status == "draft"
+    officer, _ = officers()
+    services.release_hold(hold, officer, reason="checked")
+    amendments.complete_amendment_signing(amendment)
+    assert amendment.status == "signed"
+
+
+def test_a_declined_amendment_is_blocked(lending_setup):
+    from qaryz.lending import amendments
+    from qaryz.lending.tests.test_amendments import signed_contract
+
+    contract = signed_contract(lending_setup, kind="entrepreneur")
+    amendment = amendments.request_amendment(contract, term_months=6, method="annuity")
+    passed_biometrics(contract.application.client)
+    hold_every("amendment", outcome="decline")
+    with pytest.raises(lending.FlowError) as exc:
+        amendments.complete_amendment_signing(amendment)
+    assert exc.value.field == "antifraud"
+    amendment.refresh_from_db()
+    assert amendment.status == "draft"
+
+
+def test_a_hold_at_restructuring_signing_suspends_it_until_released(late_loan):  # noqa: F811
+    from qaryz.servicing import restructuring
+    from qaryz.servicing.tests.test_restructuring import ON, _at
+
+    loan = late_loan
+    with _at(ON):
+        draft = restructuring.propose_restructuring(loan, kind="new_term", term_months=18, on=ON)
+        passed_biometrics(loan.client)
+        hold_every("restructuring")
+        with translation.override("en"), pytest.raises(lending.FlowError) as exc:
+            restructuring.complete_restructuring_signing(draft)
+        assert exc.value.field == "antifraud"
+        hold = Hold.objects.get()
+        assert hold.subject == f"restructuring:{draft.pk}"
+        draft.refresh_from_db()
+        assert draft.status == "draft"
+        officer, _ = officers()
+        services.release_hold(hold, officer, reason="the client called")
+        restructuring.complete_restructuring_signing(draft)
+    draft.refresh_from_db()
+    assert draft.status == "signed"
+
+
+def test_a_declined_restructuring_is_blocked(late_loan):  # noqa: F811
+    from qaryz.servicing import restructuring
+    from qaryz.servicing.tests.test_restructuring import ON, _at
+
+    loan = late_loan
+    with _at(ON):
+        draft = restructuring.propose_restructuring(loan, kind="new_term", term_months=18, on=ON)
+        passed_biometrics(loan.client)
+        hold_every("restructuring", outcome="decline")
+        with pytest.raises(lending.FlowError):
+            restructuring.complete_restructuring_signing(draft)
+    draft.refresh_from_db()
+    assert draft.status == "draft" and Alert.objects.filter(event__kind="restructuring").exists()

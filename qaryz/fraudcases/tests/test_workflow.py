@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from qaryz.access.testing import make_staff
 from qaryz.fraudcases import services
 from qaryz.fraudcases.models import FraudCase, Outcome
 from qaryz.fraudcases.tests.helpers import (
@@ -26,7 +27,7 @@ from qaryz.fraudcases.tests.helpers import (
 from qaryz.incidents.models import Incident
 from qaryz.messaging.models import Letter
 from qaryz.records.models import StoredDocument
-from qaryz.servicing import ledger_check, repayments
+from qaryz.servicing import approvals, ledger_check, repayments
 from qaryz.servicing.amounts import round_div
 from qaryz.servicing.models import Instalment, Loan, RefundPayout, Transfer
 from qaryz.servicing.tests.factories import active_loan
@@ -222,11 +223,18 @@ def test_verdict_proposes_the_write_off_corrects_the_bureau_and_refunds_everythi
     assert ("correction", loan.pk, case.source) == bureau.calls[-1][:3]
     assert row.refund_amount == paid and row.refund_error == ""
     refund = RefundPayout.objects.get(loan=loan)
+    # Maker–checker (issue 14): the refund waits for a second staff member before it is sent.
     assert (
-        refund.amount == paid and refund.status == RefundPayout.Status.SENT and refund.source == case.source
+        refund.amount == paid
+        and refund.status == RefundPayout.Status.APPROVAL
+        and refund.source == case.source
     )
+    assert refund.approval.maker == actor and refund.approval.kind == "refund"
     assert case.status == FraudCase.Status.CLOSED and case.verdict_done_on is not None
     with at(verdict_day):
+        assert sim.deliver_pending() == 0
+        refund = approvals.approve(refund.approval, checker=make_staff("accountant"))
+        assert refund.status == RefundPayout.Status.SENT
         sim.deliver_pending()
     refund.refresh_from_db()
     loan.refresh_from_db()

@@ -1,6 +1,6 @@
 """Cash desk (R-DISB-4): the cashier identifies the client against the stored identity document
-(for a legal entity: the representative's document and power of attorney) and pays out; the loan is
-active at once. The back-office screen needs servicing.disburse_cash; the client's pages and API."""
+(for a legal entity: the representative's document and power of attorney); once another staff
+member approves it (maker–checker) the money is paid and the loan is active at once. The back-office screen needs servicing.disburse_cash; the client's pages and API."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from qaryz.access.testing import make_staff, sign_in_client, sign_in_staff
 from qaryz.clients.models import Client, LegalEntitySigner
 from qaryz.records.models import AuditEvent
-from qaryz.servicing import payouts
+from qaryz.servicing import approvals, payouts
 from qaryz.servicing.models import Loan, Payout, Transfer
 from qaryz.servicing.services import ServicingError
 from qaryz.servicing.tests.payout_helpers import ready_loan, sim_fixture  # noqa: F401
@@ -61,7 +61,15 @@ def test_cash_payout_after_identification_activates_the_loan(lending_setup, sim)
         payouts.request_payout(loan)  # the client cannot trigger a cash payout online
     payout = payouts.pay_cash(loan, cashier=cashier, doc_type="id_card", doc_number=" 043512789 ")
     loan.refresh_from_db()
-    assert payout.status == Payout.Status.CONFIRMED and payout.paid_by == cashier
+    # Maker–checker (issue 14): recorded, not paid, until another staff member approves it.
+    assert payout.status == Payout.Status.APPROVAL and payout.paid_by == cashier
+    assert loan.status == Loan.Status.AWAITING and not Transfer.objects.filter(loan=loan).exists()
+    assert loan not in payouts.cash_desk_queue()
+    with pytest.raises(ServicingError):
+        payouts.pay_cash(loan, cashier=cashier, doc_type="id_card", doc_number="043512789")
+    payout = approvals.approve(payout.approval, checker=make_staff("accountant"))
+    loan.refresh_from_db()
+    assert payout.status == Payout.Status.CONFIRMED
     assert (
         payout.identification["doc_type"] == "id_card" and payout.identification["doc_number_last4"] == "2789"
     )
@@ -149,6 +157,9 @@ def test_cash_desk_screen(lending_setup, sim, client):
     assert loan.status == Loan.Status.AWAITING
     done = client.post(url, {"doc_type": "id_card", "doc_number": "043512789", "identified": "on"})
     assert done.status_code == 302
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.AWAITING  # waits for the second approval
+    approvals.approve(Payout.objects.get(loan=loan).approval, checker=make_staff("accountant"))
     loan.refresh_from_db()
     assert loan.status == Loan.Status.ACTIVE
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from qaryz.access.testing import make_staff, sign_in_staff
-from qaryz.servicing import payouts, repayments
+from qaryz.servicing import approvals, payouts, repayments
 from qaryz.servicing.adapters.acquirer_embedded import EmbeddedIncomingBank
 from qaryz.servicing.models import SuspenseItem, SuspenseReturn, Transfer
 from qaryz.servicing.services import ServicingError
@@ -44,12 +44,20 @@ def _item(account: str = PAYER, amount: int = 4200_00) -> SuspenseItem:
     return SuspenseItem.objects.get(bank_reference=line.bank_reference)
 
 
+def approved(returned: SuspenseReturn) -> SuspenseReturn:
+    """The second approval by another staff member (maker–checker, issue 14)."""
+    return approvals.approve(returned.approval, checker=make_staff("accountant"))
+
+
 def test_a_return_goes_to_the_payers_account_once_and_leaves_suspense(sim, _chart):
     item = _item()
     assert item.payer_account == PAYER
     staff = make_staff("cash_desk")
     returned = payouts.return_suspense(item, reason="  плательщик   просит вернуть ", actor=staff)
     assert returned.account == PAYER and returned.reason == "плательщик просит вернуть"
+    assert returned.status == SuspenseReturn.Status.APPROVAL  # maker–checker: nothing sent yet
+    assert sim.deliver_pending() == 0
+    returned = approved(returned)
     assert returned.status == SuspenseReturn.Status.SENT
     assert SuspenseItem.objects.get(pk=item.pk).status == SuspenseItem.Status.RETURNING
     call_command("check_ledger")  # still in suspense until the bank confirms
@@ -71,13 +79,13 @@ def test_a_return_goes_to_the_payers_account_once_and_leaves_suspense(sim, _char
 
 def test_a_refused_return_puts_the_item_back_and_another_may_follow(sim):
     item = _item(CLOSED_ACCOUNT)
-    first = payouts.return_suspense(item, reason="не наш клиент", actor=make_staff("cash_desk"))
+    first = approved(payouts.return_suspense(item, reason="не наш клиент", actor=make_staff("cash_desk")))
     sim.deliver_pending()
     first.refresh_from_db()
     item.refresh_from_db()
     assert first.status == SuspenseReturn.Status.FAILED and item.status == SuspenseItem.Status.OPEN
     assert not Transfer.objects.filter(kind="suspense_returned").exists()
-    second = payouts.return_suspense(item, reason="повторно", actor=make_staff("cash_desk"))
+    second = approved(payouts.return_suspense(item, reason="повторно", actor=make_staff("cash_desk")))
     assert second.key != first.key and second.status == SuspenseReturn.Status.SENT
     call_command("check_ledger")
 
@@ -94,7 +102,7 @@ def test_without_the_payers_account_nothing_is_returned(sim):
 def test_an_unreachable_bank_leaves_the_return_pending_for_reconciliation(sim, settings):
     item = _item()
     settings.PAYOUT_SIM_MODE = "down"
-    returned = payouts.return_suspense(item, reason="вернуть", actor=make_staff("cash_desk"))
+    returned = approved(payouts.return_suspense(item, reason="вернуть", actor=make_staff("cash_desk")))
     assert returned.status == SuspenseReturn.Status.PENDING
     settings.PAYOUT_SIM_MODE = "normal"
     counts = payouts.reconcile(older_than_minutes=0)
@@ -105,7 +113,7 @@ def test_an_unreachable_bank_leaves_the_return_pending_for_reconciliation(sim, s
 
 def test_the_bank_webhook_settles_a_return(sim):
     item = _item()
-    returned = payouts.return_suspense(item, reason="вернуть", actor=make_staff("cash_desk"))
+    returned = approved(payouts.return_suspense(item, reason="вернуть", actor=make_staff("cash_desk")))
     body = json.dumps({"key": returned.key, "state": "paid", "amount": returned.amount}).encode()
     assert isinstance(payouts.handle_webhook(body, payouts.webhook_signature(body)), SuspenseReturn)
     assert SuspenseItem.objects.get(pk=item.pk).status == SuspenseItem.Status.RETURNED
