@@ -391,11 +391,15 @@ def store_document(
     )[0]
 
 
-def store_documents(items: list[NewDocument], *, returning: bool = True) -> list[StoredDocument]:
+def store_documents(
+    items: list[NewDocument], *, returning: bool = True, audit_into: list[dict[str, Any]] | None = None
+) -> list[StoredDocument]:
     """``store_document`` for several documents at once: one INSERT of the rows, one of their
     receipts and one append of their audit events (each document still its own encrypted object).
     ``returning=False``: the caller does not need the rows back (no model instances are built – a
-    batch of payments stores hundreds of receipts)."""
+    batch of payments stores hundreds of receipts). ``audit_into``: the documents' audit events are
+    added to this list for the caller to append with its own, in the same transaction (one lock of
+    the audit chain head, taken as late as possible)."""
     for item in items:
         if not isinstance(item.content, bytes | bytearray | memoryview):
             raise TypeError("content must be bytes")
@@ -444,24 +448,25 @@ def store_documents(items: list[NewDocument], *, returning: bool = True) -> list
         insert_values(
             Receipt, receipt_values([(row, owner) for row, owner in zip(rows, owners, strict=True) if owner])
         )
-        record_events(
-            returning=False,
-            events=[
-                {
-                    "action": "document.stored",
-                    "target": ("records.storeddocument", row["id"]),
-                    "data": {
-                        "kind": row["kind"],
-                        "direction": row["direction"],
-                        "channel": row["channel"],
-                        "sha256": row["sha256"],
-                        "size": row["size"],
-                        "owner": f"{row['owner_type']}:{row['owner_id']}" if row["owner_type"] else "",
-                    },
-                }
-                for row in rows
-            ],
-        )
+        events = [
+            {
+                "action": "document.stored",
+                "target": ("records.storeddocument", row["id"]),
+                "data": {
+                    "kind": row["kind"],
+                    "direction": row["direction"],
+                    "channel": row["channel"],
+                    "sha256": row["sha256"],
+                    "size": row["size"],
+                    "owner": f"{row['owner_type']}:{row['owner_id']}" if row["owner_type"] else "",
+                },
+            }
+            for row in rows
+        ]
+        if audit_into is not None:
+            audit_into.extend(events)
+        else:
+            record_events(events, returning=False)
     if not returning:
         return []
     documents = [StoredDocument(**row) for row in rows]

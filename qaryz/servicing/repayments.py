@@ -277,16 +277,18 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
         )
     insert_values(Transfer, transfers)
     _pay_overdue_instalments([(s.loan, s.parts, s.payment.value_date) for s in staged])
-    # The receipts store documents, which append to the audit trail: the trail's head row stays
-    # locked until commit, so they come after everything but the closing and the loans' update.
-    store_documents([_receipt_document(s.loan, s.payment) for s in staged], returning=False)
+    # The audit trail's head row stays locked from the first append until commit, and every poster
+    # appends: the receipts' events and the payments' go in ONE append, the batch's last statement.
+    events: list[dict[str, Any]] = []
+    store_documents(
+        [_receipt_document(s.loan, s.payment) for s in staged], returning=False, audit_into=events
+    )
     touched = {s.loan.pk: s.loan for s in staged}
     closed = set()
     for s in staged:
         if s.loan.pk not in closed and _close_if_repaid(s.loan, s.payment.value_date, actor):
             closed.add(s.loan.pk)
     update_rows(list(touched.values()), _LOAN_FIELDS)
-    events = []
     for s in staged:
         s.result.payment, s.result.loan = s.payment, s.loan
         events.append(
