@@ -114,5 +114,12 @@ def test_cashier_screens(chromium, live_server, lending_setup, settings, artifac
     page.click("#pay-cash")
     expect(page.locator("#cash-queue")).not_to_contain_text(loan.number)
     context.close()
+    # Maker–checker (issue 14): the cash waits for a second staff member's approval.
+    from qaryz.servicing import approvals
+    from qaryz.servicing.models import Payout
+
+    loan.refresh_from_db()
+    assert loan.status != Loan.Status.ACTIVE
+    approvals.approve(Payout.objects.get(loan=loan).approval, checker=make_staff("accountant"))
     loan.refresh_from_db()
     assert loan.status == Loan.Status.ACTIVE
