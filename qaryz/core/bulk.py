@@ -114,13 +114,12 @@ _NATIVE_TYPES = {"BooleanField", "DateField", "DateTimeField", "UUIDField", "Dec
 def _copy_plan(
     model: type[models.Model],
 ) -> tuple[str, list[tuple[str, Callable[[Any], str]]], list[models.Field]]:
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    """COPY of every concrete column of ``model`` (``_values_plan`` of all its attributes) and its
+    ``auto_now`` / ``auto_now_add`` fields."""
+    fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+    sql, _insert, plan = _values_plan(model, tuple(f.attname for f in fields))
     auto_now = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    return sql, [(f.attname, _copy_converter(f)) for f in fields], auto_now
+    return sql, [(name, convert) for name, convert, _field in plan], auto_now
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
