@@ -9,6 +9,7 @@ import zlib
 
 _OBJECT = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.S)
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FONTS = re.compile(rb"/Font\s*<<(.*?)>>", re.S)
 _FONT_REF = re.compile(rb"/([\w.+-]+)\s+(\d+) 0 R")
 _TO_UNICODE = re.compile(rb"/ToUnicode\s+(\d+) 0 R")
@@ -27,6 +28,12 @@ def _objects(pdf: bytes) -> dict[int, tuple[bytes, bytes | None]]:
         stream = None
         if match:
             stream = match.group(1)
+            # The declared length, where it is a direct number: compressed data may itself end in
+            # a carriage return, which the pattern's optional "\r" before "endstream" would eat.
+            length = _LENGTH.search(body[: match.start()])
+            if length:
+                start = match.start(1)
+                stream = body[start : start + int(length.group(1))]
             if b"/FlateDecode" in body[: match.start()]:
                 try:
                     stream = zlib.decompress(stream)
@@ -42,24 +49,23 @@ def _utf16(hex_text: bytes) -> str:
 
 def _cmap(stream: bytes) -> dict[int, str]:
     mapping: dict[int, str] = {}
-    if True:
-        for block in _BFCHAR.findall(stream):
-            values = _HEX.findall(block)
-            for src, dst in zip(values[::2], values[1::2], strict=True):
-                mapping[int(src, 16)] = _utf16(dst)
-        for block in _BFRANGE.findall(stream):
-            for line in block.strip().splitlines():
-                values = _HEX.findall(line)
-                if len(values) < 3:
-                    continue
-                low, high = int(values[0], 16), int(values[1], 16)
-                if b"[" in line:
-                    for offset, dst in enumerate(values[2:]):
-                        mapping[low + offset] = _utf16(dst)
-                else:
-                    start = int(values[2], 16)
-                    for code in range(low, high + 1):
-                        mapping[code] = chr(start + code - low)
+    for block in _BFCHAR.findall(stream):
+        values = _HEX.findall(block)
+        for src, dst in zip(values[::2], values[1::2], strict=True):
+            mapping[int(src, 16)] = _utf16(dst)
+    for block in _BFRANGE.findall(stream):
+        for line in block.strip().splitlines():
+            values = _HEX.findall(line)
+            if len(values) < 3:
+                continue
+            low, high = int(values[0], 16), int(values[1], 16)
+            if b"[" in line:
+                for offset, dst in enumerate(values[2:]):
+                    mapping[low + offset] = _utf16(dst)
+            else:
+                start = int(values[2], 16)
+                for code in range(low, high + 1):
+                    mapping[code] = chr(start + code - low)
     return mapping
 
 
