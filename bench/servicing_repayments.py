@@ -154,17 +154,33 @@ def poster(index: int, posters: int, payments: int, mode: str) -> None:
 
     # A barrier: every poster is set up and warm before any starts (Django's start-up on 2 cores
     # takes longer than any fixed delay under load).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     go = Path(os.environ["BENCH_IDS"]).with_name(f"go-{mode}")
     Path(os.environ["BENCH_IDS"]).with_name(f"ready-{mode}-{index}").touch()
     while not go.exists():
         time.sleep(0.002)
-    began = time.time()
+    began, cpu, pg_cpu = time.time(), time.process_time(), _cpu_seconds(backend)
     for n in range(payments):
         one(n)
-    print(json.dumps({"began": began, "ended": time.time(), "n": payments}), flush=True)
+    ended = time.time()
+    cpu, pg_cpu = time.process_time() - cpu, _cpu_seconds(backend) - pg_cpu
+    print(
+        json.dumps({"began": began, "ended": ended, "n": payments, "cpu": cpu, "pg_cpu": pg_cpu}), flush=True
+    )
 
 
-def run_posters(posters: int, payments: int, mode: str, env: dict) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process on this machine (the poster's PostgreSQL backend)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_posters(posters: int, payments: int, mode: str, env: dict) -> tuple[float, str]:
+    """Payments (or floor transactions) per second over the posters' common span, and the CPU
+    each one cost in the posters and in their PostgreSQL backends (a shared machine's rate varies;
+    the CPU per payment much less)."""
     procs = [
         subprocess.Popen(
             [
@@ -201,7 +217,10 @@ def run_posters(posters: int, payments: int, mode: str, env: dict) -> float:
             raise SystemExit(f"poster failed ({mode})")
         results.append(json.loads(out.strip().splitlines()[-1]))
     span = max(r["ended"] for r in results) - min(r["began"] for r in results)
-    return sum(r["n"] for r in results) / span
+    n = sum(r["n"] for r in results)
+    cpu = 1000 * sum(r["cpu"] for r in results) / n
+    pg_cpu = 1000 * sum(r["pg_cpu"] for r in results) / n
+    return n / span, f"CPU {cpu:.2f} ms Python + {pg_cpu:.2f} ms PostgreSQL each"
 
 
 def hardware() -> str:
@@ -288,24 +307,25 @@ def main() -> None:
             ],
             check=True,
         )
-        floor = run_posters(args.posters, args.payments, "floor", env)
+        floor, cost = run_posters(args.posters, args.payments, "floor", env)
         a1, a5, _ = os.getloadavg()
         print(
-            f"floor (BEGIN; 2 × INSERT; COMMIT), {args.posters} processes: {floor:8,.0f}/s   load {a1:.2f}/{a5:.2f}"
+            f"floor (BEGIN; 2 × INSERT; COMMIT), {args.posters} processes: {floor:8,.0f}/s   {cost}   "
+            f"load {a1:.2f}/{a5:.2f}"
         )
-        rate = run_posters(args.posters, args.payments, "post", env)
+        rate, cost = run_posters(args.posters, args.payments, "post", env)
         a1, a5, _ = os.getloadavg()
         print(
             f"post_payment (one per transaction), {args.posters} posters × {args.payments}: {rate:8,.0f}/s   "
-            f"ratio to floor {floor / rate:.1f}×   load {a1:.2f}/{a5:.2f}"
+            f"ratio to floor {floor / rate:.1f}×   {cost}   load {a1:.2f}/{a5:.2f}"
         )
         env["BENCH_BATCH"] = str(args.batch)
-        batched = run_posters(args.posters, args.payments * args.batch_factor, "batch", env)
+        batched, cost = run_posters(args.posters, args.payments * args.batch_factor, "batch", env)
         a1, a5, _ = os.getloadavg()
         print(
             f"post_payments ({args.batch} per transaction), {args.posters} posters × "
             f"{args.payments * args.batch_factor}: {batched:8,.0f}/s   floor/this {floor / batched:.2f}×   "
-            f"target ≥ 2,000/s   load {a1:.2f}/{a5:.2f}"
+            f"target ≥ 2,000/s   {cost}   load {a1:.2f}/{a5:.2f}"
         )
         print(f"notice jobs queued for the workers (not run here): {notice_jobs(env['CELERY_BROKER_URL'])}")
     finally:

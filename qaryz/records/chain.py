@@ -37,7 +37,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def clean_text(value: object, limit: int) -> str:
     """Text fit for a chained field: no control characters, bounded length."""
-    return _CONTROL.sub(" ", str(value if value is not None else ""))[:limit]
+    text = value if type(value) is str else str(value if value is not None else "")
+    if not text.isprintable():  # every character _CONTROL matches is unprintable: most text skips it
+        text = _CONTROL.sub(" ", text)
+    return text[:limit]
 
 
 def record_hash(prev_hash: str, values: Sequence[str]) -> str:

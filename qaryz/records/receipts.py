@@ -61,8 +61,13 @@ def receipt_values(pairs: list[tuple[dict[str, Any], Any]]) -> list[dict[str, An
     key = signing_key().private_key()
     key_id = crypto.public_key_id(key.public_key())
     issuer = {"name": settings.MFO_NAME}
+    issued_at = timezone.now()
+    times: dict[dt.datetime, str] = {}  # a batch's documents share their storage time
     rows = []
     for document, owner in pairs:
+        created = document["created_at"]
+        if created not in times:
+            times[created] = _utc(created)
         receipt_id = uuid.uuid4()
         payload = crypto.canonical_json(
             {
@@ -76,7 +81,7 @@ def receipt_values(pairs: list[tuple[dict[str, Any], Any]]) -> list[dict[str, An
                 "filename": document["filename"],
                 "direction": document["direction"],
                 "channel": document["channel"],
-                "time": _utc(document["created_at"]),
+                "time": times[created],
                 "counterparty": _counterparty(owner),
                 "issuer": issuer,
                 "key_id": key_id,
@@ -91,7 +96,7 @@ def receipt_values(pairs: list[tuple[dict[str, Any], Any]]) -> list[dict[str, An
                 "payload": payload,
                 "signature": crypto.sign(key, payload.encode()),
                 "key_id": key_id,
-                "issued_at": timezone.now(),
+                "issued_at": issued_at,
             }
         )
     return rows
