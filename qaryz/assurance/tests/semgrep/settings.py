@@ -1,0 +1,7 @@
+# A settings module for the DEBUG rule; never imported.
+import os
+
+# ruleid: django-debug-true
+DEBUG = True
+# ok: django-debug-true
+DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
