@@ -1,3 +1,4 @@
+# ruff: noqa – deliberately bad code: the fixtures of the semgrep rules (README.md beside it)
 # Known-bad and known-good snippets for the Python rules; never imported.
 import hashlib
 import json

@@ -1,3 +1,4 @@
+# ruff: noqa – deliberately bad code: the fixtures of the semgrep rules (README.md beside it)
 # A settings module for the DEBUG rule; never imported.
 import os
 
