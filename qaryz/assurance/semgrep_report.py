@@ -68,7 +68,7 @@ def verdict(report: dict, root: Path) -> tuple[list[Finding], list[tuple[Finding
             path=result["path"],
             line=line,
             severity=result["extra"].get("severity", ""),
-            message=" ".join(result["extra"].get("message", "").split()),
+            message=" ".join(result["extra"].get("message", "").split()).rstrip("."),
             text=source.strip()[:160],
         )
         reason = reviewed_reason(source, finding.rule)
