@@ -40,6 +40,24 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
+# semgrep in its own venv (.venv-tools/semgrep, git-ignored): its protobuf/click/jsonschema pins
+# conflict with the project's. Installed hash-checked from requirements/tools/semgrep.txt (after
+# ensure_venv, whose uv it uses); reused while the lock is unchanged. Sets SEMGREP.
+SEMGREP_VENV="$ROOT/.venv-tools/semgrep"
+ensure_semgrep() {
+  local lock="requirements/tools/semgrep.txt"
+  local stamp="$SEMGREP_VENV/.lock-installed"
+  local digest
+  digest=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [ ! -x "$SEMGREP_VENV/bin/semgrep" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+    log "installing semgrep into $SEMGREP_VENV (isolated tool venv)"
+    [ -x "$SEMGREP_VENV/bin/python" ] || "$(python_311)" -m venv "$SEMGREP_VENV"
+    "$VENV/bin/uv" pip install --quiet --python "$SEMGREP_VENV/bin/python" --require-hashes -r "$lock"
+    echo "$digest" > "$stamp"
+  fi
+  SEMGREP="$SEMGREP_VENV/bin/semgrep"
+}
+
 # Debian packages the platform uses at run time or in tests (root on these machines).
 ensure_apt() {
   local missing=()

@@ -1,8 +1,8 @@
 """Static analysis of the templates and the JavaScript (R-SDLC-2): ``python -m qaryz.assurance.web_scan OUT``.
 
-ruff's S rules and bandit cover the Python code; semgrep, which would cover the other languages,
-cannot be installed beside the project's pins (it needs protobuf 6 and older click and jsonschema,
-the face engine needs protobuf < 5). This scanner holds the rules that matter for this code base:
+Written before semgrep could run here; semgrep now runs in its own venv with the project's rules
+(``data/semgrep``, ``semgrep_report``), and this scanner stays as the second engine for the two
+languages (and the only one with T006). The rules that matter for this code base:
 
 Django templates (``qaryz/**/templates/**/*.html``)
   T001 ``|safe`` – markup from a variable reaches the page unescaped (injection, XSS)
