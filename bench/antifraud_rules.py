@@ -4,7 +4,7 @@
     .venv/bin/python bench/antifraud_rules.py --events 200000            # fresh database
     .venv/bin/python bench/antifraud_rules.py --events 200000 --reuse    # keep the migrated one
 
-Creates ``qaryz_bench_antifraud`` (migrated once; ``--reuse`` keeps it between runs), generates
+Creates ``qaryz_bench_antifraud`` (or the ``qaryz_bench_*`` database DATABASE_URL names; migrated once; ``--reuse`` keeps it between runs), generates
 N stored events set-based over 30 days (clients, phones, devices, IPs and IBANs drawn from pools
 so the velocity and sharing aggregates find real rows), and an active rule set of 30 rules: 15
 velocity rules over IIN / phone / device / IP / IBAN, 4 sharing rules, recent phone change,
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import subprocess
 import sys
 import time
@@ -31,7 +32,10 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
-DB = "qaryz_bench_antifraud"
+# the database named by DATABASE_URL when it is a bench one (qaryz_bench_*: it is dropped and made
+# again), else qaryz_bench_antifraud – so two checkouts can bench side by side
+_named = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1]
+DB = _named if _named.startswith("qaryz_bench_") and _named.isidentifier() else "qaryz_bench_antifraud"
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
 

@@ -261,7 +261,7 @@ def test_the_devices_room_supplies_integrity_reasons(monkeypatch):
     device = types.SimpleNamespace(pk=7)
     fake = types.ModuleType("qaryz.devices.selectors")
     fake.devices_for_reference = lambda reference: [device] if reference == "loan:5" else []
-    fake.active_devices = lambda c: []
+    fake.newest_device_integrity = lambda c: None
     fake.integrity_state = lambda d: types.SimpleNamespace(status="compromised", reasons=("hooking",))
     monkeypatch.setitem(sys.modules, "qaryz.devices", types.ModuleType("qaryz.devices"))
     monkeypatch.setitem(sys.modules, "qaryz.devices.selectors", fake)
