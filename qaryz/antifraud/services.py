@@ -350,11 +350,23 @@ def _stored_attributes(attrs: dict) -> dict:
     return out
 
 
-def evaluate(
+@dataclass
+class Verdict:
+    """What ``decide`` found for one event, before anything is stored."""
+
+    ruleset: RuleSet | None
+    ctx: engine.Context
+    hits: list[engine.RuleHit]
+    score: int
+    outcome: str
+    now: dt.datetime
+
+
+def decide(
     event_kind: str, *, client: Any = None, attributes: dict | None = None, subject: str = ""
-) -> Decision:
-    """Evaluate one event against the active rule set, store it with its hits (for the
-    back-test) and, unless approved, an alert – and a hold when the decision is a hold."""
+) -> Verdict:
+    """The rule evaluation of one event against the active rule set – enrichers, the face index,
+    the aggregate query, the rules, the score – storing nothing (``evaluate`` stores it)."""
     if event_kind not in kinds.EVENT_KINDS:
         raise ValueError(f"unknown antifraud event kind {event_kind!r}")
     now = timezone.now()
@@ -384,9 +396,25 @@ def evaluate(
             else kinds.APPROVE
         )
         outcome = kinds.worst([outcome, by_score])
+    return Verdict(ruleset, ctx, hits, score, outcome, now)
+
+
+def evaluate(
+    event_kind: str, *, client: Any = None, attributes: dict | None = None, subject: str = ""
+) -> Decision:
+    """Evaluate one event against the active rule set (``decide``), store it with its hits (for
+    the back-test) and, unless approved, an alert – and a hold when the decision is a hold."""
+    verdict = decide(event_kind, client=client, attributes=attributes, subject=subject)
+    ruleset, ctx, hits, score, outcome = (
+        verdict.ruleset,
+        verdict.ctx,
+        verdict.hits,
+        verdict.score,
+        verdict.outcome,
+    )
     event = Event(
         kind=event_kind,
-        occurred_at=now,
+        occurred_at=verdict.now,
         ts=ctx.ts,
         client_id=ctx.client_id,
         subject=subject[:80],
@@ -439,9 +467,10 @@ def evaluate(
 
 
 def _store(event: Event, hits: list[engine.RuleHit], alerted: bool) -> int | None:
-    """Insert the event, its hits and (``alerted``) its open alert; sets ``event.pk`` and returns
-    the alert's id. On PostgreSQL ONE statement (data-modifying CTEs): the live evaluation's
-    writes cost one round trip and no ORM query building; elsewhere the ORM."""
+    """Insert the event, its hits and (``alerted``) its open alert (no case: ``case_id`` NULL); sets
+    ``event.pk`` and returns the alert's id. On PostgreSQL ONE prepared statement (data-modifying
+    CTEs): the live evaluation's writes cost one round trip and no ORM query building; elsewhere
+    the ORM."""
     if connection.vendor != "postgresql":
         event.save(force_insert=True)
         if hits:
@@ -458,8 +487,8 @@ def _store(event: Event, hits: list[engine.RuleHit], alerted: bool) -> int | Non
         f"h AS (INSERT INTO {Hit._meta.db_table} (event_id, rule_id, detail) "
         "SELECT e.id, x.rule_id, x.detail FROM e, unnest(%s::bigint[], %s::jsonb[]) WITH ORDINALITY "
         "AS x(rule_id, detail, n) ORDER BY x.n), "
-        f"a AS (INSERT INTO {Alert._meta.db_table} (event_id, outcome, status, case_id, created_at) "
-        "SELECT e.id, %s, %s, NULL, %s FROM e WHERE %s RETURNING id) "
+        f"a AS (INSERT INTO {Alert._meta.db_table} (event_id, outcome, status, created_at) "
+        "SELECT e.id, %s, %s, %s FROM e WHERE %s RETURNING id) "
         "SELECT e.id, (SELECT id FROM a) FROM e"
     )
     params = [
@@ -471,9 +500,7 @@ def _store(event: Event, hits: list[engine.RuleHit], alerted: bool) -> int | Non
         timezone.now(),
         alerted,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        event.pk, alert_id = cursor.fetchone()
+    event.pk, alert_id = engine.fetch_one(sql, params)  # prepared: the same text for every event
     event._state.adding = False
     event._state.db = connection.alias
     return alert_id
