@@ -90,11 +90,21 @@ def _aggregates(todo: list[Rule], ctx: Context) -> dict[str, object]:
     """One SELECT of every aggregate the rules need, as plain SQL (building 30 filtered ORM
     aggregates costs more than running them). Each CASE is an aggregate's filter; the WHERE
     narrows the scan to the rows of this event's IIN, phone, device, IP, IBAN or client, each
-    reached through its index."""
+    reached through its index – and, for a column only velocity rules count over, to the widest
+    window of those rules (every row a CASE counts is still read: the results are the same)."""
     columns: list[str] = []
     params: list = []
     keys: list[str] = []
-    where: dict[str, object] = {}
+    # per key column: its value and the oldest ts a rule on it looks at (None: all time) – a
+    # velocity-only column is read through its (column, ts) index from the widest window on
+    where: dict[str, tuple[object, int | None]] = {}
+
+    def reach(column: str, value: object, since: int | None) -> None:
+        if column in where:
+            old = where[column][1]
+            since = None if old is None or since is None else min(old, since)
+        where[column] = (value, since)
+
     located = ctx.lat is not None and ctx.lon is not None and ctx.client_id is not None
     for r in todo:
         spec = kinds.KINDS[r.kind]
@@ -102,10 +112,11 @@ def _aggregates(todo: list[Rule], ctx: Context) -> dict[str, object]:
             value = getattr(ctx, spec.dimension)
             if value:
                 ksql, kparams = _kinds_sql(r)
+                since = ctx.ts - int(r.params["window_minutes"]) * 60
                 columns.append(f"SUM(CASE WHEN {spec.dimension} = %s AND ts >= %s{ksql} THEN 1 ELSE 0 END)")
-                params += [value, ctx.ts - int(r.params["window_minutes"]) * 60, *kparams]
+                params += [value, since, *kparams]
                 keys.append(f"r{r.pk}")
-                where[spec.dimension] = value
+                reach(spec.dimension, value, since)
         elif r.kind in kinds.SHARED:
             value = getattr(ctx, spec.dimension)
             if value:
@@ -116,13 +127,14 @@ def _aggregates(todo: list[Rule], ctx: Context) -> dict[str, object]:
                 )
                 params += [value] + ([ctx.client_id] if ctx.client_id is not None else [])
                 keys.append(f"r{r.pk}")
-                where[spec.dimension] = value
+                reach(spec.dimension, value, None)
         elif r.kind in ("phone_changed_recently", "applications_per_hour") and ctx.client_id is not None:
             which = "phone_change" if r.kind == "phone_changed_recently" else "application"
             columns.append("SUM(CASE WHEN client_id = %s AND kind = %s AND ts >= %s THEN 1 ELSE 0 END)")
-            params += [ctx.client_id, which, ctx.ts - int(r.params["window_minutes"]) * 60]
+            since = ctx.ts - int(r.params["window_minutes"]) * 60
+            params += [ctx.client_id, which, since]
             keys.append(f"r{r.pk}")
-            where["client_id"] = ctx.client_id
+            reach("client_id", ctx.client_id, since)
         elif r.kind == "location_far" and located and "usual_lat" not in keys:
             for axis in ("lat", "lon"):
                 columns.append(
@@ -130,17 +142,42 @@ def _aggregates(todo: list[Rule], ctx: Context) -> dict[str, object]:
                 )
                 params.append(ctx.client_id)
                 keys.append(f"usual_{axis}")
-            where["client_id"] = ctx.client_id
+            reach("client_id", ctx.client_id, None)
     if not columns:
         return {}
     # column names come from kinds.KINDS, every value is a parameter
-    sql = f"SELECT {', '.join(columns)} FROM {Event._meta.db_table} WHERE " + " OR ".join(  # noqa: S608
-        f"{col} = %s" for col in where
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *where.values()])
-        row = cursor.fetchone()
+    reached: list[str] = []
+    for col, (value, since) in where.items():
+        reached.append(f"{col} = %s" if since is None else f"({col} = %s AND ts >= %s)")
+        params += [value] if since is None else [value, since]
+    sql = f"SELECT {', '.join(columns)} FROM {Event._meta.db_table} WHERE " + " OR ".join(reached)  # noqa: S608
+    row = fetch_one(sql, params)
     return {k: (v if v is not None or k.startswith("usual_") else 0) for k, v in zip(keys, row, strict=True)}
+
+
+def fetch_one(sql: str, params: list) -> tuple:
+    """One row of ``sql``. On PostgreSQL with server-side binding as a prepared statement: the
+    statement's text is the same for every event of a rule set, so it is parsed once per
+    connection and sent without quoting every value into it (both cost more than running it).
+    ``RECORDS_AUDIT_PREPARE=False`` (a transaction-pooling PgBouncer older than 1.21) turns the
+    preparation off here as for the audit trail."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    raw = connection.connection
+    prepare = bool(getattr(settings, "RECORDS_AUDIT_PREPARE", True))
+    if prepare and raw.prepare_threshold is None:
+        # Django turns psycopg's automatic preparation off (None), which also refuses an explicit
+        # prepare=True; a threshold no statement reaches keeps it off for every other query
+        raw.prepare_threshold = 2**62
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=prepare)
+        return cursor.fetchone()
 
 
 def evaluate(rules: list[Rule], ctx: Context, *, same_face: int | None = None) -> list[RuleHit]:

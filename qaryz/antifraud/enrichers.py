@@ -32,12 +32,15 @@ def device_integrity(event_kind: str, client: Any, attributes: dict) -> dict:
 
     subject = str(attributes.get("subject") or "")
     devices = selectors.devices_for_reference(subject) if subject else []
-    if not devices:
-        devices = selectors.active_devices(client)[:1]
-    if not devices:
-        return {}
-    state = selectors.integrity_state(devices[0])
-    return {"device_flags": list(state.reasons)} if state.status == "compromised" else {}
+    if devices:
+        state = selectors.integrity_state(devices[0])
+        status, reasons = state.status, state.reasons
+    else:
+        newest = selectors.newest_device_integrity(client)  # one query of two columns
+        if newest is None:
+            return {}
+        status, reasons = newest
+    return {"device_flags": list(reasons)} if status == "compromised" else {}
 
 
 # the rule kinds each enricher feeds: it is called only when such a rule applies to the event

@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -93,8 +94,17 @@ def same_face_candidates(
 def same_face_for_client(client: Client) -> list[Hit]:
     """For the back office: other confirmed clients with the face of any of this client's references."""
     out: dict[int, Hit] = {}
-    for ref in FaceReference.objects.filter(client=client, active=True):
-        for hit in same_face_candidates(faces.from_bytes(bytes(ref.descriptor)), exclude_client_id=client.pk):
+    # asked on every antifraud evaluation: one bare query of the descriptors (newest first, the
+    # model's order), no instances; the index is consulted only when there is a reference
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT descriptor FROM {FaceReference._meta.db_table} "  # noqa: S608 – the model's own table
+            "WHERE client_id = %s AND active ORDER BY created_at DESC",
+            [client.pk],
+        )
+        descriptors = [row[0] for row in cursor.fetchall()]
+    for descriptor in descriptors:
+        for hit in same_face_candidates(faces.from_bytes(bytes(descriptor)), exclude_client_id=client.pk):
             if hit.key not in out or hit.distance < out[hit.key].distance:  # type: ignore[operator]
                 out[hit.key] = hit  # type: ignore[index]
     return sorted(out.values(), key=lambda h: h.distance)

@@ -261,7 +261,7 @@ def test_the_devices_room_supplies_integrity_reasons(monkeypatch):
     device = types.SimpleNamespace(pk=7)
     fake = types.ModuleType("qaryz.devices.selectors")
     fake.devices_for_reference = lambda reference: [device] if reference == "loan:5" else []
-    fake.active_devices = lambda c: []
+    fake.newest_device_integrity = lambda c: None
     fake.integrity_state = lambda d: types.SimpleNamespace(status="compromised", reasons=("hooking",))
     monkeypatch.setitem(sys.modules, "qaryz.devices", types.ModuleType("qaryz.devices"))
     monkeypatch.setitem(sys.modules, "qaryz.devices.selectors", fake)
@@ -270,3 +270,32 @@ def test_the_devices_room_supplies_integrity_reasons(monkeypatch):
     assert services.evaluate("payout", client=client, subject="loan:5").outcome == "decline"
     assert services.evaluate("payout", client=other, subject="loan:6").outcome == "approve"
     assert "subject" not in Event.objects.filter(client=client).get().attributes
+
+
+def test_a_velocity_window_does_not_hide_older_events_from_other_rules_on_the_same_key():
+    # the aggregate query reads a velocity-only column from its widest window on: a sharing rule
+    # on the same device, or the usual location of the same client, still sees older events
+    activate(
+        [
+            {
+                "code": "v",
+                "kind": "velocity_device",
+                "outcome": "review",
+                "params": {"threshold": 2, "window_minutes": 10},
+            },
+            {"code": "s", "kind": "shared_device", "outcome": "review", "params": {"min_clients": 2}},
+            {"code": "a", "kind": "applications_per_hour", "outcome": "review", "params": {"threshold": 2}},
+            {"code": "far", "kind": "location_far", "outcome": "review", "params": {"distance_km": 500}},
+        ]
+    )
+    a, b = make_client(), make_client()
+    start = timezone.now()
+    with time_machine.travel(start - dt.timedelta(days=3), tick=False):
+        ev("login", a, device_id="dev-old", lat=43.24, lon=76.89)  # Almaty
+        ev("application", b)
+    with time_machine.travel(start, tick=False):
+        d = ev("login", b, device_id="dev-old", lat=43.24, lon=76.89)
+        assert d.hits == ["s"]  # the device's old event counts for sharing, not for velocity
+        assert ev("application", b).hits == []  # the application three days ago left the hour
+        far = ev("login", a, device_id="dev-new", lat=51.17, lon=71.45)  # Astana, ~970 km
+        assert "far" in far.hits and "v" not in far.hits
