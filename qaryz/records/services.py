@@ -392,14 +392,20 @@ def store_document(
 
 
 def store_documents(
-    items: list[NewDocument], *, returning: bool = True, audit_into: list[dict[str, Any]] | None = None
+    items: list[NewDocument],
+    *,
+    returning: bool = True,
+    audit_into: list[dict[str, Any]] | None = None,
+    audited_by_caller: bool = False,
 ) -> list[StoredDocument]:
     """``store_document`` for several documents at once: one INSERT of the rows, one of their
     receipts and one append of their audit events (each document still its own encrypted object).
     ``returning=False``: the caller does not need the rows back (no model instances are built – a
     batch of payments stores hundreds of receipts). ``audit_into``: the documents' audit events are
     added to this list for the caller to append with its own, in the same transaction (one lock of
-    the audit chain head, taken as late as possible)."""
+    the audit chain head, taken as late as possible). ``audited_by_caller``: no "document.stored"
+    events – the caller's own event for each document names it and its SHA-256 (a posted payment's
+    event names its receipt: one event per payment instead of two)."""
     for item in items:
         if not isinstance(item.content, bytes | bytearray | memoryview):
             raise TypeError("content must be bytes")
@@ -448,25 +454,26 @@ def store_documents(
         insert_values(
             Receipt, receipt_values([(row, owner) for row, owner in zip(rows, owners, strict=True) if owner])
         )
-        events = [
-            {
-                "action": "document.stored",
-                "target": ("records.storeddocument", row["id"]),
-                "data": {
-                    "kind": row["kind"],
-                    "direction": row["direction"],
-                    "channel": row["channel"],
-                    "sha256": row["sha256"],
-                    "size": row["size"],
-                    "owner": f"{row['owner_type']}:{row['owner_id']}" if row["owner_type"] else "",
-                },
-            }
-            for row in rows
-        ]
-        if audit_into is not None:
-            audit_into.extend(events)
-        else:
-            record_events(events, returning=False)
+        if not audited_by_caller:
+            events = [
+                {
+                    "action": "document.stored",
+                    "target": ("records.storeddocument", row["id"]),
+                    "data": {
+                        "kind": row["kind"],
+                        "direction": row["direction"],
+                        "channel": row["channel"],
+                        "sha256": row["sha256"],
+                        "size": row["size"],
+                        "owner": f"{row['owner_type']}:{row['owner_id']}" if row["owner_type"] else "",
+                    },
+                }
+                for row in rows
+            ]
+            if audit_into is not None:
+                audit_into.extend(events)
+            else:
+                record_events(events, returning=False)
     if not returning:
         return []
     documents = [StoredDocument(**row) for row in rows]

@@ -15,6 +15,7 @@ Every function takes the loan's row lock (``select_for_update``) for its whole t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import uuid
@@ -279,17 +280,18 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
     _pay_overdue_instalments([(s.loan, s.parts, s.payment.value_date) for s in staged])
     # The audit trail's head row stays locked from the first append until commit, and every poster
     # appends: the receipts' events and the payments' go in ONE append, the batch's last statement.
+    receipts = [_receipt_document(s.loan, s.payment) for s in staged]
+    # Each payment's own event below names its receipt and the receipt's SHA-256 (one audit event
+    # per payment, not a second "document stored" one).
+    store_documents(receipts, returning=False, audited_by_caller=True)
     events: list[dict[str, Any]] = []
-    store_documents(
-        [_receipt_document(s.loan, s.payment) for s in staged], returning=False, audit_into=events
-    )
     touched = {s.loan.pk: s.loan for s in staged}
     closed = set()
     for s in staged:
         if s.loan.pk not in closed and _close_if_repaid(s.loan, s.payment.value_date, actor):
             closed.add(s.loan.pk)
     update_rows(list(touched.values()), _LOAN_FIELDS)
-    for s in staged:
+    for s, receipt in zip(staged, receipts, strict=True):
         s.result.payment, s.result.loan = s.payment, s.loan
         events.append(
             {
@@ -304,6 +306,10 @@ def _post_batch(todo: list[Posted], actor: Any) -> None:
                     "value_date": s.payment.value_date.isoformat(),
                     "allocation": s.payment.allocation,
                     "closed": s.loan.pk in closed,
+                    "receipt": {
+                        "document": s.payment.receipt_document_id,
+                        "sha256": hashlib.sha256(receipt.content).hexdigest(),
+                    },
                 },
             }
         )

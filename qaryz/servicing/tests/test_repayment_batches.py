@@ -5,6 +5,7 @@ duplicates and refusals are per payment and never stop the rest of the batch."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.management import call_command
@@ -70,10 +71,17 @@ def test_a_batch_ends_as_the_same_payments_posted_one_by_one(lending_setup):
     assert results[3].payment == results[0].payment and results[4].payment.payer_reference == "EARLIER"
     assert _state(together)[:-1] == _state(one_by_one)[:-1]
     assert _state(together)[-1] == _state(one_by_one)[-1]
-    # One receipt per payment posted, one audit event per payment and per receipt, the chain intact.
+    # One receipt per payment posted, one audit event per payment naming its receipt and the
+    # receipt's hash, the chain intact.
     posted = [r.payment for r in results[:3]] + [results[7].payment]
-    assert StoredDocument.objects.filter(pk__in=[p.receipt_document_id for p in posted]).count() == 4
-    assert AuditEvent.objects.count() - events_before == 8
+    receipts = StoredDocument.objects.filter(pk__in=[p.receipt_document_id for p in posted])
+    assert receipts.count() == 4
+    new_events = AuditEvent.objects.order_by("seq")[events_before:]
+    assert [e.action for e in new_events] == ["servicing.payment_posted"] * 4
+    named = {
+        json.loads(e.data)["receipt"]["document"]: json.loads(e.data)["receipt"]["sha256"] for e in new_events
+    }
+    assert named == {str(d.pk): d.sha256 for d in receipts}
     assert verify_trail().first_break is None
     call_command("check_ledger")
 
