@@ -74,7 +74,6 @@ UNREACHED: dict[str, str] = {
     "servicing:early-repayment": "shown once the quote's money is paid in; hidden fields only",
     **dict.fromkeys(
         (
-            "lending:create",
             "lending:acknowledge",
             "lending:submit",
             "lending:disbursement",
@@ -154,8 +153,7 @@ class _FormsAndLinks(HTMLParser):
                 elif get and kind == "radio":  # a browser user picks one: the first, unless one is checked
                     self._form.fields.setdefault(a["name"], (kind, a.get("value", "on")))
             elif kind not in ("submit", "button", "image", "reset", "file"):
-                value = a.get("value", "") or (a.get("min", "") if get else "")  # the least allowed
-                self._form.fields[a["name"]] = (kind, value)
+                self._form.fields[a["name"]] = (kind, a.get("value", ""))
         elif tag == "textarea":
             self._textarea = a["name"]
             self._form.fields[a["name"]] = ("textarea", "")
