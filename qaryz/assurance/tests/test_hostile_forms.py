@@ -1,9 +1,10 @@
 """Hostile strings through the HTML forms of the cabinet and the back office (R-SRV-1, R-WEB-1).
 
 The demo data (``manage.py seed_demo``: clients with active, overdue and repaid loans, review
-queues, a fraud case) gives every page real objects. A crawler starts from the cabinet home (as a
-demo client with a loan) and from the back-office dashboard (as each staff role), follows the links
-of every page it reaches – each URL pattern of the URL conf once – and collects every POST form.
+queues, a fraud case) gives every page real objects; the test adds a few cheap states it lacks. A
+crawler goes signed out, as every demo client and as each staff role, starts from every page of its
+side that takes no id, follows the links of every page it reaches – each URL pattern once per user
+– sends each GET form once, and collects every POST form.
 Each field a person types or chooses in (text, textarea, select, number, date, …; not hidden
 fields, files, check boxes or the CSRF token) then gets the hostile strings of the JSON suite (a
 free-text field all six, a select, number, date, phone or password field the markup, NUL and SQL
@@ -12,7 +13,8 @@ turn. Each submission runs in a rolled-back transaction.
 
 Every answer must be below 500, carry no stack trace or database error, and never contain the
 markup unescaped – neither the answer itself (a form shown again with its error) nor the page a
-redirect leads to (where a stored value is shown). A NUL is refused with a clear 400.
+redirect leads to (where a stored value is shown). A NUL is refused with a clear 400. Every POST
+form of the templates must have been reached, or be listed in ``UNREACHED`` with the reason.
 """
 
 from __future__ import annotations
