@@ -641,6 +641,21 @@ def carry_out_verdict(case: FraudCase, *, actor: Any) -> FraudCase:
             )
         except ServicingError as exc:
             errors[row.pk] = exc.message[:300]
+    # A refund waiting for its second approval is not a measure carried out: the case stays open
+    # (and its deadline watched) until it is approved and this is called again.
+    waiting = set(
+        RefundPayout.objects.filter(
+            loan_id__in=[row.loan_id for row in rows],
+            source=locked.source,
+            status=RefundPayout.Status.APPROVAL,
+        ).values_list("loan_id", flat=True)
+    )
+    for row in rows:
+        if row.loan_id in waiting and row.pk not in errors:
+            errors[row.pk] = _(
+                "The refund waits for a second staff member's approval. Carry out the measures "
+                "again once it is approved."
+            )
     with transaction.atomic():
         locked = _lock(case)
         for row in rows:

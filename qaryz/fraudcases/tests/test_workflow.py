@@ -221,7 +221,7 @@ def test_verdict_proposes_the_write_off_corrects_the_bureau_and_refunds_everythi
     assert row.write_off == Outcome.DONE and row.bureau_correction == Outcome.DONE
     assert collections.calls[0][:3] == ("write_off", loan.pk, case.source)
     assert ("correction", loan.pk, case.source) == bureau.calls[-1][:3]
-    assert row.refund_amount == paid and row.refund_error == ""
+    assert row.refund_amount == paid and "second staff member" in row.refund_error
     refund = RefundPayout.objects.get(loan=loan)
     # Maker–checker (issue 14): the refund waits for a second staff member before it is sent.
     assert (
@@ -230,7 +230,8 @@ def test_verdict_proposes_the_write_off_corrects_the_bureau_and_refunds_everythi
         and refund.source == case.source
     )
     assert refund.approval.maker == actor and refund.approval.kind == "refund"
-    assert case.status == FraudCase.Status.CLOSED and case.verdict_done_on is not None
+    # Not carried out while the money waits: the case stays open, its deadline watched.
+    assert case.status == FraudCase.Status.VERDICT and case.verdict_done_on is None
     with at(verdict_day):
         assert sim.deliver_pending() == 0
         refund = approvals.approve(refund.approval, checker=make_staff("accountant"))
@@ -240,8 +241,12 @@ def test_verdict_proposes_the_write_off_corrects_the_bureau_and_refunds_everythi
     loan.refresh_from_db()
     assert refund.status == RefundPayout.Status.CONFIRMED and loan.refund_payable == 0 and loan.advance == 0
     assert Transfer.objects.filter(loan=loan, kind="refund_paid").count() == 1
-    # Asked again (a second click, a retried job): nothing more is sent or booked.
-    services.carry_out_verdict(case, actor=actor)
+    # Asked again once approved: the case closes; nothing more is sent or booked.
+    with at(verdict_day):
+        case = services.carry_out_verdict(case, actor=actor)
+    assert case.status == FraudCase.Status.CLOSED and case.verdict_done_on == verdict_day
+    assert case.case_loans.get().refund_error == ""
+    services.carry_out_verdict(case, actor=actor)  # a second click, a retried job
     assert RefundPayout.objects.filter(loan=loan).count() == 1 and len(collections.calls) == 1
     assert list(ledger_check.differences()) == []
     call_command("check_ledger")  # exits non-zero on any difference
@@ -274,7 +279,11 @@ def test_verdict_without_the_other_rooms_or_a_verified_account_says_what_is_pend
 
     BankAccount.objects.create(client=loan.client, kind="iban", value=IBAN)
     case = services.carry_out_verdict(case, actor=actor)
-    assert case.status == FraudCase.Status.CLOSED and RefundPayout.objects.get(loan=loan).amount == 7_000_00
+    refund = RefundPayout.objects.get(loan=loan)
+    assert refund.amount == 7_000_00 and case.status == FraudCase.Status.VERDICT  # awaits approval
+    approvals.approve(refund.approval, checker=make_staff("accountant"))
+    case = services.carry_out_verdict(case, actor=actor)
+    assert case.status == FraudCase.Status.CLOSED and RefundPayout.objects.count() == 1
 
 
 @pytest.mark.req("R-FRAUD-2")
