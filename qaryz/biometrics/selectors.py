@@ -98,7 +98,7 @@ def same_face_for_client(client: Client) -> list[Hit]:
     # model's order), no instances; the index is consulted only when there is a reference
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT descriptor FROM {FaceReference._meta.db_table} "  # noqa: S608 – the model's own table
+            f"SELECT descriptor FROM {FaceReference._meta.db_table} "  # noqa: S608  # nosec B608 – the model's own table
             "WHERE client_id = %s AND active ORDER BY created_at DESC",
             [client.pk],
         )

@@ -47,7 +47,7 @@ def newest_device_integrity(client) -> tuple[str, tuple[str, ...]] | None:
     table = Device._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT integrity_status, integrity_reasons FROM {table} "  # noqa: S608 – the model's own table
+            f"SELECT integrity_status, integrity_reasons FROM {table} "  # noqa: S608  # nosec B608 – the model's own table
             "WHERE client_id = %s AND revoked_at IS NULL ORDER BY last_seen_at DESC, id DESC LIMIT 1",
             [client.pk],
         )
