@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils.translation import gettext
 
 from qaryz.access.testing import make_staff
 from qaryz.fraudcases import services
@@ -221,7 +222,9 @@ def test_verdict_proposes_the_write_off_corrects_the_bureau_and_refunds_everythi
     assert row.write_off == Outcome.DONE and row.bureau_correction == Outcome.DONE
     assert collections.calls[0][:3] == ("write_off", loan.pk, case.source)
     assert ("correction", loan.pk, case.source) == bureau.calls[-1][:3]
-    assert row.refund_amount == paid and "second staff member" in row.refund_error
+    assert row.refund_amount == paid and row.refund_error == gettext(
+        "The refund waits for a second staff member's approval. Carry out the measures again once it is approved."
+    )
     refund = RefundPayout.objects.get(loan=loan)
     # Maker–checker (issue 14): the refund waits for a second staff member before it is sent.
     assert (
