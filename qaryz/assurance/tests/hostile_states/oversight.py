@@ -1,0 +1,1 @@
+"""Oversight rooms: antifraud rule sets, fraud cases, incidents, regulator channels."""

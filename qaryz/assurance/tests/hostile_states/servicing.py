@@ -1,0 +1,1 @@
+"""Loans in the client's servicing states: payout, refund, restructuring (issue 15)."""
