@@ -60,13 +60,6 @@ UNREACHED: dict[str, str] = {
     "servicing:early-repayment": "shown once the quote's money is paid in; hidden fields only",
     **dict.fromkeys(
         (
-            "lending:acknowledge",
-            "lending:submit",
-            "lending:disbursement",
-            "lending:sign",
-            "lending:contract-address",
-            "lending:amendment-sign",
-            "lending:amendment-withdraw",
             "servicing:payout-consent",
             "servicing:payout-request",
             "servicing:refund-request",
