@@ -42,7 +42,8 @@ def ready_loan(
 ) -> Loan:
     """A signed loan whose cooling-off is over (``wait``) with consent given (``consent``), the
     client's registered account ``register`` and the application's method and fields."""
-    loan = signed_loan(product, **{k: v for k, v in fields.items() if k in ("amount", "term", "kind")})
+    chosen = ("amount", "term", "kind", "disbursement", "iban")  # as the application chose them
+    loan = signed_loan(product, **{k: v for k, v in fields.items() if k in chosen})
     app_fields: dict[str, object] = {"disbursement_method": method}
     app_fields.update(
         {k: v for k, v in fields.items() if k in ("payout_iban", "payout_card_masked", "merchant")}
