@@ -36,6 +36,7 @@ DEMO_MERCHANT = {
     "contract_number": "ПД-2026/01",
 }
 
+DEMO_IBAN = "KZ86125KZT5004100100"  # the demo borrowers' payout account (a spec may name its own)
 DEMO_LOANS = [
     {
         "phone": "+77010000011",
@@ -130,7 +131,7 @@ def _signed_loan(client: Client, spec: dict) -> Loan | None:
     app = lending.create_application(client, products[0], Decimal(spec["amount"]), spec["term"], "annuity")
     for key in lending.ACK_KEYS:
         lending.acknowledge(app, key)
-    lending.choose_disbursement(app, "bank_account", iban="KZ86125KZT5004100100")
+    lending.choose_disbursement(app, "bank_account", iban=spec.get("iban", DEMO_IBAN))
     lending.submit(app, monthly_income=Decimal("1200000"), bureau_consent=True)
     app.refresh_from_db()
     if app.status != "approved":

@@ -526,6 +526,15 @@ def payment_rows(payments: list[Payment]) -> list[dict]:
     return rows
 
 
+def restructurings_of(loan: Loan) -> list[Any]:
+    """The loan's supplementary agreements (restructurings), newest first: the loan page lists
+    them, so one awaiting signature – the client's own request or one the MFO approved after a
+    request for changed terms – is found from the loan (R-CAB-3)."""
+    from qaryz.servicing.models import Restructuring
+
+    return list(Restructuring.objects.filter(loan=loan).order_by("-sequence"))
+
+
 def refund_state(loan: Loan) -> dict[str, Any] | None:
     """The client's overpayment refund as the loan page and the API show it (issue 10 item 4):
     whether a refund can be asked for now, of how much (tiyn), and the latest refund; None when

@@ -85,6 +85,7 @@ def loan(request: HttpRequest, item: Loan) -> HttpResponse:
             "repay": selectors.how_to_repay(item),
             "early_available": early.available() and item.status == Loan.Status.ACTIVE,
             "refund": _refund_state(item),
+            "agreements": selectors.restructurings_of(item),
         },
     )
 

@@ -78,3 +78,23 @@ def test_withdrawn_and_foreign_agreements(client, late_loan):  # noqa: F811
     draft.refresh_from_db()
     assert draft.status == "withdrawn"
     assert Loan.objects.get(pk=loan.pk).schedule_version == 1
+
+
+@pytest.mark.req("R-CAB-3")
+def test_the_loan_page_lists_its_agreements_with_the_one_awaiting_signature(client, late_loan):  # noqa: F811
+    """An agreement waiting for the client's signature – asked for by the client or prepared by the
+    MFO after a request for changed terms – is found from the loan page, and stays listed after."""
+    from qaryz.servicing import restructuring
+
+    loan = late_loan
+    with _at(ON):
+        draft = restructuring.propose_restructuring(loan, kind="new_term", term_months=18, on=ON)
+        sign_in_client(client, loan.client)
+        page = client.get(f"/servicing/loans/{loan.pk}/", HTTP_ACCEPT_LANGUAGE="ru")
+        body = page.content.decode()
+        assert 'id="agreements"' in body and "Дополнительные соглашения" in body
+        assert f'href="/servicing/loans/{loan.pk}/restructuring/{draft.sequence}/"' in body
+        assert 'data-status="draft"' in body
+        restructuring.withdraw_restructuring(draft, actor=loan.client)
+        body = client.get(f"/servicing/loans/{loan.pk}/").content.decode()
+    assert f"/restructuring/{draft.sequence}/" in body and 'data-status="withdrawn"' in body
