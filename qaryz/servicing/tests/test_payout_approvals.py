@@ -42,7 +42,9 @@ def test_a_payout_above_the_threshold_waits_for_a_staff_approval(lending_setup, 
     assert payouts.request_payout(loan, key="k2").pk == payout.pk  # one live payout per loan
     with translation.override("ru"):
         status = payouts.payout_status(loan)
-    assert status["state"] == "approval" and not status["can_request"] and "утвержд" in status["label"].lower()
+    assert (
+        status["state"] == "approval" and not status["can_request"] and "утвержд" in status["label"].lower()
+    )
     payouts.reconcile(older_than_minutes=0)  # the reconcile job never sends it either
     assert SimulatedBankTransfer.objects.count() == 0
     approval = PayoutApproval.objects.get()
