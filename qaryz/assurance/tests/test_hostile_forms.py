@@ -1,10 +1,11 @@
 """Hostile strings through the HTML forms of the cabinet and the back office (R-SRV-1, R-WEB-1).
 
 The demo data (``manage.py seed_demo``: clients with active, overdue and repaid loans, review
-queues, a fraud case) gives every page real objects; the test adds a few cheap states it lacks. A
-crawler goes signed out, as every demo client and as each staff role, starts from every page of its
-side that takes no id, follows the links of every page it reaches – each URL pattern once per user
-– sends each GET form once, and collects every POST form.
+queues, a fraud case) gives every page real objects; ``hostile_states`` adds the states it lacks. A
+crawler goes signed out, as every client and as each staff role, starts from every page of its
+side that takes no id, follows the links of every page it reaches – up to PER_ROUTE pages per URL
+pattern and user – sends each GET form once, and collects every POST form. Forms shown only
+mid-flow (codes awaited, a step-up under way) are met by journeys that post valid steps.
 Each field a person types or chooses in (text, textarea, select, number, date, …; not hidden
 fields, files, check boxes or the CSRF token) then gets the hostile strings of the JSON suite (a
 free-text field all six, a select, number, date, phone or password field the markup, NUL and SQL
@@ -53,7 +54,7 @@ SKIPPED_ACTIONS = {"access:logout", "backoffice:logout"}
 MAX_PAGES = 1500
 # pages opened per route: objects of one kind in different states show different forms
 PER_ROUTE = 4
-SIDES = ("public", "cabinet", "backoffice")
+SIDES = ("public", "cabinet", "journeys", "backoffice")
 # POST-form routes no crawl reaches, and why (the coverage check fails on any other unreached one)
 UNREACHED: dict[str, str] = {}
 SHOWN_ESCAPED: set[str] = set()  # submissions whose markup came back, escaped
@@ -418,21 +419,16 @@ def test_hostile_strings_in_every_html_form_field(settings, tmp_path):
     reached: set[str] = set()  # routes of the POST forms found
     calls, problems, fields_by_side = 0, [], dict.fromkeys(SIDES, 0)
 
-    def run(web: WebClient, side: str) -> None:
+    def attack(web: WebClient, forms: list[Form], side: str) -> None:
         nonlocal calls, problems
         before = len(done)
-        forms = _crawl(web, side)
         reached.update(_route(f.action) or f.action for f in forms)
         n, found = _attack(web, forms, done, languages)
         calls, problems = calls + n, problems + found
         fields_by_side[side] += len(done) - before
 
-    def attack_page(web: WebClient, url: str) -> None:
-        nonlocal calls, problems
-        forms = _forms_of(web, url)
-        reached.update(_route(f.action) or f.action for f in forms)
-        n, found = _attack(web, forms, done, languages)
-        calls, problems = calls + n, problems + found
+    def run(web: WebClient, side: str) -> None:
+        attack(web, _crawl(web, side), side)
 
     hostile_states.before_cabinet()
     run(WebClient(), "public")  # signed out: login, registration, recovery start pages
@@ -443,7 +439,7 @@ def test_hostile_strings_in_every_html_form_field(settings, tmp_path):
         web = WebClient()
         sign_in_client(web, client)
         run(web, "cabinet")
-    _journeys(attack_page)
+    _journeys(lambda web, url: attack(web, _forms_of(web, url), "journeys"))
     hostile_states.before_staff()
     for role in ROLES:
         user = get_user_model().objects.filter(username=role).first()

@@ -13,9 +13,8 @@ from qaryz.lending import services as lending_services
 from qaryz.lending.tests.factories import make_client
 from qaryz.lending.tests.test_signing import passed_biometrics
 from qaryz.servicing import services
+from qaryz.servicing.demo import DEMO_IBAN
 from qaryz.servicing.models import Loan
-
-IBAN = "KZ86125KZT5004100100"
 
 
 def signed_loan(
@@ -25,7 +24,7 @@ def signed_loan(
     method: str = "annuity",
     *,
     disbursement: str = "bank_account",
-    iban: str = IBAN,
+    iban: str = DEMO_IBAN,
     **client,
 ) -> Loan:
     """``disbursement`` and ``iban`` as the client chose them in the application (another client's
