@@ -35,7 +35,7 @@ from qaryz.access.forms import (
     TotpEnrolForm,
 )
 from qaryz.access.models import ClientSession, SecondFactor, StepUp
-from qaryz.clients.models import Client
+from qaryz.clients.models import Client, LegalEntitySigner
 from qaryz.clients.services import ClientDataError
 from qaryz.core import ratelimit
 from qaryz.core.middleware import error_response
@@ -313,6 +313,13 @@ def representative_view(request: HttpRequest) -> HttpResponse:
     client = request.client
     if client.kind != Client.Kind.LEGAL_ENTITY or client.status != Client.Status.REGISTERED:
         return redirect("access:finish-registration")
+    signer = LegalEntitySigner.objects.filter(client=client).first()
+    if signer is None:  # registration records it with the entity: only data entered elsewhere lacks it
+        messages.error(
+            request,
+            _("The organisation's signer is not recorded. Call the MFO to complete the registration."),
+        )
+        return redirect("access:finish-registration")
     form = AuthorityForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -328,7 +335,7 @@ def representative_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The document has been received."))
             return redirect("access:finish-registration")
-    return render(request, "access/representative.html", {"form": form, "signer": client.signer})
+    return render(request, "access/representative.html", {"form": form, "signer": signer})
 
 
 @require_POST

@@ -254,3 +254,22 @@ def test_an_individual_has_no_representative_page(client):
     sign_in_client(client, person)
     assert client.get("/register/finish/representative/")["Location"] == "/register/finish/"
     assert "/register/finish/representative/" not in client.get("/register/finish/").content.decode()
+
+
+@pytest.mark.req("R-ONB-2")
+def test_an_entity_without_a_recorded_signer_is_told_to_call_the_mfo(client):
+    """Registration always records the signer; an entity entered otherwise gets a clear message,
+    not an error page."""
+    from django.utils import translation
+
+    from qaryz.access.testing import make_client
+
+    entity = make_client(kind=Client.Kind.LEGAL_ENTITY, status=Client.Status.REGISTERED)
+    sign_in_client(client, entity)
+    answer = client.get("/register/finish/representative/", follow=True, HTTP_ACCEPT_LANGUAGE="kk")
+    assert answer.redirect_chain[0] == ("/register/finish/", 302)
+    with translation.override("kk"):
+        told = translation.gettext(
+            "The organisation's signer is not recorded. Call the MFO to complete the registration."
+        )
+    assert told.startswith("Ұйымның") and told in answer.content.decode()
