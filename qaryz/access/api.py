@@ -22,6 +22,7 @@ from qaryz.access.models import ClientSession
 from qaryz.clients.models import Client
 from qaryz.clients.services import ClientDataError
 from qaryz.core import ratelimit
+from qaryz.core.api_errors import not_found
 
 router = Router(tags=["access"])
 
@@ -220,7 +221,7 @@ def register_verify(request: HttpRequest, payload: CodeIn) -> dict:
 def register_complete(request: HttpRequest, payload: CompleteIn) -> dict:
     challenge = otp.by_continuation(payload.registration_token, "registration")
     if challenge is None:
-        raise _refuse(400, "Start the registration again.")
+        raise _refuse(400, _("Start the registration again."))
     try:
         client = registration.complete(challenge.public_id, payload.password)
     except ValidationError as exc:
@@ -313,7 +314,7 @@ def recover_complete(request: HttpRequest, payload: NewPasswordIn) -> dict:
     """The new password, once the biometric check passed; every session and token ends."""
     session = request.client_session  # type: ignore[attr-defined]
     if session.scope != ClientSession.Scope.RECOVERY:
-        raise _refuse(403, "Start the password recovery first.")
+        raise _refuse(403, _("Start the password recovery first."))
     try:
         stepup.complete_recovery(request.auth, payload.password, request=request)
     except ValidationError as exc:
@@ -459,7 +460,7 @@ def _change_out(step, challenge=None) -> dict:
 def _own_change(request: HttpRequest, step_id: int):
     step = stepup.change_step_of(request.auth, step_id)
     if step is None:
-        raise _refuse(404, "not found")
+        raise not_found()
     return step
 
 
@@ -779,6 +780,6 @@ def keys_use(request: HttpRequest) -> dict:
 )
 def key_remove(request: HttpRequest, key_id: int) -> dict:
     if not security_keys.remove_key(request.auth, key_id, request=request):
-        raise _refuse(404, "not found")
+        raise not_found()
     with answer_language(request):
         return _second_factor_out(Client.objects.get(pk=request.auth.pk))

@@ -14,10 +14,12 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from qaryz.access.api_auth import ClientBearer
+from qaryz.core.api_errors import not_found
 
 from . import services, views
 from .models import Verification
@@ -67,7 +69,7 @@ def submit_frames(request: HttpRequest, session_id: uuid.UUID) -> dict[str, Any]
 def upload_document(request: HttpRequest) -> dict[str, Any]:
     upload = request.FILES.get("card")
     if upload is None:
-        raise HttpError(400, "card: missing file")
+        raise HttpError(400, "card: " + _("Upload a photo of your identity card first."))
     try:
         issued = services.parse_issue_date(request.POST.get("issue_date"))
         ref = services.enrol_document(
@@ -91,5 +93,5 @@ def upload_document(request: HttpRequest) -> dict[str, Any]:
 def get_verification(request: HttpRequest, verification_id: uuid.UUID) -> dict[str, Any]:
     verification = Verification.objects.filter(pk=verification_id, client=request.auth).first()
     if verification is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return views.verification_payload(verification)

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from qaryz.collections import selectors, services
 from qaryz.collections.models import ChangedTermsRequest
+from qaryz.core.api_errors import not_found
 from qaryz.servicing import selectors as servicing_selectors
 from qaryz.servicing.models import Loan
 
@@ -63,7 +64,7 @@ class ChangedTermsIn(Schema):
 def _owned(request: HttpRequest, loan_id: int) -> Loan:
     loan = servicing_selectors.loan_of(request.auth, loan_id)
     if loan is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return loan
 
 

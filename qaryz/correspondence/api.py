@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
 from qaryz.access.api_auth import ClientBearer
+from qaryz.core.api_errors import not_found
 from qaryz.correspondence import selectors, services, views
 from qaryz.correspondence.models import Message, Thread, Topic
 
@@ -83,7 +85,7 @@ class ReadOut(Schema):
 def _owned(request: HttpRequest, thread_id: int) -> Thread:
     thread = selectors.thread_of(request.auth, thread_id)
     if thread is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return thread
 
 
@@ -177,7 +179,7 @@ def upload(request: HttpRequest, thread_id: int) -> Status:
     thread = _owned(request, thread_id)
     files = request.FILES.getlist("files")
     if not files:
-        raise HttpError(422, "files: attach at least one file")
+        raise HttpError(422, "files: " + _("Attach at least one file."))
     try:
         message = services.client_reply(
             request.auth,
@@ -196,10 +198,10 @@ def download(request: HttpRequest, thread_id: int, attachment_id: int) -> HttpRe
     thread = _owned(request, thread_id)
     found = selectors.attachment_of(thread, attachment_id)
     if found is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     response = views.attachment_response(request, found)
     if response.status_code != 200:
-        raise HttpError(404, "not found")
+        raise not_found()
     return response
 
 

@@ -27,6 +27,7 @@ from pydantic import Field
 
 from qaryz.access.api_auth import ClientBearer
 from qaryz.access.models import ClientSession
+from qaryz.core.api_errors import not_found
 from qaryz.devices import selectors, services
 from qaryz.devices.errors import DeviceRefused
 from qaryz.devices.models import Device
@@ -282,14 +283,14 @@ def security(request: HttpRequest) -> dict:
 @router.post("/sessions/{session_id}/revoke", response=DoneOut, auth=_BEARER, summary="End a session")
 def revoke_session(request: HttpRequest, session_id: int) -> dict:
     if not services.revoke_session(request.auth, session_id, request=request):
-        raise HttpError(404, "not found")
+        raise not_found()
     return {"status": "ok"}
 
 
 @router.post("/{device_id}/revoke", response=DoneOut, auth=_BEARER, summary="Unbind a device")
 def revoke_device(request: HttpRequest, device_id: str) -> dict:
     if not services.revoke_device(request.auth, device_id, request=request):
-        raise HttpError(404, "not found")
+        raise not_found()
     return {"status": "ok"}
 
 

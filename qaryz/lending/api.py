@@ -8,11 +8,13 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel as Schema
 from pydantic import Field
 
+from qaryz.core.api_errors import not_found
 from qaryz.lending import previews
 from qaryz.lending.effective_rate import RateError
 from qaryz.lending.schedules import ScheduleError
@@ -282,7 +284,7 @@ def _owned(request: HttpRequest, application_id: int) -> object:
 
     app = selectors.application_of(request.auth, application_id)
     if app is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return app
 
 
@@ -302,7 +304,7 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> Status:
 
     product = Product.objects.filter(code=payload.product, is_active=True).first()
     if product is None:
-        raise HttpError(422, "product: unknown")
+        raise HttpError(422, "product: " + _("No such product is offered."))
     app = _flow(
         lambda: services.create_application(
             request.auth, product, payload.amount, payload.term_months, payload.method
@@ -390,7 +392,7 @@ def product_offers(request: HttpRequest, code: str, payload: OffersIn) -> list[d
 
     product = next((p for p in current_products(request.auth.kind) if p.code == code), None)
     if product is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     with answer_language(request):
         errors = term_errors(product, payload.amount, payload.term_months)
         if errors:
@@ -562,7 +564,7 @@ def _contract_of(app: object) -> object:
 
     existing = selectors.contract_of(app)
     if existing is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return existing
 
 
@@ -681,7 +683,7 @@ def _amendment(request: HttpRequest, application_id: int, sequence: int) -> tupl
     app = _owned(request, application_id)
     item = selectors.amendment_of(_contract_of(app), sequence)
     if item is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return app, item
 
 

@@ -11,9 +11,9 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from qaryz.access.api_auth import ClientBearer
+from qaryz.core.api_errors import not_found
 from qaryz.messaging import selectors, services
 from qaryz.messaging.models import Notification
 
@@ -62,6 +62,6 @@ def list_notifications(request: HttpRequest, unread_only: bool = False, limit: i
 )
 def read_notification(request: HttpRequest, notification_id: int) -> dict:
     if not Notification.objects.filter(client=request.auth, pk=notification_id).exists():
-        raise HttpError(404, "not found")
+        raise not_found()
     services.mark_read(request.auth, notification_id)
     return _out(Notification.objects.get(pk=notification_id))

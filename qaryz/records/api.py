@@ -10,9 +10,9 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from qaryz.access.api_auth import ClientBearer
+from qaryz.core.api_errors import not_found
 from qaryz.records import crypto, selectors
 from qaryz.records.services import record_event, signing_key
 from qaryz.records.views import receipt_response
@@ -71,10 +71,10 @@ def list_receipts(request: HttpRequest) -> list[dict[str, str]]:
 )
 def download_receipt(request: HttpRequest, receipt_id: str, fmt: str) -> HttpResponse:
     if fmt not in {"json", "pdf"}:
-        raise HttpError(404, "not found")
+        raise not_found()
     receipt = selectors.receipt_for(request.auth, receipt_id)
     if receipt is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     record_event(
         "receipt.downloaded", actor=request.auth, target=receipt, request=request, data={"format": fmt}
     )

@@ -13,11 +13,13 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
 from pydantic import BaseModel as Schema
 from pydantic import Field
 
+from qaryz.core.api_errors import not_found
 from qaryz.servicing import early, selectors
 from qaryz.servicing.amounts import to_kzt, to_tiyn
 from qaryz.servicing.models import Loan
@@ -214,7 +216,7 @@ class QuoteOut(Schema):
 def _owned(request: HttpRequest, loan_id: int) -> Loan:
     loan = selectors.loan_of(request.auth, loan_id)
     if loan is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return loan
 
 
@@ -453,11 +455,16 @@ def get_how_to_repay(request: HttpRequest, loan_id: int) -> dict:
 
 def _early_args(loan: Loan, payload: QuoteIn) -> int | None:
     if not early.available():
-        raise HttpError(422, "early repayment is not available yet")
+        raise HttpError(
+            422,
+            _(
+                "Early repayment from the cabinet is not available yet. Please contact the MFO or pay at a cash desk."
+            ),
+        )
     if loan.status != Loan.Status.ACTIVE:
-        raise HttpError(422, "loan: not active")
+        raise HttpError(422, "loan: " + _("Payments are accepted for an active loan only."))
     if payload.mode != "full" and payload.amount is None:
-        raise HttpError(422, "amount: required for a partial repayment")
+        raise HttpError(422, "amount: " + _("Enter the amount of a partial repayment."))
     return None if payload.mode == "full" else to_tiyn(payload.amount)
 
 
@@ -593,7 +600,7 @@ def _restructuring(loan: Loan, sequence: int) -> Any:
 
     agreement = Restructuring.objects.filter(loan=loan, sequence=sequence).first()
     if agreement is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return agreement
 
 

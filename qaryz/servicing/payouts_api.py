@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from qaryz.core.api_errors import not_found
 from qaryz.servicing import payouts
 from qaryz.servicing.models import Loan
 from qaryz.servicing.services import ServicingError
@@ -59,7 +60,7 @@ def _loan(request: HttpRequest, loan_id: int) -> Loan:
         .first()
     )
     if loan is None:
-        raise HttpError(404, "not found")
+        raise not_found()
     return loan
 
 

@@ -11,10 +11,12 @@ import uuid
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from qaryz.access.api_auth import ClientBearer
+from qaryz.core.api_errors import not_found
 
 from . import selectors, services
 from .reasons import message_for
@@ -52,7 +54,7 @@ class SubmitOut(Schema):
 def _own(request: HttpRequest, request_id: uuid.UUID):  # type: ignore[no-untyped-def]
     signing_request = selectors.signing_request_for_client(request_id, request.auth)  # type: ignore[attr-defined]
     if signing_request is None:
-        raise HttpError(404, "not_found")
+        raise not_found()
     return signing_request
 
 
@@ -75,7 +77,7 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, object
 def submit(request: HttpRequest, request_id: uuid.UUID, body: SignatureSubmitIn) -> Status:
     signing_request = _own(request, request_id)
     if len(body.cms) > MAX_CMS_CHARS:
-        raise HttpError(413, "signature too large")
+        raise HttpError(413, _("The signature is too large."))
     verification = services.submit_signature(
         signing_request,
         request.auth,  # type: ignore[attr-defined]

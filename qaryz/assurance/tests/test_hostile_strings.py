@@ -11,6 +11,7 @@ markup is then stored and shown escaped in the cabinet.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -88,6 +89,78 @@ def _json_operations() -> list[tuple[str, str, dict[str, Any], list[str]]]:
     return found
 
 
+API = "/api/v1/access"
+
+
+def _live(op: str, owner: Any, web: WebClient) -> dict[str, Any]:
+    """Values of the other fields that take the hostile one past the first gate: the owner's real
+    phone, IIN and password, a live challenge, the token the previous step gives (each made before
+    the operation's rolled-back calls, so every call meets the same state)."""
+    from qaryz.access import stepup
+    from qaryz.access.consent import consent_text, text_sha256
+    from qaryz.access.models import OtpChallenge
+    from qaryz.access.services import begin_client_login
+    from qaryz.access.testing import TEST_PASSWORD, make_iin, make_phone
+    from qaryz.messaging.models import EmbeddedSms
+
+    OtpChallenge.objects.update(last_sent_at=None)  # no resend pause between the operations
+
+    def registration() -> tuple[str, str]:
+        phone = make_phone()
+        started = web.post(
+            f"{API}/register",
+            {**FIELD_VALUES, **_registrant(phone, make_iin(), text_sha256(consent_text("ru")))},
+            content_type="application/json",
+        )
+        assert started.status_code == 200, started.content
+        return started.json()["challenge_id"], phone
+
+    if op == f"POST {API}/register":
+        return _registrant(make_phone(), make_iin(), text_sha256(consent_text("ru")))
+    if op in (f"POST {API}/register/verify", f"POST {API}/otp/resend"):
+        return {"challenge_id": registration()[0]}
+    if op == f"POST {API}/register/complete":
+        challenge_id, phone = registration()
+        code = re.search(r"\b(\d{6})\b", EmbeddedSms.objects.filter(phone=phone).latest("id").text).group(1)  # type: ignore[union-attr]
+        verified = web.post(
+            f"{API}/register/verify",
+            {"challenge_id": challenge_id, "code": code},
+            content_type="application/json",
+        )
+        assert verified.status_code == 200, verified.content
+        return {
+            "registration_token": verified.json()["registration_token"],
+            "password": "Kokzhiek-Sunrise-47",
+        }
+    if op == f"POST {API}/login":
+        return {"phone": owner.phone, "password": TEST_PASSWORD}
+    if op == f"POST {API}/password":
+        return {"current": TEST_PASSWORD}
+    if op in (f"POST {API}/login/verify", f"POST {API}/login/key/options", f"POST {API}/login/key/verify"):
+        return {"challenge_id": begin_client_login(owner).public_id}
+    if op == f"POST {API}/recover":
+        return {"phone": owner.phone, "id_number": owner.iin}
+    if op == f"POST {API}/recover/verify":
+        return {"challenge_id": stepup.start_recovery(owner.phone, owner.iin).public_id}
+    if op == f"POST {API}/changes/{{step_id}}/phone-code":
+        return {"challenge_id": OtpChallenge.objects.filter(purpose="change_phone").latest("id").public_id}
+    return {}
+
+
+def _english_refusal(answer: Any) -> bool:
+    """A refusal the app shows its client (``detail`` of an ``error`` body) with no Cyrillic letter:
+    the calls are in Russian (LANGUAGE_CODE), so it is an English sentence on a Russian screen."""
+    if answer.status_code < 400 or "application/json" not in answer.get("Content-Type", ""):
+        return False
+    body = answer.json()
+    detail = body.get("detail") if isinstance(body, dict) and body.get("error") == "error" else None
+    return isinstance(detail, str) and re.search("[а-яА-ЯёЁ]", detail) is None
+
+
+def _registrant(phone: str, iin: str, consent_sha256: str) -> dict[str, Any]:
+    return {"phone": phone, "iin": iin, "pd_consent": True, "consent_sha256": consent_sha256}
+
+
 @pytest.mark.req("R-SRV-1")
 @pytest.mark.django_db
 def test_hostile_strings_in_every_json_field_never_break_the_server(lending_setup, settings):  # noqa: F811
@@ -107,6 +180,7 @@ def test_hostile_strings_in_every_json_field_never_break_the_server(lending_setu
             url = _fill(path, world[ROUTES[op]]) if op in ROUTES else path
             if "{" in url:  # an id the matrix does not scope (a product code): any value will do
                 url = url.replace("{code}", "online")
+            base = {**base, **_live(op, owner, web)}
             for field in fields:
                 for label, value in HOSTILE.items():
                     body = {**base, field: value}
@@ -119,6 +193,8 @@ def test_hostile_strings_in_every_json_field_never_break_the_server(lending_setu
                     text = answer.content.decode("utf-8", "replace")
                     if answer.status_code >= 500 or any(m in text for m in LEAK_MARKERS):
                         problems.append(f"{op} {field}={label}: {answer.status_code} {text[:160]}")
+                    if _english_refusal(answer):
+                        problems.append(f"{op} {field}={label}: refused in English: {text[:160]}")
     assert calls > 100
     assert problems == [], "\n".join(problems)
 

@@ -175,3 +175,18 @@ def view(request):
     assert request.user.is_staff
     # ok: assert-as-access-check
     assert isinstance(request, object)
+
+
+def refusals(loan):
+    from django.utils.translation import gettext as _
+    from ninja.errors import HttpError
+
+    # ruleid: api-refusal-not-translated
+    a = HttpError(404, "not found")
+    # ruleid: api-refusal-not-translated
+    b = HttpError(422, "loan: " + loan.status)
+    # ok: api-refusal-not-translated
+    c = HttpError(422, "loan: " + _("Payments are accepted for an active loan only."))
+    # ok: api-refusal-not-translated
+    d = HttpError(404, _("Not found."))
+    return a, b, c, d
