@@ -4,7 +4,9 @@ paid out in the past and then lived through by the real services up to today:
 
 - Сейткали Айжан – disbursed 45 days ago, first instalment paid: an ordinary active loan;
 - Омаров Бауыржан – disbursed 75 days ago, nothing paid after the first instalment: overdue;
-- Тулегенова Сауле – disbursed 100 days ago, three instalments paid, repaid in full early today.
+- Тулегенова Сауле – disbursed 100 days ago, three instalments paid, repaid in full early today;
+- Жаксылыков Нурлан – a cash-desk loan handed over by the demo cashier, its payout awaiting the
+  accountant's second approval.
 
 The historic payout is booked by ``services.activate`` on its past value date (what the bank's
 confirmation does); the days since are closed by ``close_of_day`` and the payments posted by
@@ -69,6 +71,18 @@ DEMO_LOANS = [
         "story": "repaid",
     },
 ]
+# handed over at the cash desk by the demo cashier, waiting for the accountant's second approval
+# (maker-checker after the visual identification, R-DISB-4): the back office's payout approvals are not empty in the demo
+CASH_DESK_LOAN = {
+    "phone": "+77010000015",
+    "iin_base": "8807153000",
+    "surname": "Жаксылыков",
+    "given_name": "Нурлан",
+    "amount": "200000",
+    "term": 6,
+    "story": "cash desk",
+    "disbursement": "cash_desk",
+}
 
 
 def _client(spec: dict) -> Client:
@@ -131,7 +145,10 @@ def _signed_loan(client: Client, spec: dict) -> Loan | None:
     app = lending.create_application(client, products[0], Decimal(spec["amount"]), spec["term"], "annuity")
     for key in lending.ACK_KEYS:
         lending.acknowledge(app, key)
-    lending.choose_disbursement(app, "bank_account", iban=spec.get("iban", DEMO_IBAN))
+    method = spec.get("disbursement", "bank_account")
+    lending.choose_disbursement(
+        app, method, iban=spec.get("iban", DEMO_IBAN) if method == "bank_account" else ""
+    )
     lending.submit(app, monthly_income=Decimal("1200000"), bureau_consent=True)
     app.refresh_from_db()
     if app.status != "approved":
@@ -145,6 +162,25 @@ def _signed_loan(client: Client, spec: dict) -> Loan | None:
     _demo_face_check(client)
     lending.complete_signing(contract)
     return Loan.objects.get(contract=contract)
+
+
+def _at_the_cash_desk(loan: Loan, out: TextIO) -> None:
+    """Signed two days ago (the cooling-off is over), the additional consent given, then handed
+    over by the demo cashier against the ID card: the payout waits for the second approval."""
+    from django.contrib.auth import get_user_model
+
+    from qaryz.lending.models import Application
+    from qaryz.servicing import payouts
+
+    cashier = get_user_model().objects.filter(username="cash_desk").first()
+    if cashier is None:
+        out.write("demo cash-desk payout: no demo cashier, left at the desk\n")
+        return
+    signed = timezone.now() - dt.timedelta(days=2)
+    Application.objects.filter(pk=loan.application_id).update(signed_at=signed)
+    loan = Loan.objects.select_related("application__rule_set", "client").get(pk=loan.pk)
+    payouts.give_consent(loan, actor=loan.client)
+    payouts.pay_cash(loan, cashier=cashier, doc_type="id_card", doc_number=loan.client.id_doc_number)
 
 
 def _disburse_in_the_past(loan: Loan, on: dt.date) -> Loan:
@@ -236,4 +272,13 @@ def load_demo(out: TextIO) -> None:
         out.write(
             f"demo loan {loan.number} of {client.display_name} ({spec['story']}): {loan.get_status_display()},"
             f" {loan.days_past_due} days past due – sign in with {client.phone} (cabinet → My loans)\n"
+        )
+    client = _client(CASH_DESK_LOAN)
+    loan = Loan.objects.filter(client=client).first()
+    if loan is None and (loan := _signed_loan(client, CASH_DESK_LOAN)) is not None:
+        _at_the_cash_desk(loan, out)
+    if loan is not None:
+        out.write(
+            f"demo loan {loan.number} of {client.display_name} (paid out at the cash desk, awaiting the"
+            f" second approval): back office → Payout approvals, as accountant\n"
         )

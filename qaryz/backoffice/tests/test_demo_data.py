@@ -31,9 +31,9 @@ def test_seed_demo_is_idempotent_and_fills_the_review_queues(settings, tmp_path)
         "administrator",
     ):
         assert f"staff {role}: user {role}" in output
-    # two clients of the origination demo, three with loans (active, overdue, repaid), one with a
-    # loan under a fraud-victim case
-    assert Client.objects.filter(status=Client.Status.CONFIRMED).count() == 6
+    # two clients of the origination demo, three with loans (active, overdue, repaid), one whose
+    # cash-desk payout awaits the second approval, one with a loan under a fraud-victim case
+    assert Client.objects.filter(status=Client.Status.CONFIRMED).count() == 7
     from qaryz.servicing.models import Loan
 
     stories = {loan.client.phone: loan for loan in Loan.objects.select_related("client")}
