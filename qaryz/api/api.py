@@ -6,6 +6,7 @@ import logging
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -16,6 +17,7 @@ from qaryz.clients.api import router as clients_router
 from qaryz.collections.api import router as collections_router
 from qaryz.compliance.api import router as compliance_router
 from qaryz.core.api import router as core_router
+from qaryz.core.api_errors import validation_message
 from qaryz.core.request_context import get_request_id
 from qaryz.correspondence.api import router as correspondence_router
 from qaryz.devices.api import router as devices_router
@@ -169,7 +171,7 @@ def _error(request: HttpRequest, status: int, code: str, detail: object = None) 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     # Field paths and messages only; never echo the submitted values back (they may be secrets).
-    detail = [{"loc": e.get("loc"), "msg": e.get("msg")} for e in exc.errors]
+    detail = [{"loc": e.get("loc"), "msg": validation_message(e)} for e in exc.errors]
     return _error(request, 422, "validation_error", detail)
 
 
@@ -195,7 +197,10 @@ def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # A value the database cannot hold (too long for its column, out of range): the caller's input.
     logger.warning("Refused input the database cannot hold on %s %s", request.method, request.path)
     return _error(
-        request, 422, "validation_error", [{"loc": ["body"], "msg": "a value is too long or out of range"}]
+        request,
+        422,
+        "validation_error",
+        [{"loc": ["body"], "msg": _("A value is too long or out of range.")}],
     )
 
 

@@ -72,3 +72,25 @@ def test_refusals_are_in_the_request_language(client, late_loan, language):  # n
     if language != "en":  # the catalogue really has them (not the English text passed through)
         assert _in(language, "Not found.") != "Not found."
         assert _in(language, "No such product is offered.") != "No such product is offered."
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_schema_checks_are_worded_in_the_request_language(client, language):
+    """The 422 of the schema check names the field (``loc``) and says what is wrong in the
+    request's language; the error code stays ``validation_error``."""
+    answer = client.post(
+        "/api/v1/schedules/preview",
+        data=json.dumps({"amount": "1000.001", "term_months": 12, "method": "balloon"}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert answer.status_code == 422 and answer.json()["error"] == "validation_error"
+    said = {item["loc"][-1]: item["msg"] for item in answer.json()["detail"]}
+    assert said["annual_rate_percent"] == _in(language, "This field is required.")
+    with translation.override(language):
+        assert said["amount"] == translation.gettext(
+            "Enter at most %(decimal_places)s digits after the point."
+        ) % {"decimal_places": "2"}
+    assert said["method"].startswith(_in(language, "Choose one of: %(expected)s.").split("%")[0])
+    if language != "en":
+        assert _in(language, "This field is required.") != "This field is required."
