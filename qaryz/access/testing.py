@@ -88,6 +88,16 @@ def make_staff(
     return user
 
 
+def last_sms_code(phone: str) -> str:
+    """The one-time code of the newest code SMS the embedded gateway delivered to ``phone``."""
+    import re
+
+    from qaryz.messaging.models import EmbeddedSms
+
+    text = EmbeddedSms.objects.filter(phone=phone, purpose__startswith="otp:").latest("id").text
+    return re.search(r"\b(\d{6})\b", text).group(1)  # type: ignore[union-attr]
+
+
 def sign_in_client(test_client, client: Client) -> ClientSession:
     """A live web session for ``client`` in Django's test client (skips the login pages)."""
     engine = import_module(settings.SESSION_ENGINE)

@@ -55,6 +55,6 @@ def validation_message(error: dict[str, Any]) -> str:
         return str(error.get("msg", ""))
     context = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
     try:
-        return _(text) % context if "%(" in text else _(text)
-    except (KeyError, ValueError):  # a context pydantic did not give: the sentence without it
+        return _(text) % context
+    except KeyError:  # a limit pydantic did not give: its own sentence, which names it
         return str(error.get("msg", ""))

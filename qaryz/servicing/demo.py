@@ -72,7 +72,7 @@ DEMO_LOANS = [
     },
 ]
 # handed over at the cash desk by the demo cashier, waiting for the accountant's second approval
-# (maker-checker after the visual identification, R-DISB-4): the back office's payout approvals are not empty in the demo
+# (maker-checker after the visual identification, R-DISB-4): the demo's payout approvals are not empty
 CASH_DESK_LOAN = {
     "phone": "+77010000015",
     "iin_base": "8807153000",

@@ -316,17 +316,6 @@ def _step(web: WebClient, url: str, action: str = "", **values: str) -> str:
     return urljoin(form.action, answer["Location"])
 
 
-def _last_code(phone: str) -> str:
-    from qaryz.messaging.models import EmbeddedSms
-
-    text = EmbeddedSms.objects.filter(phone=phone, purpose__startswith="otp:").latest("id").text
-    print(
-        "DBG",
-        list(EmbeddedSms.objects.filter(phone=phone).order_by("-id").values_list("purpose", "text")[:3]),
-    )
-    return re.search(r"\b(\d{6})\b", text).group(1)  # type: ignore[union-attr]
-
-
 def _journeys(attack: Callable[[WebClient, str], None]) -> None:
     """Forms shown only mid-flow – an SMS code awaited, a new password to set, a step-up under
     way: each flow goes forward with valid posts, and ``attack`` takes every page on the way."""
@@ -335,7 +324,7 @@ def _journeys(attack: Callable[[WebClient, str], None]) -> None:
     from qaryz.access.demo import DEMO_STAFF_PASSWORD
     from qaryz.access.models import OtpChallenge
     from qaryz.access.services import begin_client_login
-    from qaryz.access.testing import SoftAuthenticator, make_iin, sign_in_client
+    from qaryz.access.testing import SoftAuthenticator, last_sms_code, make_iin, sign_in_client
     from qaryz.access.tests.test_integration_rooms import passed_biometrics
     from qaryz.clients.demo import DEMO_PASSWORD
     from qaryz.clients.models import Client
@@ -355,7 +344,7 @@ def _journeys(attack: Callable[[WebClient, str], None]) -> None:
         pd_consent="on",
     )
     attack(web, at)  # the registration code
-    at = _step(web, at, code=_last_code(phone))
+    at = _step(web, at, code=last_sms_code(phone))
     attack(web, at)  # the password to choose
     _step(web, at, password1="Kokzhiek-Sunrise-47", password2="Kokzhiek-Sunrise-47")
     attack(web, _step(web, "/register/finish/", action="/register/finish/sign/"))  # the EDS signing
@@ -365,7 +354,7 @@ def _journeys(attack: Callable[[WebClient, str], None]) -> None:
     passed_biometrics(client, "recovery")  # the fresh face check the new password needs (R-AUTH-5)
     at = _step(web, "/password/recover/", phone=client.phone, id_number=client.iin)
     attack(web, at)  # the recovery code
-    at = _step(web, at, code=_last_code(client.phone))
+    at = _step(web, at, code=last_sms_code(client.phone))
     attack(web, at)  # the new password
 
     web = WebClient()
@@ -384,7 +373,7 @@ def _journeys(attack: Callable[[WebClient, str], None]) -> None:
     OtpChallenge.objects.filter(phone=client.phone).update(last_sent_at=None)  # no resend pause
     App(web).sign_in(
         "/api/v1/access/login/verify",
-        {"challenge_id": begin_client_login(client).public_id, "code": _last_code(client.phone)},
+        {"challenge_id": begin_client_login(client).public_id, "code": last_sms_code(client.phone)},
     )
     attack(web, "/cabinet/security/")  # the bound app's unbinding
     options = web.post("/account/second-factor/keys/options/", "{}", content_type="application/json")

@@ -100,8 +100,7 @@ def _live(op: str, owner: Any, web: WebClient) -> dict[str, Any]:
     from qaryz.access.consent import consent_text, text_sha256
     from qaryz.access.models import OtpChallenge
     from qaryz.access.services import begin_client_login
-    from qaryz.access.testing import TEST_PASSWORD, make_iin, make_phone
-    from qaryz.messaging.models import EmbeddedSms
+    from qaryz.access.testing import TEST_PASSWORD, last_sms_code, make_iin, make_phone
 
     OtpChallenge.objects.update(last_sent_at=None)  # no resend pause between the operations
 
@@ -121,10 +120,9 @@ def _live(op: str, owner: Any, web: WebClient) -> dict[str, Any]:
         return {"challenge_id": registration()[0]}
     if op == f"POST {API}/register/complete":
         challenge_id, phone = registration()
-        code = re.search(r"\b(\d{6})\b", EmbeddedSms.objects.filter(phone=phone).latest("id").text).group(1)  # type: ignore[union-attr]
         verified = web.post(
             f"{API}/register/verify",
-            {"challenge_id": challenge_id, "code": code},
+            {"challenge_id": challenge_id, "code": last_sms_code(phone)},
             content_type="application/json",
         )
         assert verified.status_code == 200, verified.content
